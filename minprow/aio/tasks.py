@@ -1,0 +1,95 @@
+"""Guarded, named, long-lived tasks with restart backoff and ordered shutdown.
+
+Mirrors kopf's aiotasks: no component runs as a bare `asyncio.create_task`. A
+`GuardedTask` logs a crash with its traceback and restarts the coroutine after an
+exponential backoff (reset once it has run cleanly for a while); a `TaskGroup`
+stops its tasks in the order they were added, each with a timeout, so the hook
+stops taking work before the controllers stop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+
+log = logging.getLogger("minprow.aio")
+
+Factory = Callable[[], Awaitable[None]]
+
+
+class GuardedTask:
+    """Run `factory()` until cancelled; restart it with backoff when it fails or returns."""
+
+    def __init__(
+        self,
+        name: str,
+        factory: Factory,
+        *,
+        initial_backoff: float = 1.0,
+        max_backoff: float = 60.0,
+        healthy_after: float = 60.0,
+        stop_timeout: float = 10.0,
+    ) -> None:
+        self.name = name
+        self._factory = factory
+        self._initial = initial_backoff
+        self._max = max_backoff
+        self._healthy_after = healthy_after
+        self.stop_timeout = stop_timeout
+        self.restarts = 0
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._guard(), name=self.name)
+
+    async def _guard(self) -> None:
+        backoff = self._initial
+        while True:
+            started = time.monotonic()
+            try:
+                await self._factory()
+                log.warning(
+                    "task %s returned; restarting", self.name, extra={"component": self.name}
+                )
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception(
+                    "task %s failed; restarting", self.name, extra={"component": self.name}
+                )
+            if time.monotonic() - started >= self._healthy_after:
+                backoff = self._initial
+            self.restarts += 1
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, self._max)
+
+    async def stop(self) -> None:
+        if self._task is None:
+            return
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+            await asyncio.wait_for(self._task, self.stop_timeout)
+        self._task = None
+
+
+class TaskGroup:
+    """Guarded tasks started together and stopped one by one, in the order added."""
+
+    def __init__(self) -> None:
+        self.tasks: list[GuardedTask] = []
+
+    def add(self, name: str, factory: Factory, **options: float) -> GuardedTask:
+        task = GuardedTask(name, factory, **options)
+        self.tasks.append(task)
+        return task
+
+    def start(self) -> None:
+        for task in self.tasks:
+            task.start()
+
+    async def stop(self) -> None:
+        for task in self.tasks:
+            await task.stop()
