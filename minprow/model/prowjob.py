@@ -106,11 +106,14 @@ class Refs(_Model):
     pulls: list[Pull] | None = None
     path_alias: str | None = None
     workdir: bool | None = None
+    auxiliary: bool | None = None
+    """Only provides auxiliary files: not the repository whose version a job records."""
     clone_uri: str | None = None
     skip_submodules: bool | None = None
     clone_depth: int | None = None
     skip_fetch_head: bool | None = None
     blobless_fetch: bool | None = None
+    sparse_checkout_files: list[str] | None = None
 
     @property
     def org_repo(self) -> str:
@@ -152,10 +155,14 @@ class ProwJobSpec(_Model):
     error_on_eviction: bool | None = None
     pod_spec: dict[str, Any] | None = None
     """The Kubernetes PodSpec, kept as the mapping it is on the wire."""
+    jenkins_spec: dict[str, Any] | None = None
+    pipeline_run_spec: dict[str, Any] | None = None
+    tekton_pipeline_run_spec: dict[str, Any] | None = None
     decoration_config: DecorationConfig | None = None
     reporter_config: ReporterConfig | None = None
     rerun_auth_config: dict[str, Any] | None = None
     hidden: bool | None = None
+    prowjob_defaults: dict[str, Any] | None = None
     job_queue_name: str | None = None
 
     @property
@@ -175,6 +182,7 @@ class ProwJobStatus(_Model):
     build_id: str | None = None
     jenkins_build_id: str | None = None
     prev_report_states: dict[str, ProwJobState] | None = None
+    pod_revival_count: int | None = None
 
 
 class ProwJob(_Model):
