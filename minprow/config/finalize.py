@@ -1,0 +1,126 @@
+"""Jobs built from their YAML mappings and defaulted, as Prow's `finalizeJobConfig`.
+
+Corresponds to pkg/config/config.go: `defaultJobBase` (agent, cluster, and the
+namespace from `pod_namespace`), `shouldDecorate` (`decorate_all_jobs`),
+`setPresubmitDecorationDefaults` & co. (the job's `decoration_config` merged over
+plank's defaults for its repo and cluster; periodics use their first
+`extra_refs`), and `resolvePresets`. Context, trigger and rerun command defaults
+live on the job models themselves (minprow.config.jobs).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from minprow.config.jobs import JobBase, Periodic
+from minprow.config.presets import merge_presets
+from minprow.config.problems import Problem, validation_problems
+from minprow.config.prow import Plank, Preset
+from minprow.model import DecorationConfig
+
+J = TypeVar("J", bound=JobBase)
+
+
+@dataclass
+class JobDefaults:
+    """What defaulting a job needs from the rest of the config."""
+
+    pod_namespace: str
+    decorate_all_jobs: bool
+    plank: Plank
+    presets: list[Preset]
+    _decoration: dict[tuple[str, str], DecorationConfig] = field(default_factory=dict)
+
+    def default_decoration(self, org_repo: str, cluster: str) -> DecorationConfig:
+        """Plank's merged defaults for a repo and cluster, computed once per pair."""
+        key = (org_repo, cluster)
+        found = self._decoration.get(key)
+        if found is None:
+            found = self.plank.guess_default_decoration_config(org_repo, cluster)
+            self._decoration[key] = found
+        return found
+
+
+def unknown_fields(model: BaseModel, prefix: str = "") -> list[str]:
+    """YAML paths of every key under `model` that its type does not know."""
+    found = [f"{prefix}.{k}" if prefix else k for k in model.model_extra or ()]
+    for name, value in model.__dict__.items():
+        if isinstance(value, BaseModel):
+            found += unknown_fields(value, f"{prefix}.{name}" if prefix else name)
+        elif isinstance(value, list) and value and isinstance(value[0], BaseModel):
+            for i, item in enumerate(value):
+                if isinstance(item, BaseModel):
+                    found += unknown_fields(
+                        item, f"{prefix}.{name}[{i}]" if prefix else f"{name}[{i}]"
+                    )
+    return found
+
+
+def build_job(
+    cls: type[J],
+    raw: Any,
+    file: str,
+    where: str,
+    org_repo: str | None,
+    defaults: JobDefaults,
+    errors: list[Problem],
+    unknown: list[Problem],
+) -> J | None:
+    """The job `raw` describes, defaulted, or None (with `errors` added) if it is invalid.
+
+    `where` names the job's place for messages when it has no usable name
+    ("presubmits.org/repo[3]"); unknown keys are added to `unknown`."""
+    if not isinstance(raw, dict):
+        errors.append(
+            Problem(file, f"a job must be a mapping, got {type(raw).__name__}", field=where)
+        )
+        return None
+    name = raw.get("name")
+    label = name if isinstance(name, str) and name else None
+    try:
+        job = cls.model_validate(raw)
+    except ValidationError as err:
+        errors.extend(validation_problems(err, file, label or where))
+        return None
+    job._source_path = file
+    for path in unknown_fields(job):
+        unknown.append(
+            Problem(file, "unknown field: Prow does not know it", job=job.name, field=path)
+        )
+    _default(job, org_repo, defaults, errors)
+    return job
+
+
+def _default(
+    job: JobBase, org_repo: str | None, defaults: JobDefaults, errors: list[Problem]
+) -> None:
+    if not job.namespace:
+        job.namespace = defaults.pod_namespace
+    if not job.agent:
+        job.agent = "kubernetes"
+    if not job.cluster:
+        job.cluster = "default"
+    if job.decorate is None:
+        job.decorate = defaults.decorate_all_jobs
+    if job.decorate:
+        if org_repo is None:
+            ref = job.extra_refs[0] if isinstance(job, Periodic) and job.extra_refs else None
+            org_repo = f"{ref.org}/{ref.repo}" if ref is not None else ""
+        base = defaults.default_decoration(org_repo, job.cluster)
+        own = job.decoration_config
+        job.decoration_config = own.apply_default(base) if own is not None else base
+    if job.spec is not None and defaults.presets:
+        spec, conflicts = merge_presets(job.spec, job.labels, defaults.presets)
+        job.spec = spec
+        for conflict in conflicts:
+            errors.append(
+                Problem(
+                    job.source_path,
+                    f"failed to merge presets: {conflict.message}",
+                    job=job.name,
+                    field=conflict.field,
+                )
+            )

@@ -1,0 +1,398 @@
+"""`load_config`: config.yaml, the job config and plugins.yaml read into one `Config`.
+
+Corresponds to Prow's `Load` / `LoadStrict` in pkg/config/config.go (`loadConfig`,
+`ReadJobConfig`, `mergeJobConfigs`, `parseProwConfig`, `finalizeJobConfig`,
+`validateComponentConfig`, `ValidateJobConfig`) and to loading the plugin
+configuration (pkg/plugins). Every file is parsed once; every problem found is
+reported, each naming its file, job and field. Unknown fields are warnings, or
+errors with `strict=True` (Prow's `checkconfig --strict`), which also checks pod
+spec keys against the Kubernetes API.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from minprow.config.configuration import Config
+from minprow.config.finalize import JobDefaults, build_job, unknown_fields
+from minprow.config.jobs import JobBase, Periodic, Postsubmit, Presubmit
+from minprow.config.plugins import PluginConfig
+from minprow.config.podspec import unknown_pod_spec_fields
+from minprow.config.problems import ConfigError, Problem, validation_problems
+from minprow.config.prow import (
+    IMPLEMENTED_SECTIONS,
+    JOB_CONFIG_SECTIONS,
+    LOG_LEVELS,
+    NOT_IMPLEMENTED_SECTIONS,
+    GitHubReporter,
+    Horologium,
+    Plank,
+    Preset,
+    Sinker,
+    SlackReporter,
+)
+from minprow.config.validate import Checker, check_all
+from minprow.config.yamlio import display_path, job_config_files, read_yaml
+from minprow.model import ProwJobType, parse_duration
+
+M = TypeVar("M", bound=BaseModel)
+J = TypeVar("J", bound=JobBase)
+
+_UNKNOWN = "unknown field: Prow does not know it"
+
+
+def load_config(
+    config_path: Path | None,
+    job_config_path: Path | None = None,
+    plugin_config_path: Path | None = None,
+    *,
+    strict: bool = False,
+) -> Config:
+    """Read, default and validate Prow's configuration.
+
+    `config_path` is config.yaml (None: all defaults); `job_config_path` a
+    directory walked for *.yaml / *.yml, or one file; `plugin_config_path`
+    plugins.yaml. Raises `ConfigError` listing every problem; with `strict`,
+    what would otherwise be a warning is an error too."""
+    return _Loader(strict).load(config_path, job_config_path, plugin_config_path)
+
+
+class _Loader:
+    def __init__(self, strict: bool) -> None:
+        self.strict = strict
+        self.errors: list[Problem] = []
+        self.warnings: list[Problem] = []
+        self.config = Config()
+
+    def load(
+        self, config_path: Path | None, job_config_path: Path | None, plugin_path: Path | None
+    ) -> Config:
+        config = self.config
+        main, main_file = self._read_mapping(config_path)
+        self._prow_sections(main, main_file)
+        documents = [(main, main_file)]
+        if job_config_path is not None:
+            if not job_config_path.exists():
+                self.errors.append(
+                    Problem(display_path(job_config_path), "no such file or directory")
+                )
+            else:
+                files, walk_problems = job_config_files(job_config_path)
+                self.errors.extend(walk_problems)
+                for path in files:
+                    data, shown = self._read_mapping(path)
+                    for key in data:
+                        if key not in JOB_CONFIG_SECTIONS:
+                            self._unknown(
+                                Problem(
+                                    shown,
+                                    "unknown key in a job config file (only presets, presubmits, "
+                                    "postsubmits and periodics belong here)",
+                                    field=str(key),
+                                )
+                            )
+                    documents.append((data, shown))
+        self._presets(documents)
+        self._jobs(documents)
+        if plugin_path is not None:
+            self._plugins(plugin_path)
+        if self.strict:
+            self._pod_spec_fields()
+        problems = self.errors + (self.warnings if self.strict else [])
+        if problems:
+            raise ConfigError(problems)
+        config.warnings = self.warnings
+        return config
+
+    # Files -------------------------------------------------------------------------
+
+    def _read_mapping(self, path: Path | None) -> tuple[dict[str, Any], str]:
+        if path is None:
+            return {}, ""
+        shown = display_path(path)
+        self.config.sources.append(path)
+        data, problem = read_yaml(path, shown)
+        if problem is not None:
+            self.errors.append(problem)
+            return {}, shown
+        if data is None:
+            return {}, shown
+        if not isinstance(data, dict):
+            self.errors.append(Problem(shown, f"must be a YAML mapping, got {type(data).__name__}"))
+            return {}, shown
+        return data, shown
+
+    def _unknown(self, problem: Problem) -> None:
+        self.warnings.append(problem)
+
+    def _model(self, cls: type[M], data: Any, file: str, prefix: str) -> M | None:
+        if data is None:
+            data = {}
+        try:
+            model = cls.model_validate(data)
+        except ValidationError as err:
+            self.errors.extend(validation_problems(err, file, None, prefix))
+            return None
+        for path in unknown_fields(model, prefix):
+            self._unknown(Problem(file, _UNKNOWN, field=path))
+        return model
+
+    # config.yaml -------------------------------------------------------------------
+
+    def _prow_sections(self, main: dict[str, Any], file: str) -> None:
+        config = self.config
+        for key in main:
+            if key in JOB_CONFIG_SECTIONS or key in IMPLEMENTED_SECTIONS:
+                continue
+            if key in NOT_IMPLEMENTED_SECTIONS:
+                config.raw_sections[key] = main[key]
+            else:
+                self._unknown(
+                    Problem(file, "unknown top-level key: Prow does not know it", field=str(key))
+                )
+        config.not_implemented = sorted(config.raw_sections)
+        config.plank = self._model(Plank, main.get("plank"), file, "plank") or Plank()
+        config.sinker = self._model(Sinker, main.get("sinker"), file, "sinker") or Sinker()
+        config.horologium = (
+            self._model(Horologium, main.get("horologium"), file, "horologium") or Horologium()
+        )
+        config.github_reporter = (
+            self._model(GitHubReporter, main.get("github_reporter"), file, "github_reporter")
+            or GitHubReporter()
+        )
+        self._check_plank(file)
+        for kind in config.github_reporter.job_types_to_report:
+            if kind not in (ProwJobType.PRESUBMIT, ProwJobType.POSTSUBMIT):
+                self.errors.append(
+                    Problem(
+                        file,
+                        f'invalid job type "{kind}": only presubmit and postsubmit can be '
+                        "reported to GitHub",
+                        field="github_reporter.job_types_to_report",
+                    )
+                )
+        slack = main.get("slack_reporter_configs") or {}
+        if not isinstance(slack, dict):
+            self.errors.append(Problem(file, "must be a mapping", field="slack_reporter_configs"))
+            slack = {}
+        for key, value in slack.items():
+            where = f"slack_reporter_configs.{key}"
+            reporter = self._model(SlackReporter, value, file, where)
+            if reporter is None:
+                continue
+            if not reporter.channel:
+                self.errors.append(Problem(file, "channel must be set", field=f"{where}.channel"))
+            config.slack_reporter_configs[str(key)] = reporter
+        config.prowjob_namespace = self._string(main, "prowjob_namespace", "default", file)
+        config.pod_namespace = self._string(main, "pod_namespace", "default", file)
+        config.log_level = self._string(main, "log_level", "info", file)
+        if config.log_level.lower() not in LOG_LEVELS:
+            self.errors.append(
+                Problem(
+                    file,
+                    f'not a valid log level "{config.log_level}": use one of {", ".join(LOG_LEVELS)}',
+                    field="log_level",
+                )
+            )
+        timeout = main.get("default_job_timeout")
+        if timeout is not None:
+            config.default_job_timeout = self._duration(timeout, file, "default_job_timeout")
+        decorate_all = main.get("decorate_all_jobs", False)
+        if not isinstance(decorate_all, bool):
+            self.errors.append(
+                Problem(
+                    file, f"must be true or false, got {decorate_all!r}", field="decorate_all_jobs"
+                )
+            )
+        else:
+            config.decorate_all_jobs = decorate_all
+
+    def _check_plank(self, file: str) -> None:
+        plank = self.config.plank
+        if plank.default_decoration_configs and plank.default_decoration_config_entries:
+            self.errors.append(
+                Problem(
+                    file,
+                    "plank.default_decoration_configs and plank.default_decoration_config_entries "
+                    "are mutually exclusive: use one or the other",
+                    field="plank.default_decoration_config_entries",
+                )
+            )
+        if plank.report_template and len(plank.report_templates) > 1:
+            self.errors.append(
+                Problem(
+                    file,
+                    "both report_template and report_templates are specified",
+                    field="plank.report_template",
+                )
+            )
+        if plank.max_concurrency < 0:
+            self.errors.append(
+                Problem(
+                    file,
+                    f"{plank.max_concurrency} must not be negative",
+                    field="plank.max_concurrency",
+                )
+            )
+        if plank.max_goroutines <= 0:
+            self.errors.append(
+                Problem(
+                    file, f"{plank.max_goroutines} must be positive", field="plank.max_goroutines"
+                )
+            )
+
+    def _string(self, main: dict[str, Any], key: str, default: str, file: str) -> str:
+        value = main.get(key)
+        if value is None or value == "":
+            return default
+        if not isinstance(value, str):
+            self.errors.append(Problem(file, f"must be a string, got {value!r}", field=key))
+            return default
+        return value
+
+    def _duration(self, value: Any, file: str, field: str) -> timedelta:
+        try:
+            if isinstance(value, str):
+                return parse_duration(value)
+            raise ValueError(f'expected a duration string such as "24h", got {value!r}')
+        except ValueError as err:
+            self.errors.append(Problem(file, str(err), field=field))
+            return timedelta(hours=24)
+
+    # Presets and jobs ----------------------------------------------------------------
+
+    def _presets(self, documents: list[tuple[dict[str, Any], str]]) -> None:
+        pairs: dict[str, str] = {}
+        for data, file in documents:
+            raw = data.get("presets") or []
+            if not isinstance(raw, list):
+                self.errors.append(Problem(file, "must be a list", field="presets"))
+                continue
+            for i, item in enumerate(raw):
+                preset = self._model(Preset, item, file, f"presets[{i}]")
+                if preset is None:
+                    continue
+                for label, value in preset.labels.items():
+                    pair = f"{label}:{value}"
+                    if pair in pairs:
+                        self.errors.append(
+                            Problem(
+                                file,
+                                f"duplicated preset 'label:value' pair {pair} (also in {pairs[pair]})",
+                                field=f"presets[{i}].labels",
+                            )
+                        )
+                    pairs[pair] = file
+                self.config.presets.append(preset)
+
+    def _jobs(self, documents: list[tuple[dict[str, Any], str]]) -> None:
+        config = self.config
+        defaults = JobDefaults(
+            pod_namespace=config.pod_namespace,
+            decorate_all_jobs=config.decorate_all_jobs,
+            plank=config.plank,
+            presets=config.presets,
+        )
+        for data, file in documents:
+            self._repo_jobs(
+                Presubmit, data.get("presubmits"), file, "presubmits", config.presubmits, defaults
+            )
+            self._repo_jobs(
+                Postsubmit,
+                data.get("postsubmits"),
+                file,
+                "postsubmits",
+                config.postsubmits,
+                defaults,
+            )
+            periodics = data.get("periodics")
+            if periodics is None:
+                continue
+            if not isinstance(periodics, list):
+                self.errors.append(Problem(file, "must be a list of jobs", field="periodics"))
+                continue
+            for i, raw in enumerate(periodics):
+                job = build_job(
+                    Periodic,
+                    raw,
+                    file,
+                    f"periodics[{i}]",
+                    None,
+                    defaults,
+                    self.errors,
+                    self.warnings,
+                )
+                if job is not None:
+                    config.periodics.append(job)
+        checker = Checker(config.pod_namespace, config.plank)
+        check_all(checker, config.presubmits, config.postsubmits, config.periodics)
+        self.errors.extend(checker.errors)
+        self.warnings.extend(checker.warnings)
+
+    def _repo_jobs(
+        self,
+        cls: type[J],
+        section: Any,
+        file: str,
+        name: str,
+        into: dict[str, list[J]],
+        defaults: JobDefaults,
+    ) -> None:
+        if section is None:
+            return
+        if not isinstance(section, dict):
+            self.errors.append(
+                Problem(file, 'must be a mapping of "org/repo" to a list of jobs', field=name)
+            )
+            return
+        for repo, jobs in section.items():
+            where = f"{name}.{repo}"
+            if not isinstance(jobs, list):
+                self.errors.append(Problem(file, "must be a list of jobs", field=where))
+                continue
+            built = into.setdefault(str(repo), [])
+            for i, raw in enumerate(jobs):
+                job = build_job(
+                    cls, raw, file, f"{where}[{i}]", str(repo), defaults, self.errors, self.warnings
+                )
+                if job is not None:
+                    built.append(job)
+
+    # plugins.yaml and strict checks --------------------------------------------------
+
+    def _plugins(self, path: Path) -> None:
+        data, file = self._read_mapping(path)
+        plugins = self._model(PluginConfig, data, file, "")
+        if plugins is not None:
+            # Untyped plugin sections are not "unknown": drop those warnings again.
+            self.warnings = [
+                w
+                for w in self.warnings
+                if not (w.file == file and w.field in (plugins.model_extra or {}))
+            ]
+            self.config.plugins = plugins
+
+    def _pod_spec_fields(self) -> None:
+        config = self.config
+        jobs: list[JobBase] = [
+            *config.all_presubmits(),
+            *config.all_postsubmits(),
+            *config.periodics,
+        ]
+        check: Callable[[dict[str, Any]], list[str]] = unknown_pod_spec_fields
+        for job in jobs:
+            if job.spec is not None:
+                for path in check(job.spec):
+                    self.warnings.append(
+                        Problem(
+                            job.source_path,
+                            "unknown field: not in the Kubernetes PodSpec API",
+                            job=job.name,
+                            field=path,
+                        )
+                    )

@@ -1,0 +1,264 @@
+"""Checks on a job's pod spec, labels and annotations, as Prow's validation does.
+
+Corresponds to `validatePodSpec`, `validateDecoration`, `validateLabels` and
+`validateAnnotation` in pkg/config/config.go, with the reserved names of
+pkg/pod-utils/decorate and pkg/pod-utils/downwardapi. `unknown_pod_spec_fields`
+checks keys against the Kubernetes API (the `kubernetes` client's models,
+imported only when it is called: strict checking).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import Any
+
+from minprow.model import DecorationConfig, ProwJobType
+
+_BASE_ENV = ("CI", "JOB_NAME", "JOB_SPEC", "JOB_TYPE", "PROW_JOB_ID", "BUILD_ID", "BUILD_NUMBER")
+_REFS_ENV = ("REPO_OWNER", "REPO_NAME", "PULL_BASE_REF", "PULL_BASE_SHA", "PULL_REFS")
+_PULL_ENV = ("PULL_NUMBER", "PULL_PULL_SHA", "PULL_HEAD_REF", "PULL_TITLE")
+RESERVED_ENV: dict[ProwJobType, frozenset[str]] = {
+    ProwJobType.PERIODIC: frozenset(_BASE_ENV),
+    ProwJobType.POSTSUBMIT: frozenset(_BASE_ENV + _REFS_ENV),
+    ProwJobType.BATCH: frozenset(_BASE_ENV + _REFS_ENV),
+    ProwJobType.PRESUBMIT: frozenset(_BASE_ENV + _REFS_ENV + _PULL_ENV),
+}
+"""Prow's `downwardapi.EnvForType`: env a job may not set itself."""
+UTILITY_CONTAINERS = frozenset({"clonerefs", "initupload", "place-entrypoint", "sidecar"})
+DECORATION_VOLUMES = frozenset({"logs", "code", "tools", "gcs-credentials", "s3-credentials"})
+TEST_CONTAINER_MOUNTS = frozenset({"logs", "code", "tools"})
+TEST_CONTAINER_MOUNT_PATHS = frozenset({"/logs", "/home/prow/go", "/tools"})
+RESERVED_LABELS = frozenset({"prow.k8s.io/type", "created-by-prow", "prow.k8s.io/id"})
+
+_NAME = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]")
+_DNS1123_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+
+Finding = tuple[str, str]
+"""(field, message)"""
+
+
+def _names(items: Any) -> list[Any]:
+    return [i.get("name") for i in items or () if isinstance(i, dict)]
+
+
+def validate_pod_spec(
+    job_type: ProwJobType, spec: dict[str, Any], decoration: DecorationConfig | None
+) -> list[Finding]:
+    """Prow's `validatePodSpec`: every problem of the spec."""
+    found: list[Finding] = []
+    if spec.get("initContainers"):
+        found.append(("spec.initContainers", "pod spec may not use init containers"))
+    containers = spec.get("containers")
+    if not isinstance(containers, list) or not containers:
+        found.append(("spec.containers", "pod spec must specify at least 1 container, found: 0"))
+        return found
+    if not all(isinstance(c, dict) for c in containers):
+        found.append(("spec.containers", "every container must be a mapping"))
+        return found
+    if len(containers) > 1 and decoration is None:
+        found.append(
+            (
+                "spec.containers",
+                "pod utility decoration must be enabled to use multiple containers: "
+                f"{len(containers)}",
+            )
+        )
+        return found
+    if len(containers) > 1:
+        seen: set[Any] = set()
+        for i, container in enumerate(containers):
+            name = container.get("name")
+            where = f"spec.containers[{i}].name"
+            if not name:
+                found.append((where, "all containers must have names when there are several"))
+            if name in seen:
+                found.append((where, f'container named "{name}" is defined more than once'))
+            seen.add(name)
+            if name in UTILITY_CONTAINERS:
+                found.append((where, f"container name {name} is reserved for decoration"))
+    reserved = RESERVED_ENV[job_type]
+    for i, container in enumerate(containers):
+        env_seen: set[Any] = set()
+        for name in _names(container.get("env")):
+            where = f"spec.containers[{i}].env"
+            if name in env_seen:
+                found.append((where, f'env var named "{name}" is defined more than once'))
+            env_seen.add(name)
+            if name in reserved:
+                found.append((where, f"env {name} is reserved: Prow sets it for {job_type} jobs"))
+    volume_names: set[Any] = set()
+    for name in _names(spec.get("volumes")):
+        if name in volume_names:
+            found.append(("spec.volumes", f'volume named "{name}" is defined more than once'))
+        volume_names.add(name)
+        if name in DECORATION_VOLUMES:
+            found.append(("spec.volumes", f"volume {name} is reserved for decoration"))
+    for i, container in enumerate(containers):
+        where = f"spec.containers[{i}].volumeMounts"
+        for mount in container.get("volumeMounts") or ():
+            if not isinstance(mount, dict):
+                continue
+            name = mount.get("name")
+            if name not in volume_names and name not in DECORATION_VOLUMES:
+                found.append((where, f'volumeMount named "{name}" is undefined: no such volume'))
+            if name in TEST_CONTAINER_MOUNTS:
+                found.append((where, f"volumeMount name {name} is reserved for decoration"))
+            if mount.get("mountPath") in TEST_CONTAINER_MOUNT_PATHS:
+                found.append(
+                    (where, f"mount {name} at {mount['mountPath']} conflicts with decoration mount")
+                )
+    return found
+
+
+def validate_decoration(spec: dict[str, Any], decoration: DecorationConfig) -> list[Finding]:
+    """Prow's `validateDecoration` (for each container) and `DecorationConfig.Validate`."""
+    found: list[Finding] = []
+    images = decoration.utility_images
+    if images is None:
+        found.append(("decoration_config.utility_images", "utility image config is not specified"))
+    else:
+        missing = [
+            n
+            for n in ("clonerefs", "initupload", "entrypoint", "sidecar")
+            if not getattr(images, n)
+        ]
+        if missing:
+            found.append(
+                (
+                    "decoration_config.utility_images",
+                    f"the following utility images are not specified: {missing}",
+                )
+            )
+    gcs = decoration.gcs_configuration
+    if gcs is None:
+        found.append(
+            ("decoration_config.gcs_configuration", "GCS upload configuration is not specified")
+        )
+    else:
+        strategy = gcs.path_strategy or ""
+        if strategy not in ("legacy", "single", "explicit"):
+            found.append(
+                (
+                    "decoration_config.gcs_configuration.path_strategy",
+                    f'must be one of "legacy", "explicit" or "single", got "{strategy}"',
+                )
+            )
+        elif strategy != "explicit" and not (gcs.default_org and gcs.default_repo):
+            found.append(
+                (
+                    "decoration_config.gcs_configuration",
+                    f'default_org and default_repo must be set for path_strategy "{strategy}"',
+                )
+            )
+    if decoration.oauth_token_secret is not None and decoration.ssh_key_secrets:
+        found.append(("decoration_config", "both OAuth token and SSH key secrets are specified"))
+    for name in ("timeout", "grace_period"):
+        value = getattr(decoration, name)
+        if value is not None and value.total_seconds() < 0:
+            found.append((f"decoration_config.{name}", "must not be negative"))
+    for i, container in enumerate(spec.get("containers") or ()):
+        if not isinstance(container, dict):
+            continue
+        args = [*(container.get("command") or ()), *(container.get("args") or ())]
+        if not args or args[0] == "":
+            found.append(
+                (
+                    f"spec.containers[{i}]",
+                    "decorated job containers must specify command and/or args",
+                )
+            )
+    return found
+
+
+def _qualified_name_problem(key: str) -> str | None:
+    # Kubernetes' IsQualifiedName: [prefix/]name, prefix a DNS subdomain.
+    prefix, _, name = key.rpartition("/")
+    if "/" in prefix:
+        return "a qualified name has at most one '/'"
+    if key.endswith("/") or (not prefix and key.startswith("/")):
+        return "prefix and name must not be empty"
+    if prefix and (len(prefix) > 253 or not _DNS1123_SUBDOMAIN.fullmatch(prefix)):
+        return "prefix must be a DNS subdomain (lower case alphanumerics, '-' and '.')"
+    if not name or len(name) > 63 or not _NAME.fullmatch(name):
+        return (
+            "name must be 63 characters or less, of alphanumerics, '-', '_' or '.', "
+            "beginning and ending with an alphanumeric"
+        )
+    return None
+
+
+def validate_labels(labels: dict[str, str]) -> list[Finding]:
+    """Prow's `validateLabels`: reserved keys, qualified names, valid label values."""
+    found: list[Finding] = []
+    for key, value in labels.items():
+        if key in RESERVED_LABELS:
+            found.append((f"labels.{key}", f"label {key} is reserved for decoration"))
+            continue
+        problem = _qualified_name_problem(key)
+        if problem:
+            found.append((f"labels.{key}", f"invalid label key: {problem}"))
+        if value and (len(value) > 63 or not _NAME.fullmatch(value)):
+            found.append(
+                (
+                    f"labels.{key}",
+                    f'invalid label value "{value}": 63 characters or less, of alphanumerics, '
+                    "'-', '_' or '.', beginning and ending with an alphanumeric",
+                )
+            )
+    return found
+
+
+def validate_annotations(annotations: dict[str, str]) -> list[Finding]:
+    """Prow's `validateAnnotation`: keys are qualified names."""
+    found: list[Finding] = []
+    for key in annotations:
+        problem = _qualified_name_problem(key)
+        if problem:
+            found.append((f"annotations.{key}", f"invalid annotation key: {problem}"))
+    return found
+
+
+def unknown_pod_spec_fields(spec: dict[str, Any]) -> list[str]:
+    """YAML paths of keys in `spec` that the Kubernetes PodSpec API does not have."""
+    found: list[str] = []
+    _check(spec, "V1PodSpec", "spec", found)
+    return found
+
+
+@cache
+def _fields(model: str) -> dict[str, str] | None:
+    import kubernetes.client  # heavy: only when strict checking runs
+
+    cls = getattr(kubernetes.client, model, None)
+    if cls is None or not hasattr(cls, "openapi_types"):
+        return None
+    return {cls.attribute_map[attr]: kind for attr, kind in cls.openapi_types.items()}
+
+
+_LIST = re.compile(r"(?:List\[|list\[)(.+)\]")
+_DICT = re.compile(r"(?:Dict\[str, |dict\(str, )(.+)[\])]")
+
+
+def _check(value: Any, kind: str, path: str, found: list[str]) -> None:
+    if value is None:
+        return
+    if (m := _LIST.fullmatch(kind)) is not None:
+        if isinstance(value, list):
+            for i, item in enumerate(value):
+                _check(item, m.group(1), f"{path}[{i}]", found)
+        return
+    if (m := _DICT.fullmatch(kind)) is not None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                _check(item, m.group(1), f"{path}.{key}", found)
+        return
+    fields = _fields(kind) if kind.startswith("V1") or kind.startswith("Core") else None
+    if fields is None or not isinstance(value, dict):
+        return
+    for key, item in value.items():
+        sub = fields.get(key)
+        if sub is None:
+            found.append(f"{path}.{key}")
+        else:
+            _check(item, sub, f"{path}.{key}", found)

@@ -1,0 +1,301 @@
+"""Validation of the defaulted job config, collecting every problem.
+
+Corresponds to Prow's `ValidateJobConfig` in pkg/config/config.go with
+`validatePresubmits`, `validatePostsubmits`, `validatePeriodics`,
+`validateJobBase`, `validateAgent`, `validateTriggering`, `validateAlwaysRun`,
+`validateReporting`, `validateJobQueueName` and the regex compilation of
+`SetPresubmitRegexes` / `SetPostsubmitRegexes`. Where Prow stops at a job's first
+error, minprow reports them all; each problem names the file, job and field.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+
+from minprow.config.jobs import (
+    AGENTS,
+    Brancher,
+    JobBase,
+    Periodic,
+    Postsubmit,
+    Presubmit,
+    compile_regex,
+)
+from minprow.config.podspec import (
+    validate_annotations,
+    validate_decoration,
+    validate_labels,
+    validate_pod_spec,
+)
+from minprow.config.problems import Problem
+from minprow.config.prow import Plank
+from minprow.model import ProwJobType, parse_duration
+
+_JOB_NAME = re.compile(r"[A-Za-z0-9-._]+")
+_JENKINS_JOB_NAME = re.compile(r"[A-Za-z0-9-._]([A-Za-z0-9-._/]*[A-Za-z0-9-_])?")
+
+
+class Checker:
+    """Collects errors and warnings while walking the jobs."""
+
+    def __init__(self, pod_namespace: str, plank: Plank) -> None:
+        self.pod_namespace = pod_namespace
+        self.queue_names = set(plank.job_queue_capacities)
+        self.errors: list[Problem] = []
+        self.warnings: list[Problem] = []
+
+    def _error(self, job: JobBase, field: str | None, message: str) -> None:
+        self.errors.append(Problem(job.source_path, message, job=job.name, field=field))
+
+    def _warn(self, job: JobBase, field: str | None, message: str) -> None:
+        self.warnings.append(Problem(job.source_path, message, job=job.name, field=field))
+
+    # Jobs of one repo ------------------------------------------------------------
+
+    def presubmits(self, repo: str, jobs: list[Presubmit]) -> None:
+        """Prow's `validatePresubmits` for the presubmits of one repo."""
+        self._names_and_contexts(repo, "presubmit", jobs)
+        for job in jobs:
+            self._job_base(job, ProwJobType.PRESUBMIT)
+            self._regexes(job)
+            self._change_rules(job, job.always_run)
+            if bool(job.trigger) != bool(job.rerun_command):
+                self._error(
+                    job,
+                    "trigger" if job.trigger else "rerun_command",
+                    "trigger and rerun_command must be set together (or neither, for the defaults)",
+                )
+            elif (
+                job.trigger
+                and _compiles(job.trigger)
+                and not compile_regex(job.trigger).search(job.rerun_command)
+            ):
+                self._error(
+                    job,
+                    "rerun_command",
+                    f'rerun command "{job.rerun_command}" does not match trigger "{job.trigger}"',
+                )
+
+    def postsubmits(self, repo: str, jobs: list[Postsubmit]) -> None:
+        """Prow's `validatePostsubmits` for the postsubmits of one repo."""
+        self._names_and_contexts(repo, "postsubmit", jobs)
+        for job in jobs:
+            self._job_base(job, ProwJobType.POSTSUBMIT)
+            self._regexes(job)
+            self._change_rules(job, bool(job.always_run))
+
+    def periodics(self, jobs: list[Periodic]) -> None:
+        """Prow's `validatePeriodics`: names unique globally, exactly one schedule."""
+        seen: set[str] = set()
+        for job in jobs:
+            if job.name in seen:
+                self._error(job, "name", f"duplicated periodic job: {job.name}")
+            seen.add(job.name)
+            self._job_base(job, ProwJobType.PERIODIC)
+            set_fields = [f for f in ("cron", "interval", "minimum_interval") if getattr(job, f)]
+            if len(set_fields) > 1:
+                self._error(
+                    job,
+                    set_fields[1],
+                    f"{' and '.join(set_fields)} are mutually exclusive: set exactly one of "
+                    "cron, interval or minimum_interval",
+                )
+                continue
+            if not set_fields:
+                self._error(
+                    job, None, "at least one of cron, interval or minimum_interval must be set"
+                )
+                continue
+            if job.cron:
+                problem = cron_problem(job.cron)
+                if problem:
+                    self._error(job, "cron", f'invalid cron string "{job.cron}": {problem}')
+            for name, text in (
+                ("interval", job.interval),
+                ("minimum_interval", job.minimum_interval),
+                ("retry.interval", job.retry.interval if job.retry else ""),
+            ):
+                if text or (name == "retry.interval" and job.retry is not None):
+                    try:
+                        parse_duration(text)
+                    except ValueError as err:
+                        self._error(job, name, f"cannot parse duration: {err}")
+
+    # Shared rules ------------------------------------------------------------------
+
+    def _names_and_contexts(
+        self, repo: str, kind: str, jobs: list[Presubmit] | list[Postsubmit]
+    ) -> None:
+        # Same name, or same context, on intersecting branches of one repo.
+        by_name: dict[str, list[Brancher]] = {}
+        reported: set[str] = set()
+        for job in jobs:
+            for earlier in by_name.get(job.name, ()):
+                if earlier.intersects(job) and job.name not in reported:
+                    reported.add(job.name)
+                    self._error(
+                        job,
+                        "name",
+                        f"duplicated {kind} job {job.name} for {repo} (another job of that "
+                        "name runs on the same branches)",
+                    )
+            by_name.setdefault(job.name, []).append(job)
+        by_context: dict[str, list[Presubmit | Postsubmit]] = {}
+        for job in jobs:
+            if not job.skip_report and not job.context:
+                self._error(job, "context", "job is set to report but has no context configured")
+            for other in by_context.get(job.context, ()):
+                if other.name != job.name and other.intersects(job):
+                    self._error(
+                        job,
+                        "context",
+                        f"jobs {other.name} and {job.name} report to the same GitHub context "
+                        f'"{job.context}"',
+                    )
+            by_context.setdefault(job.context, []).append(job)
+
+    def _regexes(self, job: Presubmit | Postsubmit) -> None:
+        checks: list[tuple[str, str]] = []
+        if isinstance(job, Presubmit) and job.trigger:
+            checks.append(("trigger", job.trigger))
+        if job.branches:
+            checks.append(("branches", "|".join(job.branches)))
+        if job.skip_branches:
+            checks.append(("skip_branches", "|".join(job.skip_branches)))
+        if job.run_if_changed:
+            checks.append(("run_if_changed", job.run_if_changed))
+        if job.skip_if_only_changed:
+            checks.append(("skip_if_only_changed", job.skip_if_only_changed))
+        for field, pattern in checks:
+            try:
+                compile_regex(pattern)
+            except re.error as err:
+                self._error(job, field, f'invalid regex "{pattern}": {err}')
+        if job.branches and job.skip_branches:
+            self._warn(
+                job,
+                "skip_branches",
+                "branches and skip_branches are both set: skip_branches wins, so set only one",
+            )
+
+    def _change_rules(self, job: Presubmit | Postsubmit, always_run: bool) -> None:
+        if always_run and job.run_if_changed:
+            self._error(
+                job,
+                "run_if_changed",
+                "always_run and run_if_changed are mutually exclusive",
+            )
+        if always_run and job.skip_if_only_changed:
+            self._error(
+                job,
+                "skip_if_only_changed",
+                "always_run and skip_if_only_changed are mutually exclusive",
+            )
+        if job.run_if_changed and job.skip_if_only_changed:
+            self._error(
+                job,
+                "skip_if_only_changed",
+                "run_if_changed and skip_if_only_changed are mutually exclusive",
+            )
+
+    def _job_base(self, job: JobBase, job_type: ProwJobType) -> None:
+        """Prow's `validateJobBase` and `validateAgent`."""
+        pattern = _JENKINS_JOB_NAME if job.agent == "jenkins" else _JOB_NAME
+        if not pattern.fullmatch(job.name):
+            self._error(job, "name", f'name must match the regex "^{pattern.pattern}$"')
+        if job.max_concurrency < 0:
+            self._error(job, "max_concurrency", f"{job.max_concurrency} must not be negative")
+        self._agent(job)
+        if job.spec is not None:
+            for field, message in validate_pod_spec(job_type, job.spec, job.decoration_config):
+                self._error(job, field, message)
+        for field, message in (
+            *validate_labels(job.labels),
+            *validate_annotations(job.annotations),
+        ):
+            self._error(job, field, message)
+        if job.job_queue_name and job.job_queue_name not in self.queue_names:
+            self._error(
+                job,
+                "job_queue_name",
+                f'invalid job queue name "{job.job_queue_name}": not in plank.job_queue_capacities',
+            )
+        if job.spec and job.spec.get("containers") and job.decoration_config is not None:
+            for field, message in validate_decoration(job.spec, job.decoration_config):
+                self._error(job, field, message)
+
+    def _agent(self, job: JobBase) -> None:
+        agent = job.agent
+        has_pipeline = job.pipeline_run_spec is not None or job.tekton_pipeline_run_spec is not None
+        k8s, tekton = "kubernetes", "tekton-pipeline"
+        if agent not in AGENTS:
+            self._warn(job, "agent", f'agent "{agent}" is unknown and cannot be validated')
+        elif job.spec is not None and agent != k8s:
+            self._error(job, "agent", f'job specs require agent: kubernetes (found "{agent}")')
+        elif agent == k8s and job.spec is None:
+            self._error(job, "spec", "kubernetes jobs require a spec")
+        elif has_pipeline and agent != tekton:
+            self._error(
+                job, "agent", f'pipeline_run_spec requires agent: {tekton} (found "{agent}")'
+            )
+        elif agent == tekton and not has_pipeline:
+            self._error(
+                job, "pipeline_run_spec", f"agent: {tekton} jobs require a pipeline_run_spec"
+            )
+        elif job.decoration_config is not None and agent != k8s:
+            self._error(
+                job, "decoration_config", f'decoration requires agent: kubernetes (found "{agent}")'
+            )
+        elif job.error_on_eviction and agent != k8s:
+            self._error(
+                job, "error_on_eviction", f'only applies to agent: kubernetes (found "{agent}")'
+            )
+        elif job.namespace != self.pod_namespace and agent != tekton:
+            self._error(
+                job,
+                "namespace",
+                f'namespace "{job.namespace}" differs from pod_namespace "{self.pod_namespace}": '
+                f"namespace customization requires agent: {tekton}",
+            )
+
+
+def _compiles(pattern: str) -> bool:
+    try:
+        compile_regex(pattern)
+    except re.error:
+        return False
+    return True
+
+
+def cron_problem(expression: str) -> str | None:
+    """Why `expression` is not a cron schedule Prow accepts, or None if it is."""
+    from croniter import croniter
+
+    text = expression.strip()
+    if text.startswith("TZ=") or text.startswith("CRON_TZ="):
+        text = text.split(None, 1)[1] if " " in text else ""
+    if text.startswith("@every "):
+        try:
+            parse_duration(text.removeprefix("@every "))
+        except ValueError as err:
+            return str(err)
+        return None
+    if len(text.split()) not in (5, 6) and not text.startswith("@"):
+        return f"expected 5 fields (minute hour day-of-month month day-of-week), found {len(text.split())}"
+    valid: Callable[[str], bool] = croniter.is_valid
+    return None if valid(text) else "not a valid cron expression"
+
+
+def check_all(
+    checker: Checker,
+    presubmits: dict[str, list[Presubmit]],
+    postsubmits: dict[str, list[Postsubmit]],
+    periodics: Iterable[Periodic],
+) -> None:
+    """Prow's `ValidateJobConfig` over the whole job config."""
+    for repo, pres in presubmits.items():
+        checker.presubmits(repo, pres)
+    for repo, posts in postsubmits.items():
+        checker.postsubmits(repo, posts)
+    checker.periodics(list(periodics))

@@ -1,0 +1,164 @@
+"""Reading configuration files: YAML documents and the job config directory walk.
+
+Corresponds to Prow's `yamlToConfig`, `ReadFileMaybeGZIP` and the directory walk
+of `ReadJobConfig` in pkg/config/config.go. Files are parsed with libyaml
+(`yaml.CSafeLoader`), YAML 1.1 like Go's yaml.v2: anchors, aliases and merge keys,
+`0555` read as the octal 365, `yes`/`no` as booleans. Only the first document of
+a file counts, as in Prow. A gzipped file is read decompressed.
+
+The walk mirrors Prow's: files ending in .yaml or .yml, in lexical order, anything
+whose name starts with ".." skipped (Kubernetes ConfigMap mounts keep their
+timestamped copies there), paths matched by a `.prowignore` file at the root
+skipped, and two files with the same base name are an error.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from minprow.config.problems import Problem
+
+PROW_IGNORE_FILE = ".prowignore"
+
+
+def display_path(path: Path) -> str:
+    """A path as problems show it: relative to the working directory when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def read_yaml(path: Path, shown: str | None = None) -> tuple[Any, Problem | None]:
+    """The first YAML document of `path` (None when empty), or the problem reading it."""
+    shown = shown or display_path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        return None, Problem(shown, f"cannot read the file: {err.strerror or err}")
+    if data[:2] == b"\x1f\x8b":
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError) as err:
+            return None, Problem(shown, f"cannot decompress the gzipped file: {err}")
+    loader = yaml.CSafeLoader(data)
+    try:
+        return (loader.get_data() if loader.check_data() else None), None  # type: ignore[no-untyped-call]
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        line = mark.line + 1 if mark is not None else None
+        what = " ".join(str(part) for part in (err.context, err.problem) if part)
+        return None, Problem(shown, f"invalid YAML: {what}", line=line)
+    except yaml.YAMLError as err:
+        return None, Problem(shown, f"invalid YAML: {err}")
+    finally:
+        loader.dispose()
+
+
+def job_config_files(root: Path) -> tuple[list[Path], list[Problem]]:
+    """The job config files under `root` (a directory or one file), in Prow's order,
+    and the problems of the walk (duplicate base names)."""
+    if not root.is_dir():
+        return [root], []
+    ignore = _ProwIgnore.read(root)
+    files: list[Path] = []
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    _walk(root, root, ignore, files)
+    kept: list[Path] = []
+    for path in files:
+        if path.name in seen:
+            problems.append(
+                Problem(
+                    display_path(path),
+                    f"duplicated basename is not allowed: {path.name} (Prow's config-updater "
+                    "keys job files by base name)",
+                )
+            )
+            continue
+        seen.add(path.name)
+        kept.append(path)
+    return kept, problems
+
+
+def _walk(root: Path, directory: Path, ignore: _ProwIgnore, out: list[Path]) -> None:
+    try:
+        entries = sorted(os.scandir(directory), key=lambda e: e.name)
+    except OSError:
+        return  # Prow logs an unreadable path and goes on
+    for entry in entries:
+        if entry.name.startswith(".."):
+            continue
+        path = Path(entry.path)
+        is_dir = entry.is_dir(follow_symlinks=False)
+        rel = path.relative_to(root).as_posix()
+        if ignore.ignores(rel, is_dir):
+            continue
+        if is_dir:
+            _walk(root, path, ignore, out)
+        elif entry.name.endswith((".yaml", ".yml")):
+            out.append(path)
+
+
+class _ProwIgnore:
+    """The gitignore-style patterns of a `.prowignore` at the job config root."""
+
+    def __init__(self, rules: list[tuple[re.Pattern[str], bool, bool]]) -> None:
+        self._rules = rules  # (pattern, negated, directories only)
+
+    @classmethod
+    def read(cls, root: Path) -> _ProwIgnore:
+        try:
+            text = (root / PROW_IGNORE_FILE).read_text(encoding="utf-8")
+        except OSError:
+            return cls([])
+        rules = []
+        for raw in text.splitlines():
+            line = raw.strip()
+            if not line or line.startswith("#"):
+                continue
+            negated = line.startswith("!")
+            line = line.removeprefix("!")
+            dir_only = line.endswith("/")
+            line = line.rstrip("/")
+            anchored = "/" in line
+            rules.append((_glob_regex(line.lstrip("/"), anchored), negated, dir_only))
+        return cls(rules)
+
+    def ignores(self, rel: str, is_dir: bool) -> bool:
+        ignored = False
+        for pattern, negated, dir_only in self._rules:
+            if dir_only and not is_dir:
+                continue
+            if pattern.fullmatch(rel):
+                ignored = not negated
+        return ignored
+
+
+def _glob_regex(glob: str, anchored: bool) -> re.Pattern[str]:
+    out = []
+    i = 0
+    while i < len(glob):
+        if glob.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif glob.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif glob[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif glob[i] == "?":
+            out.append("[^/]")
+            i += 1
+        else:
+            out.append(re.escape(glob[i]))
+            i += 1
+    body = "".join(out)
+    return re.compile(body if anchored else f"(?:.*/)?{body}")
