@@ -66,7 +66,9 @@ def truncate_label_value(value: str) -> str:
     raw = value.encode()
     if len(raw) <= LABEL_VALUE_MAX_LENGTH:
         return value
-    cut = raw[:LABEL_VALUE_MAX_LENGTH].decode(errors="ignore")
+    # A cut inside a multi-byte character leaves an invalid value, as in Go;
+    # such a label is then dropped by `sanitize_label_value`.
+    cut = raw[:LABEL_VALUE_MAX_LENGTH].decode(errors="replace")
     return cut.rstrip("._-")
 
 
