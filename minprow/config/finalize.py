@@ -11,12 +11,13 @@ live on the job models themselves (minprow.config.jobs).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from functools import cache
+from typing import Any, TypeVar, get_args
 
 from pydantic import BaseModel, ValidationError
 
 from minprow.config.jobs import JobBase, Periodic
-from minprow.config.presets import merge_presets
+from minprow.config.presets import merge_applicable
 from minprow.config.problems import Problem, validation_problems
 from minprow.config.prow import Plank, Preset
 from minprow.model import DecorationConfig
@@ -33,6 +34,36 @@ class JobDefaults:
     plank: Plank
     presets: list[Preset]
     _decoration: dict[tuple[str, str], DecorationConfig] = field(default_factory=dict)
+    _merged: dict[tuple[str, str, Any], DecorationConfig] = field(default_factory=dict)
+    _presets: dict[tuple[tuple[str, str], ...], list[Preset]] = field(default_factory=dict)
+
+    def presets_for(self, labels: dict[str, str]) -> list[Preset]:
+        """The presets that apply to a job with these labels, chosen once per label set."""
+        key = tuple(sorted(labels.items()))
+        found = self._presets.get(key)
+        if found is None:
+            found = [p for p in self.presets if p.applies_to(labels)]
+            self._presets[key] = found
+        return found
+
+    def decoration_for(
+        self, org_repo: str, cluster: str, own: DecorationConfig | None, raw: Any
+    ) -> DecorationConfig:
+        """The job's decoration merged over the defaults; jobs whose own settings are
+        the same plain values (the common `timeout` / `grace_period`) share one result."""
+        base = self.default_decoration(org_repo, cluster)
+        if own is None:
+            return base
+        if not isinstance(raw, dict) or not all(
+            isinstance(v, str | int | bool) for v in raw.values()
+        ):
+            return own.apply_default(base)
+        key = (org_repo, cluster, tuple(sorted(raw.items())))
+        found = self._merged.get(key)
+        if found is None:
+            found = own.apply_default(base)
+            self._merged[key] = found
+        return found
 
     def default_decoration(self, org_repo: str, cluster: str) -> DecorationConfig:
         """Plank's merged defaults for a repo and cluster, computed once per pair."""
@@ -44,17 +75,37 @@ class JobDefaults:
         return found
 
 
+@cache
+def _nested(cls: type[BaseModel]) -> tuple[str, ...]:
+    """Names of the fields of `cls` that can hold models (the only ones to descend into)."""
+
+    def holds_model(annotation: Any) -> bool:
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            return True
+        return any(holds_model(arg) for arg in get_args(annotation))
+
+    return tuple(n for n, f in cls.model_fields.items() if holds_model(f.annotation))
+
+
 def unknown_fields(model: BaseModel, prefix: str = "") -> list[str]:
     """YAML paths of every key under `model` that its type does not know."""
     found = [f"{prefix}.{k}" if prefix else k for k in model.model_extra or ()]
-    for name, value in model.__dict__.items():
+    values = model.__dict__
+    for name in _nested(type(model)):
+        value = values.get(name)
         if isinstance(value, BaseModel):
             found += unknown_fields(value, f"{prefix}.{name}" if prefix else name)
-        elif isinstance(value, list) and value and isinstance(value[0], BaseModel):
+        elif isinstance(value, list):
             for i, item in enumerate(value):
                 if isinstance(item, BaseModel):
                     found += unknown_fields(
                         item, f"{prefix}.{name}[{i}]" if prefix else f"{name}[{i}]"
+                    )
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(item, BaseModel):
+                    found += unknown_fields(
+                        item, f"{prefix}.{name}.{key}" if prefix else f"{name}.{key}"
                     )
     return found
 
@@ -90,12 +141,12 @@ def build_job(
         unknown.append(
             Problem(file, "unknown field: Prow does not know it", job=job.name, field=path)
         )
-    _default(job, org_repo, defaults, errors)
+    _default(job, org_repo, defaults, errors, raw.get("decoration_config"))
     return job
 
 
 def _default(
-    job: JobBase, org_repo: str | None, defaults: JobDefaults, errors: list[Problem]
+    job: JobBase, org_repo: str | None, defaults: JobDefaults, errors: list[Problem], raw_dc: Any
 ) -> None:
     if not job.namespace:
         job.namespace = defaults.pod_namespace
@@ -109,11 +160,11 @@ def _default(
         if org_repo is None:
             ref = job.extra_refs[0] if isinstance(job, Periodic) and job.extra_refs else None
             org_repo = f"{ref.org}/{ref.repo}" if ref is not None else ""
-        base = defaults.default_decoration(org_repo, job.cluster)
-        own = job.decoration_config
-        job.decoration_config = own.apply_default(base) if own is not None else base
+        job.decoration_config = defaults.decoration_for(
+            org_repo, job.cluster, job.decoration_config, raw_dc
+        )
     if job.spec is not None and defaults.presets:
-        spec, conflicts = merge_presets(job.spec, job.labels, defaults.presets)
+        spec, conflicts = merge_applicable(job.spec, defaults.presets_for(job.labels))
         job.spec = spec
         for conflict in conflicts:
             errors.append(

@@ -42,7 +42,13 @@ def merge_presets(
     The input spec is not modified; the result shares everything it did not change."""
     if spec is None:
         return None, []
-    applicable = [p for p in presets if p.applies_to(labels)]
+    return merge_applicable(spec, [p for p in presets if p.applies_to(labels)])
+
+
+def merge_applicable(
+    spec: dict[str, Any], applicable: list[Preset]
+) -> tuple[dict[str, Any], list[PresetConflict]]:
+    """`merge_presets` with the presets that apply already chosen, in order."""
     if not applicable:
         return spec, []
     raw_containers = spec.get("containers")
