@@ -104,7 +104,9 @@ class Checker:
                 continue
             if not set_fields:
                 self._error(
-                    job, None, "at least one of cron, interval or minimum_interval must be set"
+                    job,
+                    "interval",
+                    "at least one of cron, interval or minimum_interval must be set",
                 )
                 continue
             if job.cron:
