@@ -8,8 +8,10 @@ carries the resourceVersion it read, a stale one raises `Conflict`, and `mutate`
 is the re-read-and-retry loop callers would otherwise each write.
 
 Objects handed out (by `get`, `list`, `watch` and the writes) are shared,
-read-only snapshots: copying every object of a 20,000-job list would cost far
-more than the read budget. Change a copy (`copy_job(job)`, or
+read-only snapshots. Copies were measured and rejected: `copy_job` costs about
+30 us a job (`model_copy(deep=True)` 140 us), so listing the ~600 pending jobs of
+a 20,000-job store would take ~18 ms instead of a few microseconds, against a
+5 ms budget. Change a copy (`copy_job(job)`, or
 `job.model_copy(deep=True)`), never the snapshot; `update` refuses the cached
 snapshot itself, which catches the usual slip.
 """
@@ -18,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import builtins
-import itertools
 from collections.abc import Callable
 from types import TracebackType
 
@@ -147,7 +148,8 @@ class JobStore:
         argument) or None for "no change", in which case nothing is written and
         the current snapshot is returned. `fn` may run several times.
         """
-        for attempt in itertools.count():
+        attempt = 0
+        while True:
             current = self.get(name)
             changed = fn(copy_job(current))
             if changed is None:
@@ -159,8 +161,8 @@ class JobStore:
             except Conflict:
                 if attempt >= retries:
                     raise
+                attempt += 1
                 await self.refresh()
-        raise AssertionError("unreachable")
 
     # The change feed.
 
