@@ -10,7 +10,6 @@ stops taking work before the controllers stop.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -41,6 +40,7 @@ class GuardedTask:
         self.stop_timeout = stop_timeout
         self.restarts = 0
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._guard(), name=self.name)
@@ -51,12 +51,16 @@ class GuardedTask:
             started = time.monotonic()
             try:
                 await self._factory()
+                if self._stopping:  # it swallowed the cancellation, but it did stop
+                    return
                 log.warning(
                     "task %s returned; restarting", self.name, extra={"component": self.name}
                 )
             except asyncio.CancelledError:
                 raise
             except Exception:
+                if self._stopping:
+                    return
                 log.exception(
                     "task %s failed; restarting", self.name, extra={"component": self.name}
                 )
@@ -67,12 +71,19 @@ class GuardedTask:
             backoff = min(backoff * 2, self._max)
 
     async def stop(self) -> None:
-        if self._task is None:
+        """Cancel, then wait at most `stop_timeout`; a task that will not stop is abandoned
+        (logged) so one stuck component cannot hold up the shutdown of the rest."""
+        task, self._task = self._task, None
+        if task is None:
             return
-        self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, TimeoutError):
-            await asyncio.wait_for(self._task, self.stop_timeout)
-        self._task = None
+        self._stopping = True
+        task.cancel()
+        # asyncio.wait, unlike wait_for, does not wait for a stuck task to acknowledge.
+        done, _ = await asyncio.wait({task}, timeout=self.stop_timeout)
+        if not done:
+            log.error("task %s did not stop within %.3gs", self.name, self.stop_timeout)
+        elif not task.cancelled() and task.exception() is not None:
+            log.error("task %s failed while stopping", self.name, exc_info=task.exception())
 
 
 class TaskGroup:

@@ -1,0 +1,1 @@
+"""Wiring: flags and config turned into running components, and the commands behind the CLI."""
