@@ -52,8 +52,8 @@ def describe(config: Config) -> str:
     """One line of counts, as `check-config` and `up` print them."""
     s = config.summary()
     return (
-        f"{s.presubmits} presubmits, {s.postsubmits} postsubmits, "
-        f"{s.periodics} periodics, {s.repos} repos"
+        f"{s['presubmits']} presubmits, {s['postsubmits']} postsubmits, "
+        f"{s['periodics']} periodics, {s['repos']} repos"
     )
 
 
@@ -81,13 +81,13 @@ def check_config(
 
 def get_prowjobs(state_dir: Path | None, output: str, *, state: str | None, job: str | None) -> int:
     from minprow.model import ProwJobState
-    from minprow.store import default_state_dir, open_store
+    from minprow.store import DB_FILE, default_state_dir, open_store
 
     if state is not None and state not in ProwJobState.__members__.values():
         states = ", ".join(s.value for s in ProwJobState)
         return _fail(f"--state {state!r} is not a ProwJob state (one of: {states})")
     directory = state_dir or default_state_dir()
-    if not (directory / "prowjobs.db").exists():
+    if not (directory / DB_FILE).exists():
         return _fail(
             f"no job store in {directory} (check --state-dir; `minprow up` creates one there)"
         )
@@ -179,3 +179,73 @@ def age(when: datetime | None, now: datetime) -> str:
     if minutes:
         return f"{minutes}m{secs}s" if secs and minutes < 10 else f"{minutes}m"
     return f"{secs}s"
+
+
+def mkpj(
+    config_path: Path | None,
+    job_config_path: Path | None,
+    *,
+    job_name: str,
+    base_ref: str,
+    base_sha: str,
+    pull_number: int,
+    pull_sha: str,
+    pull_author: str,
+    pull_head_ref: str,
+) -> int:
+    """Prow's mkpj: the ProwJob for `job_name`, printed as YAML (keys sorted, as Prow's
+    YAML marshaller writes them). Where Prow would ask GitHub for a missing ref, this
+    build has no GitHub client yet, so the missing flags are named instead."""
+    from minprow import pjutil
+    from minprow.config import Periodic, Postsubmit, Presubmit
+    from minprow.model import ProwJobSpec, Pull, Refs
+
+    config = load(config_path, job_config_path, None)
+    if config is None:
+        return 1
+    found = config.find_job(job_name)
+    if found is None:
+        return _fail(f"job {job_name!r} not found in the config")
+    kind, job, org_repo = found
+    spec: ProwJobSpec
+    if isinstance(job, Periodic) or org_repo is None:
+        assert isinstance(job, Periodic)
+        spec = pjutil.periodic_spec(job)
+    else:
+        org, repo = org_repo.split("/", 1)
+        wanted = {"--base-ref": base_ref, "--base-sha": base_sha}
+        refs = Refs(org=org, repo=repo, base_ref=base_ref, base_sha=base_sha)
+        if isinstance(job, Presubmit):
+            wanted |= {
+                "--pull-number": str(pull_number or ""),
+                "--pull-sha": pull_sha,
+                "--pull-author": pull_author,
+            }
+            refs.pulls = [
+                Pull(
+                    number=pull_number,
+                    author=pull_author,
+                    sha=pull_sha,
+                    head_ref=pull_head_ref or None,
+                )
+            ]
+        missing = [flag for flag, value in wanted.items() if not value]
+        if missing:
+            return _fail(
+                f"{kind.value} {job_name!r} of {org_repo} needs {', '.join(missing)} "
+                "(minprow cannot look them up on GitHub yet)"
+            )
+        if isinstance(job, Presubmit):
+            spec = pjutil.presubmit_spec(job, refs)
+        else:
+            assert isinstance(job, Postsubmit)
+            spec = pjutil.postsubmit_spec(job, refs)
+    pj = pjutil.new_prowjob(
+        spec,
+        job.labels,
+        job.annotations,
+        now=datetime.now(UTC),
+        namespace=config.prowjob_namespace,
+    )
+    print(yaml.safe_dump(pj.to_wire(), sort_keys=True), end="")
+    return 0

@@ -1,0 +1,204 @@
+"""`minprow get prowjobs` and `minprow up`, run as a user runs them."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import yaml
+
+from minprow import pjutil
+from minprow.config import Periodic, Presubmit, load_config
+from minprow.model import ProwJobState, Pull, Refs
+from minprow.store import open_store
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def minprow(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "minprow", *map(str, args)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def state_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store holding three ProwJobs made from this repository's own config."""
+    directory = tmp_path_factory.mktemp("state")
+    config = load_config(REPO / "config.yaml", REPO / "jobs")
+    now = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+    presubmit = config.presubmits_for("minprow", "minprow")[0]
+    periodic = config.periodics[0]
+    assert isinstance(presubmit, Presubmit)
+    assert isinstance(periodic, Periodic)
+    refs = Refs(
+        org="minprow",
+        repo="minprow",
+        base_ref="main",
+        base_sha="a" * 40,
+        pulls=[Pull(number=42, author="alice", sha="b" * 40)],
+    )
+
+    async def fill() -> None:
+        async with open_store("sqlite", directory) as store:
+            for i, state in enumerate((ProwJobState.SUCCESS, ProwJobState.PENDING)):
+                pj = pjutil.new_prowjob(
+                    pjutil.presubmit_spec(presubmit, refs),
+                    presubmit.labels,
+                    presubmit.annotations,
+                    now=now.replace(minute=i),
+                    namespace="default",
+                    name=f"pre-{i}",
+                )
+                pj.status.state = state
+                await store.create(pj)
+            await store.create(
+                pjutil.new_prowjob(
+                    pjutil.periodic_spec(periodic), now=now, namespace="default", name="peri"
+                )
+            )
+
+    asyncio.run(fill())
+    return directory
+
+
+def test_get_prowjobs_json_is_a_kubectl_list(state_dir: Path) -> None:
+    result = minprow("get", "prowjobs", "--state-dir", state_dir, "-o", "json")
+    assert result.returncode == 0, result.stderr
+    listing = json.loads(result.stdout)
+    assert listing["kind"] == "List"
+    assert listing["apiVersion"] == "v1"
+    names = [item["metadata"]["name"] for item in listing["items"]]
+    assert sorted(names) == ["peri", "pre-0", "pre-1"]
+    assert all(item["metadata"]["resourceVersion"] for item in listing["items"])
+
+
+@pytest.mark.parametrize(
+    ("flags", "expected"),
+    [
+        (["--state", "pending"], ["pre-1"]),
+        (["--job", "periodic-minprow-check"], ["peri"]),
+        (["--state", "success", "--job", "pull-minprow-check"], ["pre-0"]),
+        (["--state", "failure"], []),
+    ],
+    ids=["by-state", "by-job", "both", "none-match"],
+)
+def test_get_prowjobs_filters(state_dir: Path, flags: list[str], expected: list[str]) -> None:
+    result = minprow("get", "prowjobs", "--state-dir", state_dir, "-o", "yaml", *flags)
+    assert result.returncode == 0, result.stderr
+    items = yaml.safe_load(result.stdout)["items"]
+    assert sorted(item["metadata"]["name"] for item in items) == expected
+
+
+def test_get_prowjobs_table_has_kubectls_columns_newest_first(state_dir: Path) -> None:
+    result = minprow("get", "prowjobs", "--state-dir", state_dir)
+    assert result.returncode == 0, result.stderr
+    header, *rows = result.stdout.splitlines()
+    assert header.split() == [
+        "NAME",
+        "JOB",
+        "BUILDID",
+        "TYPE",
+        "ORG",
+        "REPO",
+        "PULLS",
+        "STARTTIME",
+        "COMPLETIONTIME",
+        "STATE",
+    ]
+    assert [row.split()[0] for row in rows] == ["pre-1", "pre-0", "peri"]
+    assert "42" in rows[0].split()
+    assert rows[0].split()[-1] == "pending"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--state", "done"], "--state 'done' is not a ProwJob state"),
+        (["--state-dir", "/nonexistent/minprow"], "no job store in /nonexistent/minprow"),
+    ],
+    ids=["bad-state", "no-store"],
+)
+def test_get_prowjobs_errors(state_dir: Path, args: list[str], message: str) -> None:
+    result = minprow("get", "prowjobs", *(["--state-dir", str(state_dir), *args]))
+    assert result.returncode == 1
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+class _Up:
+    """A `minprow up` child process whose log lines can be awaited."""
+
+    def __init__(self, cwd: Path, state_dir: Path) -> None:
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "minprow", "up", "--state-dir", str(state_dir)],
+            cwd=cwd,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        self.lines: list[str] = []
+
+    def wait_for(self, text: str, limit: float = 60) -> str:
+        assert self.proc.stderr is not None
+        deadline = time.monotonic() + limit
+        while time.monotonic() < deadline:
+            line = self.proc.stderr.readline()
+            if not line:
+                break
+            self.lines.append(line)
+            if text in line:
+                return line
+        raise AssertionError(f"{text!r} never logged; got:\n{''.join(self.lines)}")
+
+
+@pytest.fixture
+def up(tmp_path: Path) -> Iterator[tuple[_Up, Path]]:
+    work = tmp_path / "repo"
+    work.mkdir()
+    shutil.copy(REPO / "config.yaml", work / "config.yaml")
+    shutil.copytree(REPO / "jobs", work / "jobs")
+    process = _Up(work, tmp_path / "state")
+    yield process, work
+    if process.proc.poll() is None:
+        process.proc.kill()
+        process.proc.wait()
+
+
+def test_up_runs_reloads_keeps_the_last_good_config_and_stops_on_sigterm(
+    up: tuple[_Up, Path],
+) -> None:
+    process, work = up
+    process.wait_for("config: 2 presubmits, 1 postsubmits, 1 periodics, 1 repos")
+    process.wait_for("not in this build yet:")
+    process.wait_for("minprow is up")
+
+    jobs = work / "jobs" / "minprow" / "minprow-presubmits.yaml"
+    data = yaml.safe_load(jobs.read_text())
+    extra = dict(data["presubmits"]["minprow/minprow"][0], name="pull-minprow-extra")
+    data["presubmits"]["minprow/minprow"].append(extra)
+    jobs.write_text(yaml.safe_dump(data))
+    process.wait_for("config reloaded: 3 presubmits")
+
+    jobs.write_text("presubmits: [this is: not, valid\n")
+    process.wait_for("config reload failed, keeping the last good config")
+
+    process.proc.send_signal(signal.SIGTERM)
+    assert process.proc.wait(timeout=30) == 0
+    process.wait_for("stopping")
