@@ -24,7 +24,7 @@ import copy
 import threading
 import uuid
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from minprow.config.jobs import JobBase, Periodic, Postsubmit, Presubmit
 from minprow.model import (
@@ -229,7 +229,7 @@ def _spec_from_job_base(
             "error_on_eviction": _go(job.error_on_eviction),
             "extra_refs": extra_refs or None,
             "decoration_config": decoration.model_copy(deep=True) if decoration else None,
-            "pod_spec": copy.deepcopy(job.spec),
+            "pod_spec": _pod_spec(job.spec),
             "pipeline_run_spec": copy.deepcopy(job.pipeline_run_spec),
             "tekton_pipeline_run_spec": copy.deepcopy(job.tekton_pipeline_run_spec),
             "reporter_config": (
@@ -241,6 +241,20 @@ def _spec_from_job_base(
             "job_queue_name": _go(job.job_queue_name),
         }
     )
+
+
+def _pod_spec(spec: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The job's pod spec as Go writes a `corev1.PodSpec`: a container's `name`
+    has no omitempty, so an unnamed container is written with `name: ""` (and
+    the ProwJob CRD requires the field)."""
+    if spec is None:
+        return None
+    spec = copy.deepcopy(spec)
+    for key in ("initContainers", "containers", "ephemeralContainers"):
+        for container in spec.get(key) or ():
+            if isinstance(container, dict):
+                container.setdefault("name", "")
+    return spec
 
 
 def _decoration(job: JobBase) -> DecorationConfig | None:
