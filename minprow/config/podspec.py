@@ -14,15 +14,10 @@ from functools import cache
 from typing import Any
 
 from minprow.model import DecorationConfig, ProwJobType
+from minprow.model.jobenv import env_names_for_type
 
-_BASE_ENV = ("CI", "JOB_NAME", "JOB_SPEC", "JOB_TYPE", "PROW_JOB_ID", "BUILD_ID", "BUILD_NUMBER")
-_REFS_ENV = ("REPO_OWNER", "REPO_NAME", "PULL_BASE_REF", "PULL_BASE_SHA", "PULL_REFS")
-_PULL_ENV = ("PULL_NUMBER", "PULL_PULL_SHA", "PULL_HEAD_REF", "PULL_TITLE")
 RESERVED_ENV: dict[ProwJobType, frozenset[str]] = {
-    ProwJobType.PERIODIC: frozenset(_BASE_ENV),
-    ProwJobType.POSTSUBMIT: frozenset(_BASE_ENV + _REFS_ENV),
-    ProwJobType.BATCH: frozenset(_BASE_ENV + _REFS_ENV),
-    ProwJobType.PRESUBMIT: frozenset(_BASE_ENV + _REFS_ENV + _PULL_ENV),
+    job_type: frozenset(env_names_for_type(job_type)) for job_type in ProwJobType
 }
 """Prow's `downwardapi.EnvForType`: env a job may not set itself."""
 UTILITY_CONTAINERS = frozenset({"clonerefs", "initupload", "place-entrypoint", "sidecar"})

@@ -28,34 +28,30 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, PrivateAttr, ValidationError
 
 from minprow.model import DecorationConfig, ProwJob, ProwJobAgent, ProwJobSpec, ProwJobType, Refs
+from minprow.model.jobenv import (
+    BUILD_ID,
+    BUILD_NUMBER,
+    CI,
+    JOB_NAME,
+    JOB_SPEC,
+    JOB_TYPE,
+    PROW_JOB_ID,
+    PULL_BASE_REF,
+    PULL_BASE_SHA,
+    PULL_HEAD_REF,
+    PULL_NUMBER,
+    PULL_PULL_SHA,
+    PULL_REFS,
+    PULL_TITLE,
+    REPO_NAME,
+    REPO_OWNER,
+    SRC_BASE,
+    SRC_HOST,
+)
 from minprow.podutils.gojson import decoration_config_data, marshal, refs_data
-
-CI = "CI"
-JOB_SPEC = "JOB_SPEC"
-JOB_NAME = "JOB_NAME"
-JOB_TYPE = "JOB_TYPE"
-PROW_JOB_ID = "PROW_JOB_ID"
-BUILD_ID = "BUILD_ID"
-BUILD_NUMBER = "BUILD_NUMBER"
-"""Deprecated by Prow; set to `BUILD_ID` for the kubernetes agent only."""
-REPO_OWNER = "REPO_OWNER"
-REPO_NAME = "REPO_NAME"
-SRC_HOST = "SRC_HOST"
-SRC_BASE = "SRC_BASE"
-PULL_BASE_REF = "PULL_BASE_REF"
-PULL_BASE_SHA = "PULL_BASE_SHA"
-PULL_REFS = "PULL_REFS"
-PULL_NUMBER = "PULL_NUMBER"
-PULL_PULL_SHA = "PULL_PULL_SHA"
-PULL_HEAD_REF = "PULL_HEAD_REF"
-PULL_TITLE = "PULL_TITLE"
 
 DEFAULT_HOST = "github.com"
 """Prow's `github.DefaultHost`: `SRC_HOST` when the refs name no other."""
-
-_BASE_ENV = (CI, JOB_NAME, JOB_SPEC, JOB_TYPE, PROW_JOB_ID, BUILD_ID, BUILD_NUMBER)
-_REFS_ENV = (REPO_OWNER, REPO_NAME, SRC_BASE, SRC_HOST, PULL_BASE_REF, PULL_BASE_SHA, PULL_REFS)
-_PULL_ENV = (PULL_NUMBER, PULL_PULL_SHA, PULL_HEAD_REF, PULL_TITLE)
 
 
 class JobSpecError(ValueError):
@@ -186,15 +182,6 @@ def job_spec_json(pj: ProwJob) -> str:
 def env_for(pj: ProwJob) -> dict[str, str]:
     """The Prow environment variables of a ProwJob's containers."""
     return JobSpec.from_prowjob(pj).env()
-
-
-def env_names_for_type(job_type: ProwJobType) -> tuple[str, ...]:
-    """Prow's `EnvForType`: every variable a job of this type may get."""
-    if job_type == ProwJobType.PERIODIC:
-        return _BASE_ENV
-    if job_type in (ProwJobType.POSTSUBMIT, ProwJobType.BATCH):
-        return _BASE_ENV + _REFS_ENV
-    return _BASE_ENV + _REFS_ENV + _PULL_ENV
 
 
 def src_host_and_base(refs: Refs) -> tuple[str, str]:

@@ -13,9 +13,9 @@ import pytest
 import yaml
 
 from minprow.model import ProwJob, ProwJobType, Pull, Refs
+from minprow.model.jobenv import env_names_for_type
 from minprow.podutils import JobSpec, JobSpecError, env_for, job_spec_json
 from minprow.podutils.jobspec import (
-    env_names_for_type,
     resolve_spec_from_env,
     revision,
     src_host_and_base,
