@@ -3,28 +3,18 @@
 from __future__ import annotations
 
 import subprocess
-import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import jsonschema
 import pytest
 import yaml
 
+# The `minprow` fixture (tests/runtime/conftest.py) runs the CLI in a subprocess.
+RunMinprow = Callable[..., subprocess.CompletedProcess[str]]
 REPO = Path(__file__).resolve().parents[2]
 SHARED = REPO.parent / "shared"
 CORPUS = SHARED / "corpus" / "gardener-ci-infra" / "config"
-CRD = SHARED / "prow" / "prowjob_customresourcedefinition.yaml"
-
-
-def minprow(*args: str | Path, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "minprow", *map(str, args)],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 @pytest.fixture(scope="module")
@@ -34,18 +24,9 @@ def corpus() -> Path:
     return CORPUS
 
 
-@pytest.fixture(scope="module")
-def prowjob_schema() -> dict[str, object]:
-    if not CRD.is_file():
-        pytest.skip(f"Prow's ProwJob CRD is not next to the repo ({CRD})")
-    crd = yaml.safe_load(CRD.read_text())
-    schema: dict[str, object] = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
-    return schema
-
-
 @pytest.mark.parametrize("strict", [[], ["--strict"]], ids=["lenient", "strict"])
 def test_check_config_accepts_the_real_corpus_with_its_counts(
-    corpus: Path, strict: list[str]
+    minprow: RunMinprow, corpus: Path, strict: list[str]
 ) -> None:
     result = minprow(
         "check-config",
@@ -62,7 +43,7 @@ def test_check_config_accepts_the_real_corpus_with_its_counts(
     assert "not implemented by minprow (loaded, not acted on): deck, tide" in result.stderr
 
 
-def test_check_config_lists_every_problem_and_fails() -> None:
+def test_check_config_lists_every_problem_and_fails(minprow: RunMinprow) -> None:
     bad = Path("fixtures") / "cli" / "bad-jobs"
     result = minprow("check-config", "--job-config-path", bad)
     assert result.returncode == 1
@@ -79,14 +60,14 @@ def test_check_config_lists_every_problem_and_fails() -> None:
     assert lines[-1].startswith("config is invalid: ")
 
 
-def test_check_config_on_a_missing_file_is_a_usage_error() -> None:
+def test_check_config_on_a_missing_file_is_a_usage_error(minprow: RunMinprow) -> None:
     result = minprow("check-config", "--config-path", "no/such/config.yaml")
     assert result.returncode == 2
     assert "no/such/config.yaml" in result.stderr
     assert "Traceback" not in result.stderr
 
 
-def test_this_repositorys_own_config_is_strictly_valid() -> None:
+def test_this_repositorys_own_config_is_strictly_valid(minprow: RunMinprow) -> None:
     result = minprow(
         "check-config", "--strict", "--config-path", "config.yaml", "--job-config-path", "jobs"
     )
@@ -119,14 +100,14 @@ BASE = PULL[:4]
     ids=["presubmit", "postsubmit", "periodic"],
 )
 def test_mkpj_prints_a_prowjob_that_validates_against_prows_crd(
-    job: str, flags: list[str], kind: str, prowjob_schema: dict[str, object]
+    minprow: RunMinprow, job: str, flags: list[str], kind: str, crd_schema: dict[str, object]
 ) -> None:
     result = minprow(
         "mkpj", "--job", job, "--config-path", "config.yaml", "--job-config-path", "jobs", *flags
     )
     assert result.returncode == 0, result.stderr
     pj = yaml.safe_load(result.stdout)
-    jsonschema.validate(pj, prowjob_schema)
+    jsonschema.validate(pj, crd_schema)
     assert pj["spec"]["job"] == job
     assert pj["spec"]["type"] == kind
     assert pj["status"]["state"] == "triggered"
@@ -139,7 +120,7 @@ def test_mkpj_prints_a_prowjob_that_validates_against_prows_crd(
 
 
 def test_mkpj_on_the_corpus_truncates_long_job_names_in_labels(
-    corpus: Path, prowjob_schema: dict[str, object]
+    minprow: RunMinprow, corpus: Path, crd_schema: dict[str, object]
 ) -> None:
     # A renovate job merged from a YAML anchor, with a 64-character name.
     job = "pull-gardener-extension-shoot-oidc-service-check-renovate-config"
@@ -155,7 +136,7 @@ def test_mkpj_on_the_corpus_truncates_long_job_names_in_labels(
     )
     assert result.returncode == 0, result.stderr
     pj = yaml.safe_load(result.stdout)
-    jsonschema.validate(pj, prowjob_schema)
+    jsonschema.validate(pj, crd_schema)
     assert pj["metadata"]["annotations"]["prow.k8s.io/job"] == job
     assert len(pj["metadata"]["labels"]["prow.k8s.io/job"]) <= 63
 
@@ -169,7 +150,9 @@ def test_mkpj_on_the_corpus_truncates_long_job_names_in_labels(
     ],
     ids=["unknown-job", "presubmit-without-refs", "postsubmit-without-sha"],
 )
-def test_mkpj_errors_name_what_is_missing(args: list[str], message: str) -> None:
+def test_mkpj_errors_name_what_is_missing(
+    minprow: RunMinprow, args: list[str], message: str
+) -> None:
     result = minprow("mkpj", "--config-path", "config.yaml", "--job-config-path", "jobs", *args)
     assert result.returncode == 1
     assert message in result.stderr

@@ -10,7 +10,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -22,18 +22,9 @@ from minprow.config import Periodic, Presubmit, load_config
 from minprow.model import ProwJobState, Pull, Refs
 from minprow.store import open_store
 
+# The `minprow` fixture (tests/runtime/conftest.py) runs the CLI in a subprocess.
+RunMinprow = Callable[..., subprocess.CompletedProcess[str]]
 REPO = Path(__file__).resolve().parents[2]
-
-
-def minprow(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "minprow", *map(str, args)],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +68,7 @@ def state_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return directory
 
 
-def test_get_prowjobs_json_is_a_kubectl_list(state_dir: Path) -> None:
+def test_get_prowjobs_json_is_a_kubectl_list(minprow: RunMinprow, state_dir: Path) -> None:
     result = minprow("get", "prowjobs", "--state-dir", state_dir, "-o", "json")
     assert result.returncode == 0, result.stderr
     listing = json.loads(result.stdout)
@@ -98,14 +89,18 @@ def test_get_prowjobs_json_is_a_kubectl_list(state_dir: Path) -> None:
     ],
     ids=["by-state", "by-job", "both", "none-match"],
 )
-def test_get_prowjobs_filters(state_dir: Path, flags: list[str], expected: list[str]) -> None:
+def test_get_prowjobs_filters(
+    minprow: RunMinprow, state_dir: Path, flags: list[str], expected: list[str]
+) -> None:
     result = minprow("get", "prowjobs", "--state-dir", state_dir, "-o", "yaml", *flags)
     assert result.returncode == 0, result.stderr
     items = yaml.safe_load(result.stdout)["items"]
     assert sorted(item["metadata"]["name"] for item in items) == expected
 
 
-def test_get_prowjobs_table_has_kubectls_columns_newest_first(state_dir: Path) -> None:
+def test_get_prowjobs_table_has_kubectls_columns_newest_first(
+    minprow: RunMinprow, state_dir: Path
+) -> None:
     result = minprow("get", "prowjobs", "--state-dir", state_dir)
     assert result.returncode == 0, result.stderr
     header, *rows = result.stdout.splitlines()
@@ -134,7 +129,9 @@ def test_get_prowjobs_table_has_kubectls_columns_newest_first(state_dir: Path) -
     ],
     ids=["bad-state", "no-store"],
 )
-def test_get_prowjobs_errors(state_dir: Path, args: list[str], message: str) -> None:
+def test_get_prowjobs_errors(
+    minprow: RunMinprow, state_dir: Path, args: list[str], message: str
+) -> None:
     result = minprow("get", "prowjobs", *(["--state-dir", str(state_dir), *args]))
     assert result.returncode == 1
     assert message in result.stderr

@@ -16,16 +16,14 @@ from typing import Any
 
 import jsonschema
 import pytest
-import yaml
 
 from minprow import pjutil
 from minprow.config import Config, JobBase, Periodic, Postsubmit, Presubmit, load_config
 from minprow.model import ProwJob, ProwJobState, ProwJobType, Pull, Refs, ReporterConfig
 from minprow.model import labels as L
 
-REPO = Path(__file__).parents[1]
+REPO = Path(__file__).parents[2]
 FIXTURES = REPO / "fixtures" / "prowjobs"
-CRD = REPO.parent / "shared" / "prow" / "prowjob_customresourcedefinition.yaml"
 NOW = datetime(2026, 8, 21, 10, 0, 0, tzinfo=UTC)
 
 E2E = "pull-gardener-e2e-kind-gardenadm-unmanaged-infra-external-gardener"
@@ -37,15 +35,6 @@ POSTSUBMIT = "post-gardener-release-handler"
 @pytest.fixture(scope="module")
 def config() -> Config:
     return load_config(FIXTURES / "config" / "config.yaml", FIXTURES / "jobs.yaml", strict=True)
-
-
-@pytest.fixture(scope="module")
-def crd_schema() -> dict[str, Any]:
-    if not CRD.is_file():
-        pytest.skip(f"Prow's ProwJob CRD not found at {CRD} (the shared reference data)")
-    crd = yaml.safe_load(CRD.read_text())
-    schema: dict[str, Any] = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
-    return schema
 
 
 def _job(config: Config, name: str) -> JobBase:
