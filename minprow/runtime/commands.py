@@ -81,7 +81,7 @@ def check_config(
 
 def get_prowjobs(state_dir: Path | None, output: str, *, state: str | None, job: str | None) -> int:
     from minprow.model import ProwJobState
-    from minprow.store import DB_FILE, default_state_dir, open_store
+    from minprow.store import DB_FILE, StoreError, default_state_dir, open_store
 
     if state is not None and state not in ProwJobState.__members__.values():
         states = ", ".join(s.value for s in ProwJobState)
@@ -100,7 +100,10 @@ def get_prowjobs(state_dir: Path | None, output: str, *, state: str | None, job:
         finally:
             await store.close()
 
-    jobs = sorted(asyncio.run(read()), key=_started, reverse=True)
+    try:
+        jobs = sorted(asyncio.run(read()), key=_started, reverse=True)
+    except StoreError as err:
+        return _fail(f"cannot read the job store: {err}")
     if output == "table":
         if not jobs:
             print("No ProwJobs found.", file=sys.stderr)

@@ -60,10 +60,14 @@ def main(
 
 
 async def _run(agent: ConfigAgent[Config], state_dir: Path) -> int:
-    from minprow.store import open_store
+    from minprow.store import StoreError, open_store
 
     store = open_store("sqlite", state_dir)
-    await store.start()
+    try:
+        await store.start()
+    except (StoreError, OSError) as err:
+        log.error("cannot open the job store in %s: %s (check --state-dir)", state_dir, err)
+        return 1
     # The cache holds many long-lived objects: keep them out of the cyclic GC's
     # full collections, which would otherwise pause the loop for them.
     gc.freeze()

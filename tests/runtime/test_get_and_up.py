@@ -199,3 +199,12 @@ def test_up_runs_reloads_keeps_the_last_good_config_and_stops_on_sigterm(
     process.proc.send_signal(signal.SIGTERM)
     assert process.proc.wait(timeout=30) == 0
     process.wait_for("stopping")
+
+
+def test_a_corrupt_store_is_an_error_not_a_traceback(minprow: RunMinprow, tmp_path: Path) -> None:
+    (tmp_path / "prowjobs.db").write_text("not a database\n")
+    for args in (["get", "prowjobs"], ["up", "--config-path", "config.yaml"]):
+        result = minprow(*args, "--state-dir", tmp_path)
+        assert result.returncode == 1, args
+        assert "file is not a database" in result.stderr
+        assert "Traceback" not in result.stderr
