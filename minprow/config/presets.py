@@ -45,99 +45,100 @@ def merge_presets(
     return merge_applicable(spec, [p for p in presets if p.applies_to(labels)])
 
 
+class _PerContainer:
+    """One list field (env or volumeMounts) of every container: copied on first
+    write, remembering who added each name so a conflict can say so."""
+
+    def __init__(self, containers: list[dict[str, Any]], key: str, noun: str) -> None:
+        self._containers = containers
+        self._key = key
+        self._noun = noun
+        self._added_by = [{_name(item): _JOB for item in c.get(key) or ()} for c in containers]
+        self._copied = [False] * len(containers)
+        self.changed = False
+
+    def add(self, items: list[Any], who: str) -> PresetConflict | None:
+        for item in items:
+            name = _name(item)
+            for i, container in enumerate(self._containers):
+                if name in self._added_by[i]:
+                    return PresetConflict(
+                        f"spec.containers[{i}].{self._key}",
+                        f'{self._noun} "{name}" from {who} is already set by '
+                        f"{self._added_by[i][name]}",
+                    )
+                if not self._copied[i]:
+                    container[self._key] = list(container.get(self._key) or ())
+                    self._copied[i] = True
+                container[self._key].append(item)
+                self._added_by[i][name] = who
+                self.changed = True
+        return None
+
+
+class _PodList:
+    """A pod-level list (volumes, tolerations), copied once, checked for repeats."""
+
+    def __init__(self, spec: dict[str, Any], key: str, by_name: bool) -> None:
+        self.items: list[Any] = list(spec.get(key) or ())
+        self._key = key
+        self._by_name = by_name
+        self._added_by = {_name(v): _JOB for v in self.items} if by_name else {}
+        self.changed = False
+
+    def add(self, items: list[Any], who: str) -> PresetConflict | None:
+        for item in items:
+            if self._by_name:
+                name = _name(item)
+                if name in self._added_by:
+                    return PresetConflict(
+                        f"spec.{self._key}",
+                        f'volume "{name}" from {who} is already defined by {self._added_by[name]}',
+                    )
+                self._added_by[name] = who
+            elif item in self.items:
+                return PresetConflict(
+                    f"spec.{self._key}",
+                    f"toleration {item} from {who} is already in the pod spec",
+                )
+            self.items.append(item)
+            self.changed = True
+        return None
+
+
 def merge_applicable(
     spec: dict[str, Any], applicable: list[Preset]
 ) -> tuple[dict[str, Any], list[PresetConflict]]:
     """`merge_presets` with the presets that apply already chosen, in order."""
     if not applicable:
         return spec, []
-    raw_containers = spec.get("containers")
     containers: list[dict[str, Any]] = [
-        dict(c) for c in raw_containers or () if isinstance(c, dict)
+        dict(c) for c in spec.get("containers") or () if isinstance(c, dict)
     ]
-    volumes: list[Any] = list(spec.get("volumes") or ())
-    tolerations: list[Any] = list(spec.get("tolerations") or ())
-    # name -> who added it, per container for env / mounts, per pod for volumes.
-    env_from = [{_name(e): _JOB for e in c.get("env") or ()} for c in containers]
-    mount_from = [{_name(m): _JOB for m in c.get("volumeMounts") or ()} for c in containers]
-    volume_from = {_name(v): _JOB for v in volumes}
-    copied_env = [False] * len(containers)
-    copied_mounts = [False] * len(containers)
+    env = _PerContainer(containers, "env", "env var")
+    mounts = _PerContainer(containers, "volumeMounts", "volume mount")
+    volumes = _PodList(spec, "volumes", by_name=True)
+    tolerations = _PodList(spec, "tolerations", by_name=False)
     conflicts: list[PresetConflict] = []
-    changed = {"containers": False, "volumes": False, "tolerations": False}
-
     for preset in applicable:
         who = preset.describe()
-        problem = None
-        for env in preset.env:
-            name = _name(env)
-            for i, container in enumerate(containers):
-                if name in env_from[i]:
-                    problem = PresetConflict(
-                        f"spec.containers[{i}].env",
-                        f'env var "{name}" from {who} is already set by {env_from[i][name]}',
-                    )
-                    break
-                if not copied_env[i]:
-                    container["env"] = list(container.get("env") or ())
-                    copied_env[i] = True
-                container["env"].append(env)
-                env_from[i][name] = who
-                changed["containers"] = True
-            if problem:
-                break
-        if problem is None:
-            for volume in preset.volumes:
-                name = _name(volume)
-                if name in volume_from:
-                    problem = PresetConflict(
-                        "spec.volumes",
-                        f'volume "{name}" from {who} is already defined by {volume_from[name]}',
-                    )
-                    break
-                volumes.append(volume)
-                volume_from[name] = who
-                changed["volumes"] = True
-        if problem is None:
-            for mount in preset.volume_mounts:
-                name = _name(mount)
-                for i, container in enumerate(containers):
-                    if name in mount_from[i]:
-                        problem = PresetConflict(
-                            f"spec.containers[{i}].volumeMounts",
-                            f'volume mount "{name}" from {who} is already set by '
-                            f"{mount_from[i][name]}",
-                        )
-                        break
-                    if not copied_mounts[i]:
-                        container["volumeMounts"] = list(container.get("volumeMounts") or ())
-                        copied_mounts[i] = True
-                    container["volumeMounts"].append(mount)
-                    mount_from[i][name] = who
-                    changed["containers"] = True
-                if problem:
-                    break
-        if problem is None:
-            for toleration in preset.tolerations:
-                if toleration in tolerations:
-                    problem = PresetConflict(
-                        "spec.tolerations",
-                        f"toleration {toleration} from {who} is already in the pod spec",
-                    )
-                    break
-                tolerations.append(toleration)
-                changed["tolerations"] = True
+        problem = (
+            env.add(preset.env, who)
+            or volumes.add(preset.volumes, who)
+            or mounts.add(preset.volume_mounts, who)
+            or tolerations.add(preset.tolerations, who)
+        )
         if problem is not None:
             conflicts.append(problem)
             break  # Prow's resolvePresets stops at the first failing preset
 
-    if not any(changed.values()):
-        return spec, conflicts
+    if not (env.changed or mounts.changed or volumes.changed or tolerations.changed):
+        return spec, conflicts  # shared, not copied
     merged = dict(spec)
-    if changed["containers"]:
+    if env.changed or mounts.changed:
         merged["containers"] = containers
-    if changed["volumes"]:
-        merged["volumes"] = volumes
-    if changed["tolerations"]:
-        merged["tolerations"] = tolerations
+    if volumes.changed:
+        merged["volumes"] = volumes.items
+    if tolerations.changed:
+        merged["tolerations"] = tolerations.items
     return merged, conflicts
