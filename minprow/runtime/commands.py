@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 if TYPE_CHECKING:
-    from minprow.config import Config
+    from minprow.config import Config, ConfigError
     from minprow.model import ProwJob
 
 
@@ -41,11 +41,16 @@ def load(
     try:
         return load_config(config_path, job_config_path, plugin_config, strict=strict)
     except ConfigError as err:
-        for problem in err.problems:
-            print(problem, file=sys.stderr)
-        count = len(err.problems)
-        print(f"config is invalid: {count} problem{'s' * (count != 1)}", file=sys.stderr)
+        print_problems(err)
         return None
+
+
+def print_problems(err: ConfigError) -> None:
+    """Every problem of an invalid config on its own line, then the count."""
+    for problem in err.problems:
+        print(problem, file=sys.stderr)
+    count = len(err.problems)
+    print(f"config is invalid: {count} problem{'s' * (count != 1)}", file=sys.stderr)
 
 
 def describe(config: Config) -> str:

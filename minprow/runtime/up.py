@@ -44,17 +44,15 @@ def main(
     paths = discover(config_path, job_config_path, plugin_config)
     if not paths.existing():
         log.warning("no config.yaml or jobs/ here and no --config-path: running with no jobs")
-    # Validate up front with every problem listed; the agent then owns reloads.
-    if paths.existing() and commands.load(*paths.args()) is None:
-        return 1
 
     def load() -> Config:
         return load_config(*paths.args())
 
     try:
+        # The agent's first load is the start-up validation: one load, every problem listed.
         agent = ConfigAgent(load, paths.existing())
-    except ConfigError as err:  # changed between the check and now
-        log.error("config is invalid:\n%s", err)
+    except ConfigError as err:
+        commands.print_problems(err)
         return 1
     return asyncio.run(_run(agent, state_dir or default_state_dir()))
 

@@ -208,3 +208,11 @@ def test_a_corrupt_store_is_an_error_not_a_traceback(minprow: RunMinprow, tmp_pa
         assert result.returncode == 1, args
         assert "file is not a database" in result.stderr
         assert "Traceback" not in result.stderr
+
+
+def test_up_with_an_invalid_config_lists_every_problem(minprow: RunMinprow, tmp_path: Path) -> None:
+    result = minprow("up", "--job-config-path", "fixtures/cli/bad-jobs", "--state-dir", tmp_path)
+    assert result.returncode == 1
+    assert 'job "nightly": field "interval"' in result.stderr
+    assert result.stderr.splitlines()[-1] == "config is invalid: 3 problems"
+    assert not (tmp_path / "prowjobs.db").exists()
