@@ -2,19 +2,21 @@
 
 Components never hold a config snapshot: they receive `agent.get` and call it
 each time round their loop, so a reload reaches them. `run()` watches the files a
-config was read from (a cheap stat walk, no inotify dependency) and reloads when
-any changes; a config that fails to load is reported and the last good one stays
-in force, exactly as Prow's agent keeps serving the old config.
+config is read from (the loader's own file walk and a stat of each, no inotify
+dependency) and reloads when any changes; a config that fails to load is
+reported and the last good one stays in force, as Prow's agent keeps serving
+the old config.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Generic, TypeVar
+
+from minprow.config.yamlio import job_config_files
 
 log = logging.getLogger("minprow.config")
 
@@ -24,22 +26,16 @@ Fingerprint = frozenset[tuple[str, int, int]]
 
 
 def fingerprint(paths: Iterable[Path]) -> Fingerprint:
-    """(path, mtime_ns, size) of every YAML file under `paths` (files or directories)."""
+    """(path, mtime_ns, size) of every config file under `paths`: a file itself, or
+    the job config files of a directory, found by the loader's own walk."""
     seen: set[tuple[str, int, int]] = set()
     for root in paths:
-        if root.is_file():
-            st = root.stat()
-            seen.add((str(root), st.st_mtime_ns, st.st_size))
-            continue
-        for dirpath, _dirs, files in os.walk(root):
-            for name in files:
-                if name.endswith((".yaml", ".yml")):
-                    path = os.path.join(dirpath, name)
-                    try:
-                        st = os.stat(path)
-                    except FileNotFoundError:
-                        continue  # removed between listing and stat: the next poll sees it
-                    seen.add((path, st.st_mtime_ns, st.st_size))
+        for path in job_config_files(root)[0]:
+            try:
+                st = path.stat()
+            except FileNotFoundError:
+                continue  # removed between listing and stat: the next poll sees it
+            seen.add((str(path), st.st_mtime_ns, st.st_size))
     return frozenset(seen)
 
 
