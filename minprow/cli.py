@@ -124,9 +124,21 @@ def get_prowjobs(state_dir: Path | None, output: str, state: str | None, job: st
     sys.exit(commands.get_prowjobs(state_dir, output, state=state, job=job))
 
 
+def _executor_option(func: Any) -> Any:
+    return click.option(
+        "--executor",
+        type=click.Choice(["auto", "docker", "host"]),
+        default="auto",
+        show_default=True,
+        help="Where jobs run: the local Docker engine, host processes, or docker when it answers.",
+    )(func)
+
+
 @main.command()
 @_config_options
 @_state_dir_option
+@_executor_option
+@click.option("--no-tui", is_flag=True, help="Run headless and log what happens.")
 @click.option(
     "--log-format", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
@@ -136,6 +148,8 @@ def up(
     job_config_path: Path | None,
     plugin_config: Path | None,
     state_dir: Path | None,
+    executor: str,
+    no_tui: bool,
     log_format: str,
     log_level: str,
 ) -> None:
@@ -144,4 +158,63 @@ def up(
     from minprow.runtime import up as runtime_up
 
     logs.configure(log_format, log_level)
-    sys.exit(runtime_up.main(config_path, job_config_path, plugin_config, state_dir))
+    sys.exit(
+        runtime_up.main(config_path, job_config_path, plugin_config, state_dir, executor=executor)
+    )
+
+
+@main.command()
+@click.argument("job_name", metavar="JOB")
+@_config_options
+@_state_dir_option
+@_executor_option
+@click.option(
+    "--pull-number",
+    "pull_numbers",
+    type=int,
+    multiple=True,
+    help="Pull request to test (repeat it for a batch run), looked up with git ls-remote.",
+)
+@click.option("--base-ref", help="Base branch (default: the repository's HEAD branch).")
+@click.option(
+    "--local",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Use this working tree as it is instead of cloning the job's repository.",
+)
+@click.option(
+    "--artifacts-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where logs and artifacts go when the job's config names no bucket or directory.",
+)
+@click.option("--keep", is_flag=True, help="Keep the container and workspace afterwards.")
+@click.option("--log-level", default="warning", show_default=True)
+def run(
+    job_name: str,
+    config_path: Path | None,
+    job_config_path: Path | None,
+    plugin_config: Path | None,
+    state_dir: Path | None,
+    executor: str,
+    pull_numbers: tuple[int, ...],
+    base_ref: str | None,
+    local: Path | None,
+    artifacts_dir: Path | None,
+    keep: bool,
+    log_level: str,
+) -> None:
+    """Run JOB on this machine as Prow would: same refs, env and JOB_SPEC; exit code = result."""
+    from minprow import logs
+    from minprow.runtime import run as runtime_run
+
+    logs.configure("text", log_level)
+    options = runtime_run.RunOptions(
+        job_name=job_name,
+        pull_numbers=list(pull_numbers),
+        base_ref=base_ref,
+        local=local,
+        executor=executor,
+        state_dir=state_dir,
+        artifacts_dir=artifacts_dir,
+        keep=keep,
+    )
+    sys.exit(runtime_run.main(config_path, job_config_path, options))

@@ -76,6 +76,18 @@ class RunPlan:
     timeout: timedelta = DEFAULT_TIMEOUT
     grace_period: timedelta = DEFAULT_GRACE_PERIOD
     decoration: DecorationConfig | None = None
+    local_checkouts: dict[str, str] = field(default_factory=dict)
+    """Container checkout path -> a host directory used as it is instead of a clone
+    (`minprow run --local`): executors mount (or use) it there."""
+
+    def with_local_checkout(self, refs: Refs, host_dir: str) -> RunPlan:
+        """This plan with `refs` taken from `host_dir` instead of cloned."""
+        target = checkout_path(refs)
+        return replace(
+            self,
+            refs=[r for r in self.refs if checkout_path(r) != target],
+            local_checkouts={**self.local_checkouts, target: host_dir},
+        )
 
     @property
     def test_container(self) -> ContainerPlan:
@@ -102,7 +114,8 @@ class RunPlan:
             )
             for c in self.containers
         ]
-        return replace(self, containers=containers)
+        local = {move(path): host for path, host in self.local_checkouts.items()}
+        return replace(self, containers=containers, local_checkouts=local)
 
 
 def checkout_path(refs: Refs, base: str = CODE_MOUNT) -> str:

@@ -20,7 +20,8 @@ if TYPE_CHECKING:
     from minprow.model import ProwJob
 
 
-def _fail(message: str) -> int:
+def fail_with(message: str) -> int:
+    """Print `message` as an error; the exit code 1."""
     print(f"error: {message}", file=sys.stderr)
     return 1
 
@@ -36,7 +37,7 @@ def load(
     from minprow.config import ConfigError, load_config
 
     if config_path is None and job_config_path is None:
-        _fail("no configuration given: pass --config-path and/or --job-config-path")
+        fail_with("no configuration given: pass --config-path and/or --job-config-path")
         return None
     try:
         return load_config(config_path, job_config_path, plugin_config, strict=strict)
@@ -90,10 +91,10 @@ def get_prowjobs(state_dir: Path | None, output: str, *, state: str | None, job:
 
     if state is not None and state not in ProwJobState.__members__.values():
         states = ", ".join(s.value for s in ProwJobState)
-        return _fail(f"--state {state!r} is not a ProwJob state (one of: {states})")
+        return fail_with(f"--state {state!r} is not a ProwJob state (one of: {states})")
     directory = state_dir or default_state_dir()
     if not (directory / DB_FILE).exists():
-        return _fail(
+        return fail_with(
             f"no job store in {directory} (check --state-dir; `minprow up` creates one there)"
         )
 
@@ -108,7 +109,7 @@ def get_prowjobs(state_dir: Path | None, output: str, *, state: str | None, job:
     try:
         jobs = sorted(asyncio.run(read()), key=_started, reverse=True)
     except StoreError as err:
-        return _fail(f"cannot read the job store: {err}")
+        return fail_with(f"cannot read the job store: {err}")
     if output == "table":
         if not jobs:
             print("No ProwJobs found.", file=sys.stderr)
@@ -213,7 +214,7 @@ def mkpj(
         return 1
     found = config.find_job(job_name)
     if found is None:
-        return _fail(f"job {job_name!r} not found in the config")
+        return fail_with(f"job {job_name!r} not found in the config")
     kind, job, org_repo = found
     spec: ProwJobSpec
     if isinstance(job, Periodic) or org_repo is None:
@@ -239,7 +240,7 @@ def mkpj(
             ]
         missing = [flag for flag, value in wanted.items() if not value]
         if missing:
-            return _fail(
+            return fail_with(
                 f"{kind.value} {job_name!r} of {org_repo} needs {', '.join(missing)} "
                 "(minprow cannot look them up on GitHub yet)"
             )

@@ -1,0 +1,415 @@
+"""Plank's reconcile step: move one ProwJob along by the state it is in.
+
+Corresponds to Prow's pkg/plank/reconciler.go: `triggered` jobs are admitted
+under the concurrency limits, given a build id, rendered and started
+(`pending`, with `pendingTime`, `pod_name`, `build_id` and `url`); `pending`
+jobs are observed until their process ends (`success`/`failure` by exit code)
+or a timeout ends them (`error` for pod pending / unscheduled, `aborted` for
+pod running, `failure` for the decoration timeout, as Prow's entrypoint makes
+it); `aborted` jobs that are not complete yet have their process stopped.
+Errors decide what happens next (pkg/plank/error.go): a job that can never
+start ends in `error` with the reason in its description; an executor that
+is unavailable is retried later.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from minprow.aio import Clock
+from minprow.config import Config
+from minprow.executors.base import Executor, ExecutorError, Observation, Phase, StartError
+from minprow.executors.clusters import ClusterMap
+from minprow.model import ProwJob, ProwJobAgent, ProwJobState, ProwJobType
+from minprow.model.duration import format_duration
+from minprow.pjutil import BuildIDGenerator
+from minprow.plank import admission
+from minprow.plank.joburl import job_url
+from minprow.podutils.render import (
+    DEFAULT_GRACE_PERIOD,
+    DEFAULT_TIMEOUT,
+    RenderError,
+    RunPlan,
+    render,
+)
+from minprow.store import Conflict, JobStore, NotFound, copy_job
+
+log = logging.getLogger("minprow.plank")
+
+TIMED_OUT = "Timed out after "
+"""Prefix of the description of a job being stopped by its decoration timeout."""
+COLLECT_DEADLINE = timedelta(minutes=10)
+"""How long a finished job's artifacts may fail to upload before the job is completed anyway."""
+
+
+@dataclass
+class Result:
+    """When to look at the job again: `requeue_after` seconds, or never (None)."""
+
+    requeue_after: float | None = None
+
+
+@dataclass
+class Plank:
+    """The reconciler and the little state it keeps between calls (the starts in flight)."""
+
+    store: JobStore
+    config: Callable[[], Config]
+    clusters: ClusterMap
+    clock: Clock
+    poll_interval: float = 2.0
+    artifacts_dir: Path | None = None
+    """Where artifacts go when the decoration config names no bucket or directory."""
+    build_ids: BuildIDGenerator = field(default_factory=BuildIDGenerator)
+    adjust_plan: Callable[[RunPlan], RunPlan] | None = None
+    """A last change to every run plan (`minprow run --local` mounts the working tree)."""
+    _in_flight: set[str] = field(default_factory=set)
+
+    def plan(self, job: ProwJob) -> RunPlan:
+        """The job's run plan: the one renderer's, then `adjust_plan`."""
+        plan = render(job)
+        return self.adjust_plan(plan) if self.adjust_plan else plan
+
+    async def reconcile(self, name: str) -> Result:
+        try:
+            job = self.store.get(name)
+        except NotFound:
+            return Result()
+        if job.spec.agent not in (None, ProwJobAgent.KUBERNETES) or job.spec.pod_spec is None:
+            return Result()  # Jenkins, Tekton, ...: another controller's job
+        state = job.status.state
+        if state is ProwJobState.TRIGGERED:
+            return await self._triggered(job)
+        if state is ProwJobState.PENDING:
+            return await self._pending(job)
+        if state is ProwJobState.ABORTED and job.status.completion_time is None:
+            return await self._aborted(job)
+        return Result()
+
+    # triggered -> pending
+
+    async def _triggered(self, job: ProwJob) -> Result:
+        name = job.metadata.name
+        executor = self.clusters.get(job.spec.cluster_alias)
+        if executor is None:
+            await self._finish(
+                job, ProwJobState.ERROR, self.clusters.describe_missing(job.spec.cluster_alias)
+            )
+            return Result()
+        if job.spec.type is ProwJobType.PRESUBMIT and await self._superseded(job):
+            return Result()
+        waiting = self._admit(job)
+        if waiting is not None:
+            if job.status.description != waiting:
+                await self._set(name, ProwJobState.TRIGGERED, lambda pj: _describe(pj, waiting))
+            return Result(self.poll_interval * 5)
+        self._in_flight.add(name)
+        try:
+            return await self._start(job, executor)
+        finally:
+            self._in_flight.discard(name)
+
+    def _admit(self, job: ProwJob) -> str | None:
+        pending = self.store.list(state=ProwJobState.PENDING)
+        triggered = self.store.list(state=ProwJobState.TRIGGERED)
+        same_job = [pj for pj in (*pending, *triggered) if pj.spec.job == job.spec.job]
+        queue = job.spec.job_queue_name
+        same_queue = [
+            pj for pj in (*pending, *triggered) if queue and pj.spec.job_queue_name == queue
+        ]
+        return admission.blocked_by(
+            job,
+            self.config().plank,
+            pending=pending,
+            same_job=same_job,
+            same_queue=same_queue,
+            in_flight=self._in_flight,
+        )
+
+    async def _start(self, job: ProwJob, executor: Executor) -> Result:
+        name = job.metadata.name
+        if not job.status.build_id:
+            # The build id goes into the job's env, so it is written before the
+            # start: a restart re-starts with the same one.
+            build_id = self.build_ids.next(self.clock.now())
+
+            def with_build_id(pj: ProwJob) -> ProwJob | None:
+                if pj.status.state is not ProwJobState.TRIGGERED or pj.status.build_id:
+                    return None
+                pj.status.build_id = build_id
+                pj.status.pod_name = name
+                return pj
+
+            job = await self.store.mutate(name, with_build_id)
+            if job.status.state is not ProwJobState.TRIGGERED:
+                return Result(0)
+        try:
+            plan = self.plan(job)
+            await executor.start(job, plan)
+        except (RenderError, StartError) as err:
+            await self._finish(job, ProwJobState.ERROR, f"Pod can not be created: {err}")
+            return Result()
+        except ExecutorError as err:
+            _log(job).warning("%s executor cannot start the job yet: %s", executor.name, err)
+            return Result(self.poll_interval * 5)
+        now = self.clock.now()
+        url = job_url(job, self.config(), default_dir=self.artifacts_dir)
+
+        def to_pending(pj: ProwJob) -> ProwJob | None:
+            if pj.status.state is not ProwJobState.TRIGGERED:
+                return None  # aborted meanwhile: the aborted sync stops what was started
+            pj.status.state = ProwJobState.PENDING
+            pj.status.pending_time = now
+            pj.status.pod_name = name
+            pj.status.description = "Job triggered."
+            pj.status.url = url or pj.status.url
+            return pj
+
+        await self._mutate(name, to_pending)
+        _log(job).info("started on %s (%s)", executor.name, job.spec.cluster_alias)
+        return Result(0)
+
+    async def _superseded(self, job: ProwJob) -> bool:
+        """Prow's TerminateOlderJobs: abort older unfinished runs of this presubmit on
+        this PR; True when `job` itself is the older one."""
+        refs = job.spec.refs
+        if refs is None or not refs.pulls:
+            return False
+        runs = [
+            pj
+            for pj in self.store.list(
+                job=job.spec.job, org_repo=refs.org_repo, pull=refs.pulls[0].number
+            )
+            if pj.spec.type is ProwJobType.PRESUBMIT and not pj.status.state.is_final
+        ]
+        newest = max(runs, key=_age_key, default=job)
+        for old in runs:
+            if old is newest or old.metadata.name == newest.metadata.name:
+                continue
+            _log(old).info("aborting: superseded by %s", newest.metadata.name)
+            await self._set(
+                old.metadata.name,
+                old.status.state,
+                lambda pj: _abort(pj, "Aborted as the newer version of this job is running."),
+            )
+        return newest.metadata.name != job.metadata.name
+
+    # pending -> final
+
+    async def _pending(self, job: ProwJob) -> Result:
+        executor = self.clusters.get(job.spec.cluster_alias)
+        if executor is None:
+            await self._finish(
+                job, ProwJobState.ERROR, self.clusters.describe_missing(job.spec.cluster_alias)
+            )
+            return Result()
+        name = job.metadata.name
+        try:
+            observed = await executor.observe(name)
+        except ExecutorError as err:
+            _log(job).warning("cannot observe the job on %s: %s", executor.name, err)
+            return Result(self.poll_interval * 5)
+        if observed.phase is Phase.MISSING:
+            # As Prow does when a pod vanished: start it again.
+            _log(job).warning("its %s process is gone; starting it again", executor.name)
+            return await self._start(job, executor)
+        if observed.phase.is_final:
+            return await self._completed(job, executor, observed)
+        return await self._check_timeouts(job, executor, observed)
+
+    async def _completed(self, job: ProwJob, executor: Executor, observed: Observation) -> Result:
+        now = self.clock.now()
+        if observed.phase is Phase.SUCCEEDED:
+            state, description = ProwJobState.SUCCESS, "Job succeeded."
+        else:
+            state, description = ProwJobState.FAILURE, "Job failed."
+            if job.status.description and job.status.description.startswith(TIMED_OUT):
+                description = job.status.description.split(";")[0] + "."
+            elif observed.reason:
+                description = f"Job failed: {observed.reason}."
+        final = _finished_copy(job, state, description, now)
+        try:
+            await self._collect(executor, final)
+        except ExecutorError as err:
+            finished = observed.finished_at or now
+            if now - finished < COLLECT_DEADLINE:
+                _log(job).warning("cannot collect its logs and artifacts yet: %s", err)
+                return Result(self.poll_interval * 5)
+            description = f"{description} Its logs and artifacts could not be uploaded: {err}"
+        await self._finish(job, state, description)
+        return Result()
+
+    async def _check_timeouts(
+        self, job: ProwJob, executor: Executor, observed: Observation
+    ) -> Result:
+        plank = self.config().plank
+        decoration = job.spec.decoration_config
+        now = self.clock.now()
+        pending_since = job.status.pending_time or now
+        if observed.phase is Phase.PENDING:
+            if observed.started_at is None:
+                limit = (
+                    decoration and decoration.pod_unscheduled_timeout
+                ) or plank.pod_unscheduled_timeout
+                verdict = "Pod scheduling timeout."
+                since = pending_since
+            else:
+                limit = (decoration and decoration.pod_pending_timeout) or plank.pod_pending_timeout
+                verdict = "Pod pending timeout."
+                since = observed.started_at
+            if now - since >= limit:
+                await self._stop(job, executor, timedelta(0))
+                await self._finish(job, ProwJobState.ERROR, verdict)
+                return Result()
+            return Result(min(self.poll_interval, (since + limit - now).total_seconds()))
+        started = observed.started_at or pending_since
+        running_limit = (decoration and decoration.pod_running_timeout) or plank.pod_running_timeout
+        if now - started >= running_limit:
+            await self._stop(job, executor, _grace(job))
+            await self._finish(job, ProwJobState.ABORTED, "Pod running timeout.")
+            return Result()
+        if decoration is not None and not (job.status.description or "").startswith(TIMED_OUT):
+            timeout = _timeout(job)
+            if now - started >= timeout:
+                # As Prow's entrypoint: SIGTERM, then SIGKILL after the grace period;
+                # the job then fails as a process that did not finish in time.
+                message = (
+                    f"{TIMED_OUT}{format_duration(timeout)}; stopping it "
+                    f"(grace period {format_duration(_grace(job))})"
+                )
+                await self._set(
+                    job.metadata.name, ProwJobState.PENDING, lambda pj: _describe(pj, message)
+                )
+                _log(job).info("%s", message)
+                await self._stop(job, executor, _grace(job))
+                return Result(0)
+        return Result(self.poll_interval)
+
+    # aborted -> complete
+
+    async def _aborted(self, job: ProwJob) -> Result:
+        executor = self.clusters.get(job.spec.cluster_alias)
+        if executor is not None:
+            try:
+                observed = await executor.observe(job.metadata.name)
+                if observed.phase is not Phase.MISSING:
+                    if not observed.phase.is_final:
+                        await executor.abort(job.metadata.name, _grace(job))
+                    final = _finished_copy(
+                        job, ProwJobState.ABORTED, job.status.description, self.clock.now()
+                    )
+                    await self._collect(executor, final)
+            except ExecutorError as err:
+                _log(job).warning("cannot stop the aborted job yet: %s", err)
+                return Result(self.poll_interval * 5)
+        now = self.clock.now()
+
+        def complete(pj: ProwJob) -> ProwJob | None:
+            if pj.status.state is not ProwJobState.ABORTED or pj.status.completion_time:
+                return None
+            pj.status.completion_time = now
+            return pj
+
+        await self._mutate(job.metadata.name, complete)
+        _log(job).info("aborted")
+        return Result()
+
+    # helpers
+
+    async def _collect(self, executor: Executor, final: ProwJob) -> None:
+        try:
+            plan = self.plan(final)
+        except RenderError:
+            return  # it never ran: nothing to collect
+        await executor.collect(final, plan)
+
+    async def _stop(self, job: ProwJob, executor: Executor, grace: timedelta) -> None:
+        try:
+            await executor.abort(job.metadata.name, grace)
+        except ExecutorError as err:
+            _log(job).warning("could not stop its process: %s", err)
+
+    async def _finish(self, job: ProwJob, state: ProwJobState, description: str | None) -> None:
+        now = self.clock.now()
+        await self._set(
+            job.metadata.name,
+            job.status.state,
+            lambda pj: _complete(pj, state, description, now),
+        )
+        _log(job).info("%s -> %s: %s", job.status.state, state, description)
+
+    async def _set(
+        self, name: str, expected: ProwJobState, change: Callable[[ProwJob], ProwJob]
+    ) -> None:
+        def guarded(pj: ProwJob) -> ProwJob | None:
+            if pj.status.state is not expected:
+                return None  # someone moved it on meanwhile (an abort, another replica)
+            return change(pj)
+
+        await self._mutate(name, guarded)
+
+    async def _mutate(self, name: str, fn: Callable[[ProwJob], ProwJob | None]) -> None:
+        try:
+            await self.store.mutate(name, fn)
+        except NotFound:
+            log.info("ProwJob %s was deleted while plank worked on it", name)
+        except Conflict:
+            log.warning("ProwJob %s kept changing under plank; will look again", name)
+
+
+def _timeout(job: ProwJob) -> timedelta:
+    decoration = job.spec.decoration_config
+    return (decoration.timeout if decoration else None) or DEFAULT_TIMEOUT
+
+
+def _grace(job: ProwJob) -> timedelta:
+    decoration = job.spec.decoration_config
+    return (decoration.grace_period if decoration else None) or DEFAULT_GRACE_PERIOD
+
+
+def _age_key(pj: ProwJob) -> tuple[datetime | None, str]:
+    created = pj.metadata.creation_timestamp or pj.status.start_time
+    return (created, pj.metadata.name)
+
+
+def _describe(pj: ProwJob, description: str) -> ProwJob:
+    pj.status.description = description
+    return pj
+
+
+def _abort(pj: ProwJob, description: str) -> ProwJob:
+    pj.status.state = ProwJobState.ABORTED
+    pj.status.description = description
+    return pj
+
+
+def _complete(pj: ProwJob, state: ProwJobState, description: str | None, now: datetime) -> ProwJob:
+    pj.status.state = state
+    pj.status.description = description
+    pj.status.completion_time = pj.status.completion_time or now
+    return pj
+
+
+def _finished_copy(
+    job: ProwJob, state: ProwJobState, description: str | None, now: datetime
+) -> ProwJob:
+    return _complete(copy_job(job), state, description, now)
+
+
+def _log(job: ProwJob) -> logging.LoggerAdapter[logging.Logger]:
+    refs = job.spec.refs
+    fields: dict[str, object] = {
+        "prowjob": job.metadata.name,
+        "job": job.spec.job,
+        "type": str(job.spec.type),
+        "state": str(job.status.state),
+    }
+    if refs is not None:
+        fields["org_repo"] = refs.org_repo
+        if refs.pulls:
+            fields["pr"] = refs.pulls[0].number
+    return logging.LoggerAdapter(log, fields)

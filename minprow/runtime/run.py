@@ -1,0 +1,232 @@
+"""`minprow run JOB`: reproduce a job from a real Prow config on this machine.
+
+The job's ProwJob is made by the one factory (pjutil) with the refs Prow would
+give it, kept in a private in-memory store, and driven by plank's own
+reconcile step on the local executor, so the container gets exactly the env,
+`JOB_SPEC`, checkout and timeouts it gets in CI. Its output streams to the
+terminal as it is written; the exit code is the job's: 0 for success, the test
+container's exit code for a failure, 1 for an error, 130 when interrupted.
+Jobs for remote build clusters run locally.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from minprow.runtime import commands
+
+if TYPE_CHECKING:
+    from minprow.config import Config
+    from minprow.executors.base import Executor
+    from minprow.model import ProwJob, Refs
+    from minprow.plank import Plank
+
+log = logging.getLogger("minprow.run")
+
+EXIT_ERROR = 1
+EXIT_INTERRUPTED = 130
+POLL = 0.1
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    job_name: str
+    pull_numbers: list[int]
+    base_ref: str | None
+    local: Path | None
+    executor: str
+    state_dir: Path | None
+    artifacts_dir: Path | None
+    keep: bool
+
+
+def main(config_path: Path | None, job_config_path: Path | None, options: RunOptions) -> int:
+    from minprow.runtime.defaults import discover
+
+    paths = discover(config_path, job_config_path, None)
+    config = commands.load(*paths.args()[:2], None)
+    if config is None:
+        return EXIT_ERROR
+    from minprow.runtime.refs import RefsError
+
+    try:
+        pj, local_refs = _prowjob(config, options)
+    except (RefsError, LookupError) as err:
+        return commands.fail_with(str(err))
+    return asyncio.run(_run(config, pj, local_refs, options))
+
+
+def _prowjob(config: Config, options: RunOptions) -> tuple[ProwJob, Refs | None]:
+    """The ProwJob Prow would create for this run, and the refs taken from `--local`."""
+    from datetime import UTC, datetime
+
+    from minprow import pjutil
+    from minprow.config import Periodic, Postsubmit, Presubmit
+    from minprow.model import ProwJobType
+    from minprow.runtime.refs import local_refs, remote_refs
+
+    found = config.find_job(options.job_name)
+    if found is None:
+        raise LookupError(f"job {options.job_name!r} is not in the config")
+    kind, job, org_repo = found
+    now = datetime.now(UTC)
+    namespace = config.prowjob_namespace
+    if isinstance(job, Periodic):
+        if options.pull_numbers:
+            raise LookupError(f"{options.job_name!r} is a periodic: it takes no --pull-number")
+        pj = pjutil.new_periodic(job, now=now, prowjob_namespace=namespace)
+        if options.local is None:
+            return pj, None
+        main = next(iter(pj.spec.extra_refs or []), None)
+        if main is None:
+            raise LookupError(
+                f"--local: periodic {options.job_name!r} has no extra_refs to replace"
+            )
+        return pj, main
+    assert org_repo is not None
+    assert isinstance(job, Presubmit | Postsubmit)
+    if kind is ProwJobType.POSTSUBMIT and options.pull_numbers:
+        raise LookupError(f"{options.job_name!r} is a postsubmit: it takes no --pull-number")
+    if options.local is not None:
+        refs = local_refs(org_repo, job, options.local, (options.pull_numbers or [0])[0])
+    else:
+        if isinstance(job, Presubmit) and not options.pull_numbers:
+            raise LookupError(
+                f"presubmit {options.job_name!r} needs --pull-number N (or --local PATH)"
+            )
+        refs = remote_refs(
+            org_repo, job, pull_numbers=options.pull_numbers, base_ref=options.base_ref
+        )
+    guid = str(uuid.uuid4())
+    if isinstance(job, Presubmit):
+        if len(options.pull_numbers) > 1:
+            spec = pjutil.batch_spec(job, refs)
+            pj = pjutil.new_prowjob(
+                spec, dict(job.labels), dict(job.annotations), now=now, namespace=namespace
+            )
+        else:
+            pj = pjutil.new_presubmit(
+                refs, job, now=now, event_guid=guid, prowjob_namespace=namespace
+            )
+    else:
+        pj = pjutil.new_postsubmit(refs, job, now=now, event_guid=guid, prowjob_namespace=namespace)
+    return pj, (pj.spec.refs if options.local else None)
+
+
+async def _run(config: Config, pj: ProwJob, local: Refs | None, options: RunOptions) -> int:
+    from minprow.aio import SystemClock
+    from minprow.executors.clusters import ClusterMap
+    from minprow.plank import Plank
+    from minprow.runtime.engines import EngineError, local_executor
+    from minprow.store import default_state_dir, open_store
+
+    clock = SystemClock()
+    state_dir = options.state_dir or default_state_dir()
+    artifacts = options.artifacts_dir or state_dir / "artifacts"
+    try:
+        executor = local_executor(options.executor, state_dir, artifacts, clock)
+    except EngineError as err:
+        return commands.fail_with(str(err))
+    adjust = None
+    if local is not None and options.local is not None:
+        host_dir = str(options.local.resolve())
+        adjust = lambda plan: plan.with_local_checkout(local, host_dir)  # noqa: E731
+    async with open_store("memory") as store:
+        await store.create(pj)
+        plank = Plank(
+            store,
+            lambda: config,
+            ClusterMap(fallback=executor),
+            clock,
+            poll_interval=POLL,
+            artifacts_dir=artifacts,
+            adjust_plan=adjust,
+        )
+        return await _drive(plank, executor, pj.metadata.name, options)
+
+
+async def _drive(plank: Plank, executor: Executor, name: str, options: RunOptions) -> int:
+    from minprow.model import ProwJobState
+
+    interrupted = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, interrupted.set)
+    printer: asyncio.Task[None] | None = None
+    job = plank.store.get(name)
+    print(f"minprow run: {job.spec.job} as ProwJob {name} on {executor.name}", file=sys.stderr)
+    try:
+        while True:
+            if interrupted.is_set() and not job.status.state.is_final:
+                await plank.store.mutate(name, _aborted_by_user)
+            result = await plank.reconcile(name)
+            job = plank.store.get(name)
+            if printer is None and job.status.state is ProwJobState.PENDING:
+                printer = asyncio.create_task(_print_logs(executor, name))
+            if job.status.state.is_final and job.status.completion_time is not None:
+                break
+            delay = POLL if result.requeue_after is None else min(result.requeue_after, POLL)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(interrupted.wait(), delay)
+        if printer is not None:
+            await asyncio.wait({printer}, timeout=5)
+            printer.cancel()
+        code = await _exit_code(executor, job)
+        _summary(job, plank)
+        if not options.keep:
+            await executor.cleanup(name)
+        return code
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+
+
+def _aborted_by_user(pj: ProwJob) -> ProwJob | None:
+    from minprow.model import ProwJobState
+
+    if pj.status.state.is_final:
+        return None
+    pj.status.state = ProwJobState.ABORTED
+    pj.status.description = "Aborted by the user (interrupted)."
+    return pj
+
+
+async def _print_logs(executor: Executor, name: str) -> None:
+    out = sys.stdout.buffer
+    async for chunk in executor.logs(name, follow=True):
+        out.write(chunk)
+        out.flush()
+
+
+async def _exit_code(executor: Executor, job: ProwJob) -> int:
+    from minprow.model import ProwJobState
+
+    state = job.status.state
+    if state is ProwJobState.SUCCESS:
+        return 0
+    if state is ProwJobState.ABORTED:
+        return EXIT_INTERRUPTED
+    if state is ProwJobState.FAILURE:
+        observed = await executor.observe(job.metadata.name)
+        return observed.exit_code or EXIT_ERROR
+    return EXIT_ERROR
+
+
+def _summary(job: ProwJob, plank: Plank) -> None:
+    status = job.status
+    took = ""
+    if status.pending_time and status.completion_time:
+        took = f" in {(status.completion_time - status.pending_time).total_seconds():.1f}s"
+    print(
+        f"minprow run: {job.spec.job} {status.state}{took}: {status.description}", file=sys.stderr
+    )
+    if status.url:
+        print(f"minprow run: logs and artifacts: {status.url}", file=sys.stderr)
