@@ -1,9 +1,11 @@
 """`minprow up`: everything in one process on a laptop.
 
 Loads the configuration (hot-reloaded, keeping the last good one), opens the
-embedded job store and runs the components as guarded tasks until SIGINT or
-SIGTERM, then stops them in order and closes the store. Components that are not
-part of this build yet are named at start-up rather than pretended.
+embedded job store, picks the local executor (the Docker engine, else host
+processes) for every build cluster, and runs horologium, plank and sinker as
+guarded tasks until SIGINT or SIGTERM, then stops them in order (horologium
+first: no new work; then plank; then sinker) and closes the store. Components
+that are not part of this build yet are named at start-up rather than pretended.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("minprow.up")
 
 # The components of DESIGN.md that this build does not run yet.
-NOT_YET_BUILT = ("hook", "horologium", "plank", "sinker", "crier", "tui")
+NOT_YET_BUILT = ("hook", "crier", "tui")
 
 
 def main(
@@ -36,6 +38,8 @@ def main(
     job_config_path: Path | None,
     plugin_config: Path | None,
     state_dir: Path | None,
+    *,
+    executor: str = "auto",
 ) -> int:
     from minprow.config import ConfigError, load_config
     from minprow.config.agent import ConfigAgent
@@ -54,11 +58,25 @@ def main(
     except ConfigError as err:
         commands.print_problems(err)
         return 1
-    return asyncio.run(_run(agent, state_dir or default_state_dir()))
+    return asyncio.run(_run(agent, state_dir or default_state_dir(), executor))
 
 
-async def _run(agent: ConfigAgent[Config], state_dir: Path) -> int:
+async def _run(agent: ConfigAgent[Config], state_dir: Path, executor_kind: str) -> int:
+    from minprow import horologium, plank, sinker
+    from minprow.aio import SystemClock
+    from minprow.executors.clusters import ClusterMap
+    from minprow.runtime.engines import EngineError, local_executor
     from minprow.store import StoreError, open_store
+
+    clock = SystemClock()
+    artifacts = state_dir / "artifacts"
+    try:
+        executor = local_executor(executor_kind, state_dir, artifacts, clock)
+    except EngineError as err:
+        log.error("%s", err)
+        return 1
+    # Every build cluster a job names runs on this machine's engine.
+    clusters = ClusterMap(fallback=executor)
 
     store = open_store("sqlite", state_dir)
     try:
@@ -70,8 +88,14 @@ async def _run(agent: ConfigAgent[Config], state_dir: Path) -> int:
     # full collections, which would otherwise pause the loop for them.
     gc.freeze()
     _report_start(agent.get(), store, state_dir)
+    log.info("jobs run on %s; artifacts go to %s unless a job names a bucket", executor.name, artifacts)
 
+    controller = plank.Plank(store, agent.get, clusters, clock, artifacts_dir=artifacts)
     group = TaskGroup()
+    # Stopped in this order: no new periodics, then no new starts, then GC.
+    group.add("horologium", lambda: horologium.run(store, agent.get, clock))
+    group.add("plank", lambda: plank.run(controller))
+    group.add("sinker", lambda: sinker.run(store, agent.get, clusters, clock))
     group.add("config-agent", agent.run)
     group.add("config-log", lambda: _log_reloads(agent))
     group.start()
