@@ -72,7 +72,7 @@ def test_this_repositorys_own_config_is_strictly_valid(minprow: RunMinprow) -> N
         "check-config", "--strict", "--config-path", "config.yaml", "--job-config-path", "jobs"
     )
     assert result.returncode == 0, result.stderr
-    assert "config is valid: 2 presubmits, 1 postsubmits, 1 periodics, 1 repos" in result.stdout
+    assert "config is valid: 3 presubmits, 1 postsubmits, 1 periodics, 1 repos" in result.stdout
 
 
 PULL = [
@@ -95,7 +95,7 @@ BASE = PULL[:4]
     [
         ("pull-minprow-check", PULL, "presubmit"),
         ("post-minprow-check", BASE, "postsubmit"),
-        ("periodic-minprow-check", [], "periodic"),
+        ("periodic-minprow-hello", [], "periodic"),
     ],
     ids=["presubmit", "postsubmit", "periodic"],
 )

@@ -83,7 +83,7 @@ def test_get_prowjobs_json_is_a_kubectl_list(minprow: RunMinprow, state_dir: Pat
     ("flags", "expected"),
     [
         (["--state", "pending"], ["pre-1"]),
-        (["--job", "periodic-minprow-check"], ["peri"]),
+        (["--job", "periodic-minprow-hello"], ["peri"]),
         (["--state", "success", "--job", "pull-minprow-check"], ["pre-0"]),
         (["--state", "failure"], []),
     ],
