@@ -12,13 +12,14 @@ from pathlib import Path
 
 from minprow.config import Config
 from minprow.model import ProwJob
-from minprow.podutils import gcspaths, upload
 
 
 def job_url(job: ProwJob, config: Config, *, default_dir: Path | None = None) -> str | None:
-    plank = config.plank
     if job.spec.decoration_config is None:
         return None
+    from minprow.podutils import gcspaths, upload
+
+    plank = config.plank
     if plank.job_url_prefix_config:
         return gcspaths.job_url(
             job,
