@@ -154,5 +154,3 @@ def make_plank(store: JobStore, clock: VirtualClock, executor: ScriptedExecutor)
         return Plank(store, lambda: config, clusters or ClusterMap(fallback=executor), clock)
 
     return build
-
-

@@ -73,7 +73,12 @@ async def test_a_pending_job_ends_by_its_exit(
 @pytest.mark.parametrize(
     ("clusters", "job_kwargs", "failure", "expected"),
     [
-        (None, {}, StartError("image nope:1 not found"), "Pod can not be created: image nope:1 not found"),
+        (
+            None,
+            {},
+            StartError("image nope:1 not found"),
+            "Pod can not be created: image nope:1 not found",
+        ),
         (None, {"container": {"command": ["true"]}}, None, "container 0: no image"),
         ("routes-only", {"cluster": "gke-east"}, None, "cluster 'gke-east' has no executor"),
     ],
@@ -181,7 +186,9 @@ async def test_a_finished_job_frees_its_slot(
     store: JobStore, make_plank: MakePlank, executor: ScriptedExecutor
 ) -> None:
     await store.create(make_job("old", max_concurrency=1))
-    await store.create(make_job("new", pull=2, max_concurrency=1, created=T0 + timedelta(seconds=1)))
+    await store.create(
+        make_job("new", pull=2, max_concurrency=1, created=T0 + timedelta(seconds=1))
+    )
     plank = make_plank()
     await plank.reconcile("old")
     await plank.reconcile("new")
@@ -237,7 +244,14 @@ async def test_an_aborted_job_that_never_ran_is_completed(
 @pytest.mark.parametrize(
     ("process", "after", "decoration", "state", "description", "grace"),
     [
-        ({"phase": Phase.PENDING}, {"minutes": 5}, None, ProwJobState.ERROR, "Pod scheduling timeout.", 0),
+        (
+            {"phase": Phase.PENDING},
+            {"minutes": 5},
+            None,
+            ProwJobState.ERROR,
+            "Pod scheduling timeout.",
+            0,
+        ),
         (
             {"phase": Phase.PENDING, "started_at": "t0"},
             {"minutes": 10},
