@@ -16,9 +16,15 @@ from minprow.store import JobStore
 
 
 async def _until(store: JobStore, name: str, state: ProwJobState) -> None:
+    """Wait (at most 5 s) for the change feed to show `name` in `state`."""
+
     async def wait() -> None:
-        while store.get(name).status.state is not state:
-            await asyncio.sleep(0.01)
+        if store.get(name).status.state is state:
+            return
+        async with store.watch() as watch:
+            async for event in watch:
+                if event.object.metadata.name == name and event.object.status.state is state:
+                    return
 
     await asyncio.wait_for(wait(), 5)
 

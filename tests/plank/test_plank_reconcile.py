@@ -25,7 +25,8 @@ async def test_a_triggered_job_starts_once_and_becomes_pending(
     assert job.status.state is ProwJobState.PENDING
     assert job.status.pending_time == clock.now()
     assert job.status.pod_name == "a"
-    assert job.status.build_id and len(job.status.build_id) == 19
+    assert job.status.build_id
+    assert len(job.status.build_id) == 19
     assert job.status.description == "Job triggered."
     # The build id the job was started with is the one it records.
     assert executor.plans["a"].test_container.env["BUILD_ID"] == job.status.build_id
