@@ -1,0 +1,132 @@
+"""Cron schedules for horologium: Prow's pkg/cron/cron.go, in virtual time.
+
+Prow's horologium keeps a cron agent (robfig/cron) beside its loop: each cron
+periodic is an entry, added when horologium first sees it, that raises a
+"triggered" flag at each schedule time; every horologium tick takes the raised
+flags and lowers them. What that means, and what `CronAgent` reproduces with
+the time it is handed instead of a timer thread:
+
+- a periodic fires for schedule times after it was added, never for earlier
+  ones: ticks missed while minprow was down are not caught up (a restart starts
+  a fresh agent, as a restarted Prow does);
+- several schedule times between two ticks raise the flag once: one run;
+- a flag taken while the previous run is still going is spent (horologium does
+  not start an overlapping run, and does not remember it for later);
+- an `@every` entry is triggered as soon as it is added;
+- a changed schedule re-adds the entry; a periodic gone from the config drops it.
+
+Expressions are read as robfig's parser reads them with Prow's options: five
+fields (minute first) or six (seconds first), descriptors such as `@hourly`,
+`@every <duration>`, all in UTC unless a `TZ=` / `CRON_TZ=` prefix names a zone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from minprow.config import Periodic
+from minprow.model import parse_duration
+
+_EVERY = "@every "
+
+
+def _split_zone(expression: str) -> tuple[tzinfo, str]:
+    text = expression.strip()
+    if not text.startswith(("TZ=", "CRON_TZ=")):
+        return UTC, text
+    prefix, _, rest = text.partition(" ")
+    name = prefix.split("=", 1)[1]
+    try:
+        return ZoneInfo(name), rest.strip()
+    except (ZoneInfoNotFoundError, ValueError) as err:
+        raise ValueError(f"invalid cron string {expression!r}: unknown time zone {name!r}") from err
+
+
+def next_fire(expression: str, after: datetime) -> datetime:
+    """The first time strictly after `after` at which `expression` fires (UTC-aware).
+
+    Raises ValueError naming the expression when it is not a schedule."""
+    zone, text = _split_zone(expression)
+    if text.startswith(_EVERY):
+        try:
+            delay = parse_duration(text.removeprefix(_EVERY))
+        except ValueError as err:
+            raise ValueError(f"invalid cron string {expression!r}: {err}") from err
+        # robfig's ConstantDelaySchedule: whole seconds, at least one, from the
+        # start of the current second.
+        delay = max(timedelta(seconds=int(delay.total_seconds())), timedelta(seconds=1))
+        return after.replace(microsecond=0) + delay
+    from croniter import croniter
+
+    try:
+        schedule = croniter(
+            text, after.astimezone(zone), second_at_beginning=len(text.split()) == 6
+        )
+        result: datetime = schedule.get_next(datetime)
+    except Exception as err:  # croniter's errors have no common base besides ValueError/KeyError
+        raise ValueError(f"invalid cron string {expression!r}: {err}") from err
+    return result.astimezone(UTC)
+
+
+def fires_on_add(expression: str) -> bool:
+    """Whether Prow triggers the entry as soon as it is added (`@every` schedules)."""
+    return _split_zone(expression)[1].startswith("@every")
+
+
+@dataclass
+class _Entry:
+    schedule: str
+    next: datetime
+    triggered: bool
+
+
+class CronAgent:
+    """The cron periodics' schedules and their "triggered" flags, advanced by `now`."""
+
+    def __init__(self) -> None:
+        self._entries: dict[str, _Entry] = {}
+
+    def sync_config(self, periodics: Iterable[Periodic], now: datetime) -> dict[str, str]:
+        """Add new cron periodics (armed for schedule times after `now`), re-add changed
+        ones, drop the rest. Returns why a periodic could not be added, by name."""
+        errors: dict[str, str] = {}
+        wanted: set[str] = set()
+        for periodic in periodics:
+            if not periodic.cron:
+                continue
+            wanted.add(periodic.name)
+            entry = self._entries.get(periodic.name)
+            if entry is not None and entry.schedule == periodic.cron:
+                continue
+            try:
+                first = next_fire(periodic.cron, now)
+            except ValueError as err:
+                errors[periodic.name] = str(err)
+                self._entries.pop(periodic.name, None)
+                continue
+            self._entries[periodic.name] = _Entry(
+                periodic.cron, first, triggered=fires_on_add(periodic.cron)
+            )
+        for name in self._entries.keys() - wanted:
+            del self._entries[name]
+        return errors
+
+    def queued_jobs(self, now: datetime) -> set[str]:
+        """The periodics whose schedule fired since the last call; their flags are lowered."""
+        queued: set[str] = set()
+        for name, entry in self._entries.items():
+            if entry.next <= now:
+                entry.triggered = True
+                entry.next = next_fire(entry.schedule, now)
+            if entry.triggered:
+                queued.add(name)
+                entry.triggered = False
+        return queued
+
+    def next_time(self, name: str) -> datetime | None:
+        """When periodic `name` fires next (None if it is not a cron periodic here)."""
+        entry = self._entries.get(name)
+        return entry.next if entry is not None else None
