@@ -50,6 +50,7 @@ async def tick(store: JobStore, config: Config, now: datetime, cron: CronAgent) 
     for name, error in cron.sync_config(config.periodics, now).items():
         log.error("periodic %s: %s", name, error, extra={"component": "horologium", "job": name})
     queued = cron.queued_jobs(now)
+    await store.refresh()  # runs another process wrote count as this periodic's latest too
     latest = latest_runs(store.list(type=ProwJobType.PERIODIC))
     result = sync(config.periodics, latest, now, queued)
     for name, error in result.errors.items():

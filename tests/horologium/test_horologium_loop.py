@@ -7,6 +7,7 @@ import dataclasses
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from fakes import T0, ClockStopped, VirtualClock
@@ -14,7 +15,7 @@ from fakes import T0, ClockStopped, VirtualClock
 from minprow import horologium
 from minprow.config import Config
 from minprow.model import ProwJob, ProwJobState, ProwJobType
-from minprow.store import JobStore, StoreError
+from minprow.store import JobStore, StoreError, open_store
 
 Load = Callable[..., Config]
 
@@ -196,3 +197,11 @@ async def test_each_new_run_is_logged_with_its_fields(
     assert record.__dict__["prowjob"] == job.metadata.name
     assert (record.__dict__["job"], record.__dict__["type"]) == ("every-hour", "periodic")
     assert "first run" in record.getMessage()
+
+
+async def test_runs_written_by_another_process_count(load: Load, tmp_path: Path) -> None:
+    config = only(load(), "every-hour")
+    async with open_store("sqlite", tmp_path) as ours, open_store("sqlite", tmp_path) as theirs:
+        [first] = await horologium.tick(theirs, config, T0, horologium.CronAgent())
+        assert await horologium.tick(ours, config, T0 + M, horologium.CronAgent()) == []
+        assert [j.metadata.name for j in ours.list()] == [first.metadata.name]

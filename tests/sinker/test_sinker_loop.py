@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from fakes import T0, ClockStopped, VirtualClock
@@ -15,7 +16,7 @@ from minprow.config import Config
 from minprow.executors.base import ExecutorError, Phase
 from minprow.executors.clusters import ClusterMap
 from minprow.model import ProwJob
-from minprow.store import JobStore, NotFound
+from minprow.store import JobStore, NotFound, open_store
 
 M = timedelta(minutes=1)
 H = timedelta(hours=1)
@@ -175,3 +176,11 @@ async def test_removals_are_logged_with_the_jobs_fields(
     }
     with pytest.raises(NotFound):
         store.get("old")
+
+
+async def test_a_job_another_process_created_is_no_orphan(load: Load, tmp_path: Path) -> None:
+    async with open_store("sqlite", tmp_path) as ours, open_store("sqlite", tmp_path) as theirs:
+        await put(theirs, T0, J("theirs", M, pending=M))
+        docker = RecordingExecutor("docker").manage("theirs", phase=Phase.RUNNING)
+        await sinker.sweep(ours, load("defaults"), {"default": docker}, T0)
+        assert docker.cleaned == []
