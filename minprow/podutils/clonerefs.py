@@ -68,7 +68,7 @@ CLONE_RECORDS = "clone-records.json"
 _PERMANENT = re.compile(
     r"couldn't find remote ref|not our ref|does not appear to be a git repository"
     r"|repository '.*' not found|Repository not found|Authentication failed"
-    r"|could not read Username|invalid refspec|is not a valid"
+    r"|could not read Username|invalid refspec|is not a valid|refusing to run git"
 )
 # Settings that keep a developer's git config from breaking an unattended clone:
 # no prompt for a password, no signing of merge commits.
@@ -78,6 +78,7 @@ _QUIET_GIT = {
     "GIT_CONFIG_KEY_0": "commit.gpgSign",
     "GIT_CONFIG_VALUE_0": "false",
 }
+_DIAGNOSES = ("fatal:", "error:", "CONFLICT", "refusing")
 _USERINFO = re.compile(r"(?i)\b((?:https?|ssh|git|ftps?)://)[^/@\s'\"]+@")
 _HARMLESS_USERS = frozenset({"git", "x-oauth-basic", "x-access-token", "oauth2"})
 
@@ -114,7 +115,10 @@ class CloneRecord:
 
     def to_data(self) -> dict[str, Any]:
         """The JSON object of `clone-records.json` (durations in nanoseconds, as Go writes them)."""
-        data: dict[str, Any] = {"refs": refs_data(self.refs)}
+        refs = refs_data(self.refs)
+        if "clone_uri" in refs:
+            refs["clone_uri"] = censor(refs["clone_uri"])
+        data: dict[str, Any] = {"refs": refs}
         if self.commands:
             data["commands"] = [c.to_data() for c in self.commands]
         if self.failed:
@@ -226,9 +230,14 @@ def _failure(record: CloneRecord) -> str:
     failed = next((c for c in reversed(record.commands) if c.error), None)
     if failed is None:
         return f"cloning {refs.org}/{refs.repo} failed"
-    detail = [line for line in failed.output.splitlines() if line.strip()]
-    reason = detail[-1].strip() if detail else failed.error
-    return f"cloning {refs.org}/{refs.repo} failed: {failed.command}: {reason}"
+    lines = [line.strip() for line in failed.output.splitlines() if line.strip()]
+    # git's own diagnosis, else its last word, else the exit status.
+    reason = next((line for line in lines if line.startswith(_DIAGNOSES)), None)
+    reason = reason or (lines[-1] if lines else failed.error)
+    command = (
+        failed.command.split(" ", 1)[1] if failed.command.startswith("PWD=") else failed.command
+    )
+    return f"cloning {refs.org}/{refs.repo} failed: {command}: {reason}"
 
 
 def _nanoseconds(value: timedelta) -> int:
