@@ -33,7 +33,9 @@ def state_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     directory = tmp_path_factory.mktemp("state")
     config = load_config(REPO / "config.yaml", REPO / "jobs")
     now = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
-    presubmit = config.presubmits_for("minprow", "minprow")[0]
+    presubmit = next(
+        p for p in config.presubmits_for("minprow", "minprow") if p.name == "pull-minprow-check"
+    )
     periodic = config.periodics[0]
     assert isinstance(presubmit, Presubmit)
     assert isinstance(periodic, Periodic)
@@ -182,7 +184,7 @@ def test_up_runs_reloads_keeps_the_last_good_config_and_stops_on_sigterm(
     up: tuple[_Up, Path],
 ) -> None:
     process, work = up
-    process.wait_for("config: 2 presubmits, 1 postsubmits, 1 periodics, 1 repos")
+    process.wait_for("config: 3 presubmits, 1 postsubmits, 1 periodics, 1 repos")
     process.wait_for("not in this build yet:")
     process.wait_for("minprow is up")
 
@@ -191,7 +193,7 @@ def test_up_runs_reloads_keeps_the_last_good_config_and_stops_on_sigterm(
     extra = dict(data["presubmits"]["minprow/minprow"][0], name="pull-minprow-extra")
     data["presubmits"]["minprow/minprow"].append(extra)
     jobs.write_text(yaml.safe_dump(data))
-    process.wait_for("config reloaded: 3 presubmits")
+    process.wait_for("config reloaded: 4 presubmits")
 
     jobs.write_text("presubmits: [this is: not, valid\n")
     process.wait_for("config reload failed, keeping the last good config")
