@@ -12,9 +12,16 @@ containers and workspaces in place of pods:
   `max_pod_age` ago ("aged"; the job's `pendingTime`, when plank started it,
   stands for the pod's start time) or the job completed more than
   `terminated_pod_ttl` ago ("ttled"). A running job's resources are never touched.
-- A resource whose ProwJob is gone, or deleted in this same pass, is removed
-  whatever its state ("orphaned"), unless its executor also serves an excluded
-  cluster (then whose it was cannot be told).
+- A resource whose ProwJob was deleted in this same pass is removed
+  ("orphaned").
+- A resource whose ProwJob is gone ("orphaned") is removed when the previous
+  pass already found it orphaned and nothing of it is running any more, and
+  its executor serves no excluded cluster (then whose it was cannot be told).
+  Prow removes orphans in any state once they are 30 seconds old, a guard
+  against a lagging cache; minprow's `Managed` has no creation time, so the
+  guard is a whole resync period, and a running orphan is left to end first:
+  one Docker engine is shared by every `minprow up` and `minprow run` on the
+  machine, and their jobs are not in this store.
 - Jobs of a cluster in `exclude_clusters` keep their resources.
 
 Ages compare strictly, as Prow's: a job exactly `max_prowjob_age` old stays.
@@ -28,7 +35,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from minprow.config import Sinker
-from minprow.executors.base import Managed
+from minprow.executors.base import Managed, Phase
 from minprow.model import ProwJob, ProwJobType
 
 
@@ -56,6 +63,10 @@ class Resource:
     managed: Managed
     orphans_allowed: bool = True
     """False when the executor also runs an excluded cluster's jobs."""
+
+
+OrphanKey = tuple[str, str]
+"""(executor key, ProwJob name) of a resource whose ProwJob does not exist."""
 
 
 @dataclass(frozen=True)
@@ -88,6 +99,8 @@ class Cleanup:
 
     delete_prowjobs: list[JobDeletion] = field(default_factory=list)
     cleanup_resources: list[ResourceCleanup] = field(default_factory=list)
+    orphans: frozenset[OrphanKey] = frozenset()
+    """Every orphan found in this pass: the next pass's `orphans_seen`."""
 
 
 def plan_cleanup(
@@ -97,13 +110,20 @@ def plan_cleanup(
     now: datetime,
     *,
     active_periodics: Collection[str],
+    orphans_seen: Collection[OrphanKey] = frozenset(),
 ) -> Cleanup:
     """What to clean at `now`, given every ProwJob, every managed resource, the
-    sinker config and the names of the periodics in the config."""
+    sinker config, the names of the periodics in the config and the orphans the
+    previous pass found (its `Cleanup.orphans`)."""
     by_name = {job.metadata.name: job for job in jobs}
     deletions = _aged_jobs(by_name.values(), config, now, active_periodics)
     deleted = {d.name for d in deletions}
-    return Cleanup(deletions, _resources(managed, by_name, deleted, config, now))
+    resources = list(managed)
+    orphans = frozenset(
+        (r.executor, r.managed.prowjob) for r in resources if r.managed.prowjob not in by_name
+    )
+    cleanups = _resources(resources, by_name, deleted, config, now, orphans_seen)
+    return Cleanup(deletions, cleanups, orphans)
 
 
 def _aged_jobs(
@@ -136,6 +156,7 @@ def _resources(
     deleted: Collection[str],
     config: Sinker,
     now: datetime,
+    orphans_seen: Collection[OrphanKey],
 ) -> list[ResourceCleanup]:
     excluded = set(config.exclude_clusters)
     ttl = config.terminated_pod_ttl if config.terminated_pod_ttl is not None else config.max_pod_age
@@ -148,7 +169,8 @@ def _resources(
             continue
         reason: ResourceReason | None = None
         if job is None:
-            reason = ResourceReason.ORPHANED if resource.orphans_allowed else None
+            if resource.orphans_allowed and key in orphans_seen and _ended(resource.managed):
+                reason = ResourceReason.ORPHANED
         elif name in deleted:
             reason = ResourceReason.ORPHANED
         elif finished(job):
@@ -165,6 +187,10 @@ def _resources(
 def finished(job: ProwJob) -> bool:
     """Done for good: a completion time (Prow's `Complete()`) and a final state."""
     return job.complete and job.status.state.is_final
+
+
+def _ended(managed: Managed) -> bool:
+    return managed.phase.is_final or managed.phase is Phase.MISSING
 
 
 def _older_than(since: datetime | None, age: timedelta, now: datetime) -> bool:

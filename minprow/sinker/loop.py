@@ -7,15 +7,16 @@ reads the store, so every resource found has had its ProwJob created before the
 read; the pure step (`clean.plan_cleanup`) decides; deletions go through the
 store at the resourceVersion that was judged (a `Conflict` or `NotFound` means
 someone else changed or removed the job: not an error), then the resources are
-removed. Before an orphan is removed its ProwJob is looked up again, as Prow
-GETs it again. One failure is logged and the rest of the pass goes on.
+removed. An orphan is removed by the pass after the one that first found it
+(see `clean`), and its ProwJob is looked up once more first, as Prow GETs it
+again. One failure is logged and the rest of the pass goes on.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -23,7 +24,7 @@ from typing import Any
 from minprow.aio import Clock
 from minprow.config import Config
 from minprow.model import ProwJob
-from minprow.sinker.clean import Cleanup, Resource, plan_cleanup
+from minprow.sinker.clean import Cleanup, OrphanKey, Resource, plan_cleanup
 from minprow.sinker.targets import Executors, Target, targets
 from minprow.store import Conflict, JobStore, NotFound
 
@@ -42,6 +43,8 @@ class Report:
     cleaned: Counter[str] = field(default_factory=Counter)
     """Resources removed, by reason."""
     errors: int = 0
+    orphans: frozenset[OrphanKey] = frozenset()
+    """The orphans found: pass them to the next `sweep`."""
     deleted_names: list[str] = field(default_factory=list)
     cleaned_names: list[tuple[str, str]] = field(default_factory=list)
     """(executor key, ProwJob name) of each removal."""
@@ -51,18 +54,26 @@ async def run(
     store: JobStore, config: Callable[[], Config], executors: Executors, clock: Clock
 ) -> None:
     """Clean every `config().sinker.resync_period`, the first pass at once, until cancelled."""
+    orphans: frozenset[OrphanKey] = frozenset()
     while True:
         current = config()
         try:
-            await sweep(store, current, executors, clock.now())
+            orphans = (await sweep(store, current, executors, clock.now(), orphans)).orphans
         except Exception:
             log.exception("sinker's pass failed", extra={"component": "sinker"})
         seconds = current.sinker.resync_period.total_seconds()
         await clock.sleep(max(seconds, MIN_RESYNC_SECONDS))
 
 
-async def sweep(store: JobStore, config: Config, executors: Executors, now: datetime) -> Report:
-    """One pass at `now`: plan and apply."""
+async def sweep(
+    store: JobStore,
+    config: Config,
+    executors: Executors,
+    now: datetime,
+    orphans_seen: Collection[OrphanKey] = frozenset(),
+) -> Report:
+    """One pass at `now`: plan and apply. `orphans_seen` is the previous pass's
+    `Report.orphans` (without it no orphan is removed)."""
     swept = targets(executors, config.sinker.exclude_clusters)
     resources: list[Resource] = []
     for target in swept:
@@ -83,6 +94,7 @@ async def sweep(store: JobStore, config: Config, executors: Executors, now: date
         config.sinker,
         now,
         active_periodics={p.name for p in config.periodics},
+        orphans_seen=orphans_seen,
     )
     report = await apply(store, plan, swept)
     log.info(
@@ -97,7 +109,7 @@ async def sweep(store: JobStore, config: Config, executors: Executors, now: date
 
 async def apply(store: JobStore, plan: Cleanup, swept: list[Target]) -> Report:
     """Carry out `plan`: delete the ProwJobs, then remove the resources."""
-    report = Report()
+    report = Report(orphans=plan.orphans)
     kept: set[str] = set()
     for deletion in plan.delete_prowjobs:
         fields = _fields(deletion.job)

@@ -20,12 +20,19 @@ H = timedelta(hours=1)
 D = timedelta(days=1)
 
 Load = Callable[[str], Config]
-R = tuple[str, str, bool]
-"""A managed resource: (executor, ProwJob name, orphans allowed)."""
+R = tuple[str, str, bool, bool, Phase]
+"""A managed resource: (executor, ProwJob name, orphans allowed, an orphan in the
+previous pass too, its phase)."""
 
 
-def on(executor: str, *names: str, orphans: bool = True) -> list[R]:
-    return [(executor, name, orphans) for name in names]
+def on(
+    executor: str,
+    *names: str,
+    orphans: bool = True,
+    seen: bool = True,
+    phase: Phase = Phase.SUCCEEDED,
+) -> list[R]:
+    return [(executor, name, orphans, seen, phase) for name in names]
 
 
 CASES: list[tuple[str, str, list[J], list[R], list[tuple[str, str]], list[tuple[str, str, str]]]] = [
@@ -48,9 +55,14 @@ CASES: list[tuple[str, str, list[J], list[R], list[tuple[str, str]], list[tuple[
     ("resource/aged-from-start-without-pending-time", "defaults", [J("a", 25 * H, 2 * H)], on("e", "a"), [], [("e", "a", "aged")]),
     ("resource/finished-recently", "defaults", [J("a", 3 * H, 2 * H, pending=3 * H)], on("e", "a"), [], []),
     ("resource/running-never", "defaults", [J("a", 48 * H, pending=48 * H)], on("e", "a"), [], []),
-    ("resource/orphan", "defaults", [], on("e", "ghost"), [], [("e", "ghost", "orphaned")]),
-    ("resource/orphan-of-a-partly-excluded-executor", "defaults", [], on("e", "ghost", orphans=False), [], []),
-    ("resource/of-a-job-deleted-now", "defaults", [J("a", 8 * D, 8 * D, pending=8 * D)], on("e", "a"), [("a", "aged")], [("e", "a", "orphaned")]),
+    ("orphan/ended-and-seen-before", "defaults", [], on("e", "ghost"), [], [("e", "ghost", "orphaned")]),
+    ("orphan/failed", "defaults", [], on("e", "ghost", phase=Phase.FAILED), [], [("e", "ghost", "orphaned")]),
+    ("orphan/first-seen-waits-a-pass", "defaults", [], on("e", "ghost", seen=False), [], []),
+    ("orphan/running-waits-to-end", "defaults", [], on("e", "ghost", phase=Phase.RUNNING), [], []),
+    ("orphan/pending-waits-to-end", "defaults", [], on("e", "ghost", phase=Phase.PENDING), [], []),
+    ("orphan/of-a-partly-excluded-executor", "defaults", [], on("e", "ghost", orphans=False), [], []),
+    ("orphan/seen-on-another-executor-only", "defaults", [], on("e", "ghost", seen=False) + on("f", "ghost"), [], [("f", "ghost", "orphaned")]),
+    ("resource/of-a-job-deleted-now", "defaults", [J("a", 8 * D, 8 * D, pending=8 * D)], on("e", "a", seen=False), [("a", "aged")], [("e", "a", "orphaned")]),
     ("resource/listed-twice-cleaned-once", "defaults", [], on("e", "ghost", "ghost"), [], [("e", "ghost", "orphaned")]),
     ("resource/on-two-executors", "defaults", [], on("e", "ghost") + on("f", "ghost"), [], [("e", "ghost", "orphaned"), ("f", "ghost", "orphaned")]),
     ("tuned/ttled", "tuned", [J("a", 3 * H, 2 * H, pending=3 * H)], on("e", "a"), [], [("e", "a", "ttled")]),
@@ -77,13 +89,14 @@ def test_plan_cleanup_like_prow(
     cleaned: list[tuple[str, str, str]],
 ) -> None:
     loaded = load(config)
-    managed = [Resource(e, Managed(name, Phase.SUCCEEDED), ok) for e, name, ok in resources]
+    managed = [Resource(e, Managed(name, phase), ok) for e, name, ok, _, phase in resources]
     plan = plan_cleanup(
         [job.build(NOW) for job in jobs],
         managed,
         loaded.sinker,
         NOW,
         active_periodics={p.name for p in loaded.periodics},
+        orphans_seen={(e, name) for e, name, _, seen, _ in resources if seen},
     )
     assert sorted((d.name, d.reason.value) for d in plan.delete_prowjobs) == sorted(deleted)
     assert sorted(
@@ -104,3 +117,16 @@ def test_without_active_periodics_every_old_run_may_go(load: Load) -> None:
     kept = plan_cleanup(runs, [], load("defaults").sinker, NOW, active_periodics={"nightly"})
     gone = plan_cleanup(runs, [], load("defaults").sinker, NOW, active_periodics=())
     assert (len(kept.delete_prowjobs), len(gone.delete_prowjobs)) == (0, 1)
+
+
+def test_every_orphan_is_remembered_for_the_next_pass(load: Load) -> None:
+    resources = [
+        Resource("e", Managed("ghost", Phase.RUNNING)),
+        Resource("e", Managed("a", Phase.SUCCEEDED)),
+        Resource("f", Managed("ghost", Phase.SUCCEEDED), orphans_allowed=False),
+    ]
+    plan = plan_cleanup(
+        [J("a", H, H).build(NOW)], resources, load("defaults").sinker, NOW, active_periodics=()
+    )
+    assert plan.orphans == {("e", "ghost"), ("f", "ghost")}
+    assert plan.cleanup_resources == []

@@ -52,10 +52,15 @@ async def test_a_pass_deletes_old_jobs_and_removes_what_they_left(
     report = await sinker.sweep(store, load("defaults"), {"default": docker}, T0)
     assert names(store) == {"done", "fresh", "running", "nightly-2"}
     # The periodic's latest run stays, but not its container.
-    assert sorted(docker.cleaned) == ["done", "ghost", "nightly-2", "old"]
+    assert sorted(docker.cleaned) == ["done", "nightly-2", "old"]
     assert report.deleted == {"aged": 1, "aged-periodic": 1}
-    assert report.cleaned == {"aged": 2, "orphaned": 2}
+    assert report.cleaned == {"aged": 2, "orphaned": 1}
     assert report.errors == 0
+    assert report.orphans == {("docker(default)", "ghost")}
+    # A true orphan goes in the next pass.
+    later = await sinker.sweep(store, load("defaults"), {"default": docker}, T0 + H, report.orphans)
+    assert docker.cleaned[3:] == ["ghost"]
+    assert later.cleaned == {"orphaned": 1}
 
 
 async def test_a_job_changed_since_it_was_judged_is_left_alone(
@@ -83,10 +88,14 @@ async def test_a_job_changed_since_it_was_judged_is_left_alone(
 
 
 async def test_an_orphan_whose_job_appeared_meanwhile_is_kept(store: JobStore, load: Load) -> None:
-    docker = RecordingExecutor("docker").manage("late", "ghost", phase=Phase.RUNNING)
+    docker = RecordingExecutor("docker").manage("late", "ghost")
     swept = sinker.targets({"default": docker}, [])
     resources = [sinker.Resource(swept[0].key, m) for m in await docker.list_managed()]
-    plan = sinker.plan_cleanup([], resources, load("defaults").sinker, T0, active_periodics=())
+    seen = {("docker(default)", "late"), ("docker(default)", "ghost")}
+    plan = sinker.plan_cleanup(
+        [], resources, load("defaults").sinker, T0, active_periodics=(), orphans_seen=seen
+    )
+    assert len(plan.cleanup_resources) == 2
     await put(store, T0, J("late", M, pending=M))
     await sinker.apply(store, plan, swept)
     assert docker.cleaned == ["ghost"]
@@ -95,6 +104,7 @@ async def test_an_orphan_whose_job_appeared_meanwhile_is_kept(store: JobStore, l
 async def test_one_executor_failing_does_not_stop_the_others(
     store: JobStore, load: Load, caplog: pytest.LogCaptureFixture
 ) -> None:
+    await put(store, T0, J("a", 2 * D, 2 * D), J("b", 2 * D, 2 * D), J("c", 2 * D, 2 * D))
     broken = RecordingExecutor("broken", fail_list=ExecutorError("engine unreachable"))
     stuck = RecordingExecutor("stuck", fail_cleanup={"a": ExecutorError("device busy")})
     stuck.manage("a", "b")
@@ -110,10 +120,11 @@ async def test_one_executor_failing_does_not_stop_the_others(
 
 async def test_an_excluded_cluster_is_never_listed(store: JobStore, load: Load) -> None:
     trusted = RecordingExecutor("trusted", fail_list=AssertionError("listed an excluded cluster"))
-    docker = RecordingExecutor("docker").manage("ghost")
+    await put(store, T0, J("done", 2 * H, 2 * H))
+    docker = RecordingExecutor("docker").manage("done")
     clusters = ClusterMap({"trusted": trusted}, fallback=docker)
     report = await sinker.sweep(store, load("tuned"), clusters, T0)
-    assert docker.cleaned == ["ghost"]
+    assert docker.cleaned == ["done"]
     assert report.errors == 0
 
 
@@ -140,6 +151,27 @@ async def test_the_loop_cleans_every_resync_period_and_follows_reloads(
     assert names(store) == {"done"}
 
 
+async def test_orphans_go_a_pass_after_they_are_found_once_they_ended(
+    store: JobStore, load: Load
+) -> None:
+    clock = VirtualClock(stop_at=T0 + 3 * H)
+    docker = RecordingExecutor("docker", clock=clock).manage("ghost")
+    docker.manage("busy", phase=Phase.RUNNING)
+
+    def busy_ends(now: datetime) -> None:
+        if now >= T0 + 90 * M and "busy" in docker.managed:
+            docker.managed["busy"] = Phase.SUCCEEDED
+
+    clock.on_sleep.append(busy_ends)
+    config = load("defaults")
+    with pytest.raises(ClockStopped):
+        await sinker.run(store, lambda: config, {"default": docker}, clock)
+    assert list(zip(docker.cleaned, docker.cleaned_at, strict=True)) == [
+        ("ghost", T0 + H),
+        ("busy", T0 + 2 * H),
+    ]
+
+
 async def test_a_failed_pass_is_logged_and_the_next_one_comes(
     store: JobStore, load: Load, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -153,12 +185,13 @@ async def test_a_failed_pass_is_logged_and_the_next_one_comes(
         return await real_refresh()
 
     monkeypatch.setattr(store, "refresh", refresh)
-    docker = RecordingExecutor("docker").manage("ghost")
+    await put(store, T0, J("done", 2 * D, 2 * D))
+    docker = RecordingExecutor("docker").manage("done")
     config = load("defaults")
     clock = VirtualClock(stop_at=T0 + H)
     with pytest.raises(ClockStopped):
         await sinker.run(store, lambda: config, {"default": docker}, clock)
-    assert docker.cleaned == ["ghost"]
+    assert docker.cleaned == ["done"]
     assert any("sinker's pass failed" in r.getMessage() for r in caplog.records)
 
 
