@@ -7,8 +7,10 @@ flags and lowers them. What that means, and what `CronAgent` reproduces with
 the time it is handed instead of a timer thread:
 
 - a periodic fires for schedule times after it was added, never for earlier
-  ones: ticks missed while minprow was down are not caught up (a restart starts
-  a fresh agent, as a restarted Prow does);
+  ones (a restart starts a fresh agent, as a restarted Prow does) — with one
+  difference from Prow: when a schedule time passed since the periodic's last
+  run started (minprow was down across it), the entry is added triggered, so
+  the periodic catches up once, not once per missed time, and not never;
 - several schedule times between two ticks raise the flag once: one run;
 - a flag taken while the previous run is still going is spent (horologium does
   not start an overlapping run, and does not remember it for later);
@@ -22,7 +24,7 @@ fields (minute first) or six (seconds first), descriptors such as `@hourly`,
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -89,9 +91,16 @@ class CronAgent:
     def __init__(self) -> None:
         self._entries: dict[str, _Entry] = {}
 
-    def sync_config(self, periodics: Iterable[Periodic], now: datetime) -> dict[str, str]:
+    def sync_config(
+        self,
+        periodics: Iterable[Periodic],
+        now: datetime,
+        last_started: Mapping[str, datetime] | None = None,
+    ) -> dict[str, str]:
         """Add new cron periodics (armed for schedule times after `now`), re-add changed
-        ones, drop the rest. Returns why a periodic could not be added, by name."""
+        ones, drop the rest. A new entry whose schedule fired between its last run's
+        start (`last_started`, by name) and `now` is added triggered: one catch-up run.
+        Returns why a periodic could not be added, by name."""
         errors: dict[str, str] = {}
         wanted: set[str] = set()
         for periodic in periodics:
@@ -101,14 +110,16 @@ class CronAgent:
             entry = self._entries.get(periodic.name)
             if entry is not None and entry.schedule == periodic.cron:
                 continue
+            previous = (last_started or {}).get(periodic.name)
             try:
                 first = next_fire(periodic.cron, now)
+                missed = previous is not None and next_fire(periodic.cron, previous) <= now
             except ValueError as err:
                 errors[periodic.name] = str(err)
                 self._entries.pop(periodic.name, None)
                 continue
             self._entries[periodic.name] = _Entry(
-                periodic.cron, first, triggered=fires_on_add(periodic.cron)
+                periodic.cron, first, triggered=fires_on_add(periodic.cron) or missed
             )
         for name in self._entries.keys() - wanted:
             del self._entries[name]

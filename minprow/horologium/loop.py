@@ -47,11 +47,12 @@ async def run(store: JobStore, config: Callable[[], Config], clock: Clock) -> No
 
 async def tick(store: JobStore, config: Config, now: datetime, cron: CronAgent) -> list[ProwJob]:
     """One sync at `now`: create the due periodics' ProwJobs; returns those created."""
-    for name, error in cron.sync_config(config.periodics, now).items():
-        log.error("periodic %s: %s", name, error, extra={"component": "horologium", "job": name})
-    queued = cron.queued_jobs(now)
     await store.refresh()  # runs another process wrote count as this periodic's latest too
     latest = latest_runs(store.list(type=ProwJobType.PERIODIC))
+    started = {name: job.status.start_time for name, job in latest.items() if job.status.start_time}
+    for name, error in cron.sync_config(config.periodics, now, started).items():
+        log.error("periodic %s: %s", name, error, extra={"component": "horologium", "job": name})
+    queued = cron.queued_jobs(now)
     result = sync(config.periodics, latest, now, queued)
     for name, error in result.errors.items():
         log.error(

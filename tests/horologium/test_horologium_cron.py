@@ -80,6 +80,22 @@ def test_a_fresh_agent_does_not_catch_up_on_downtime() -> None:
     assert agent.queued_jobs(at(16, 0)) == {"p"}
 
 
+@pytest.mark.parametrize(
+    ("last_started", "queued"),
+    [((10, 30), {"p"}), ((15, 0), set()), (None, set())],
+    ids=["missed-times-catch-up-once", "nothing-missed", "never-ran"],
+)
+def test_a_fresh_agent_catches_up_once_on_what_its_last_run_missed(
+    last_started: tuple[int, int] | None, queued: set[str]
+) -> None:
+    agent = CronAgent()
+    started = {"p": at(*last_started)} if last_started else {}
+    agent.sync_config([hourly()], at(15, 10), started)
+    assert agent.queued_jobs(at(15, 10)) == queued
+    assert agent.queued_jobs(at(15, 11)) == set()
+    assert agent.queued_jobs(at(16, 0)) == {"p"}
+
+
 def test_every_schedules_fire_when_added() -> None:
     agent = CronAgent()
     agent.sync_config([hourly("e", "@every 5m")], at(10))
