@@ -234,9 +234,9 @@ def _failure(record: CloneRecord) -> str:
     # git's own diagnosis, else its last word, else the exit status.
     reason = next((line for line in lines if line.startswith(_DIAGNOSES)), None)
     reason = reason or (lines[-1] if lines else failed.error)
-    command = (
-        failed.command.split(" ", 1)[1] if failed.command.startswith("PWD=") else failed.command
-    )
+    # The command without its PWD= and other variable assignments.
+    words = failed.command.split(" ")
+    command = " ".join(words[next((i for i, w in enumerate(words) if "=" not in w), 0) :])
     return f"cloning {refs.org}/{refs.repo} failed: {command}: {reason}"
 
 
@@ -338,12 +338,12 @@ class _Clone:
             self._git("submodule", "update", "--init", "--recursive")
 
     def _mkdir(self) -> None:
-        begun = time.monotonic()
+        begun, status, output = time.monotonic(), 0, ""
         try:
             self.dir.mkdir(parents=True, exist_ok=True)
         except OSError as err:
-            self._record(_Ran(f"PWD=/ mkdir -p {self.dir}", 1, f"{err}\n", begun))
-        self._record(_Ran(f"PWD=/ mkdir -p {self.dir}", 0, "", begun))
+            status, output = 1, f"{err}\n"
+        self._record(_Ran(f"PWD=/ mkdir -p {self.dir}", status, output, begun))
 
     def _fetch(self, *args: str) -> None:
         for delay in (*FETCH_RETRY_DELAYS, None):

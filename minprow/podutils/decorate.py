@@ -15,8 +15,8 @@ does their work itself, before and after the job's process:
   `finished.json` sees everything else. Calling it twice writes the same files
   again.
 
-Both are synchronous (executors run them with `asyncio.to_thread`) and take
-the clock as `now`. Paths are Prow's layout (`gcspaths`); the destination is
+Both are synchronous (executors run them with `asyncio.to_thread`), take the
+clock as `now`, and raise UploadError when the destination cannot be written. Paths are Prow's layout (`gcspaths`); the destination is
 chosen by `upload.destination_for`.
 """
 

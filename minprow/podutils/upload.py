@@ -87,7 +87,7 @@ def _by_extension(ext: str, media_types: Mapping[str, str] | None) -> str | None
 
 
 @dataclass(frozen=True)
-class Object:
+class _Blob:
     """One object to write: its name under the destination and its attributes."""
 
     name: str
@@ -217,7 +217,7 @@ class GCSDestination(Destination):
         content_type: str | None = None,
         metadata: Mapping[str, str] | None = None,
     ) -> None:
-        self._upload(Object(path, content_type or self._type(path, data)), data, metadata)
+        self._upload(_Blob(path, content_type or self._type(path, data)), data, metadata)
 
     def get_bytes(self, path: str) -> bytes:
         from google.api_core.exceptions import GoogleAPIError
@@ -246,22 +246,22 @@ class GCSDestination(Destination):
         self._upload(obj, data, None)
         return obj.name
 
-    def _artifact_object(self, path: str, data: bytes) -> Object:
+    def _artifact_object(self, path: str, data: bytes) -> _Blob:
         # A gzipped file is stored under its name without ".gz", served as the
         # inner type with Content-Encoding gzip, or as application/gzip when that
         # type is unknown (Prow's WriterOptionsFromFileName).
         stem, ext = os.path.splitext(path)
         if ext not in (".gz", ".gzip") or not os.path.basename(stem):
-            return Object(path, self._type(path, data))
+            return _Blob(path, self._type(path, data))
         inner = _by_extension(os.path.splitext(stem)[1], self.media_types)
         if inner is None:
-            return Object(stem, "application/gzip")
-        return Object(stem, inner, content_encoding="gzip")
+            return _Blob(stem, "application/gzip")
+        return _Blob(stem, inner, content_encoding="gzip")
 
     def _type(self, path: str, data: bytes) -> str:
         return content_type(path, self.media_types, data)
 
-    def _upload(self, obj: Object, data: bytes, metadata: Mapping[str, str] | None) -> None:
+    def _upload(self, obj: _Blob, data: bytes, metadata: Mapping[str, str] | None) -> None:
         from google.api_core.exceptions import GoogleAPIError
         from google.auth.exceptions import GoogleAuthError
         from google.cloud.storage.retry import DEFAULT_RETRY
