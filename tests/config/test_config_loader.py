@@ -164,4 +164,4 @@ def test_plugin_forms() -> None:
 
 def test_repos_own_config_loads_strictly() -> None:
     config = load_config(REPO / "config.yaml", REPO / "jobs", strict=True)
-    assert config.summary()["jobs"] == 4
+    assert config.summary()["jobs"] == 5
