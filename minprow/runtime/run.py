@@ -12,14 +12,14 @@ Jobs for remote build clusters run locally.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import signal
 import sys
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from minprow.runtime import commands
 
@@ -163,6 +163,7 @@ async def _drive(plank: Plank, executor: Executor, name: str, options: RunOption
     printer: asyncio.Task[None] | None = None
     job = plank.store.get(name)
     print(f"minprow run: {job.spec.job} as ProwJob {name} on {executor.name}", file=sys.stderr)
+    began = time.monotonic()
     try:
         while True:
             if interrupted.is_set() and not job.status.state.is_final:
@@ -174,13 +175,18 @@ async def _drive(plank: Plank, executor: Executor, name: str, options: RunOption
             if job.status.state.is_final and job.status.completion_time is not None:
                 break
             delay = POLL if result.requeue_after is None else min(result.requeue_after, POLL)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(interrupted.wait(), delay)
+            # Wake up early when interrupted or when the log stream ends (the process exited).
+            wakers: set[asyncio.Future[Any]] = {asyncio.ensure_future(interrupted.wait())}
+            if printer is not None and not printer.done():
+                wakers.add(printer)
+            await asyncio.wait(wakers, timeout=delay, return_when=asyncio.FIRST_COMPLETED)
+            for waker in wakers - {printer}:
+                waker.cancel()
         if printer is not None:
             await asyncio.wait({printer}, timeout=5)
             printer.cancel()
         code = await _exit_code(executor, job)
-        _summary(job, plank)
+        _summary(job, time.monotonic() - began)
         if not options.keep:
             await executor.cleanup(name)
         return code
