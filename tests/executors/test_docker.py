@@ -3,23 +3,27 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
+import threading
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import docker
 import pytest
-from conftest import (
+from executor_helpers import (
     IMAGE,
     Jobs,
     cleanup_all,
     container,
+    decorated_job,
+    finished_copy,
     read_logs,
     wait_final,
     wait_for,
+    wait_output,
     wait_phase,
 )
 
@@ -47,19 +51,6 @@ async def started(executor: DockerExecutor, pj: ProwJob) -> RunPlan:
     plan = render(pj)
     await executor.start(pj, plan)
     return plan
-
-
-def finished_copy(pj: ProwJob, state: ProwJobState = ProwJobState.SUCCESS) -> ProwJob:
-    final = pj.model_copy(deep=True)
-    final.status.state = state
-    return final
-
-
-async def wait_output(executor: DockerExecutor, name: str, text: bytes) -> None:
-    async def printed() -> bool:
-        return text in await read_logs(executor, name)
-
-    await wait_for(printed, f"{name} to print {text!r}")
 
 
 @pytest.mark.parametrize(
@@ -182,8 +173,6 @@ async def test_abort_terms_then_kills_after_the_grace_period(
     at_least: float,
     at_most: float,
 ) -> None:
-    from datetime import timedelta
-
     pj = jobs.make(container(script))
     name = pj.metadata.name
     await started(executor, pj)
@@ -210,18 +199,26 @@ async def test_logs_follow_while_the_container_runs(executor: DockerExecutor, jo
     assert phases[0] is Phase.RUNNING
 
 
-async def test_a_consumer_may_stop_following(executor: DockerExecutor, jobs: Jobs) -> None:
-    from datetime import timedelta
-
+@pytest.mark.parametrize("closes", [True, False], ids=["closed", "dropped"])
+async def test_a_consumer_may_stop_following(
+    executor: DockerExecutor, jobs: Jobs, closes: bool
+) -> None:
     pj = jobs.make(container("echo one; sleep 30"))
     name = pj.metadata.name
     await started(executor, pj)
-    begun = time.monotonic()
-    async with contextlib.aclosing(executor.logs(name, follow=True)) as stream:
-        async for chunk in stream:
-            assert chunk == b"one\n"
-            break
-    assert time.monotonic() - begun < 5
+    stream = executor.logs(name, follow=True)
+    assert isinstance(stream, AsyncGenerator)
+    async for chunk in stream:
+        assert chunk == b"one\n"
+        break
+    if closes:
+        await stream.aclose()
+    del stream  # a dropped generator is closed by the event loop
+
+    async def reader_gone() -> bool:
+        return not any(t.name == f"logs {container_name(name)}" for t in threading.enumerate())
+
+    await wait_for(reader_gone, "the log reader thread to end", within=5)
     await executor.abort(name, timedelta(0))
 
 
@@ -328,17 +325,6 @@ async def test_several_containers_share_the_test_containers_network(
         sidecar.reload()
 
 
-def decorated_job(jobs: Jobs, script: str, clone_uri: str, sha: str) -> ProwJob:
-    refs = {
-        "org": "acme",
-        "repo": "widgets",
-        "base_ref": "main",
-        "base_sha": sha,
-        "clone_uri": clone_uri,
-    }
-    return jobs.make(container(script), decoration={}, refs=refs)
-
-
 async def test_a_decorated_job_end_to_end(
     executor: DockerExecutor, jobs: Jobs, git_repo: tuple[str, str], tmp_path: Path
 ) -> None:
@@ -387,3 +373,17 @@ async def test_a_failed_clone_is_a_failed_job_even_after_a_restart(
 
     await executor.cleanup(pj.metadata.name)
     assert (await executor.observe(pj.metadata.name)).phase is Phase.MISSING
+
+
+async def test_a_local_checkout_is_mounted_at_its_place(
+    executor: DockerExecutor, jobs: Jobs, git_repo: tuple[str, str], tmp_path: Path
+) -> None:
+    uri, sha = git_repo
+    pj = decorated_job(jobs, "pwd; cat README", uri, sha)
+    assert pj.spec.refs is not None
+    plan = render(pj).with_local_checkout(pj.spec.refs, str(tmp_path / "upstream"))
+    await executor.start(pj, plan)
+    assert (await wait_final(executor, pj.metadata.name)).phase is Phase.SUCCEEDED
+    assert await read_logs(executor, pj.metadata.name) == (
+        b"/home/prow/go/src/github.com/acme/widgets\nhello from the checkout\n"
+    )

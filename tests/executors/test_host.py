@@ -9,20 +9,23 @@ import logging
 import os
 import signal
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import (
+from executor_helpers import (
     IMAGE,
     Jobs,
     cleanup_all,
     container,
+    decorated_job,
+    finished_copy,
     read_logs,
     wait_final,
     wait_for,
+    wait_output,
     wait_phase,
 )
 
@@ -65,13 +68,6 @@ def running(pid: int) -> bool:
         if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z":
             return False
     return True
-
-
-async def wait_output(executor: HostExecutor, name: str, text: bytes) -> None:
-    async def printed() -> bool:
-        return text in await read_logs(executor, name)
-
-    await wait_for(printed, f"{name} to print {text!r}")
 
 
 @pytest.mark.parametrize(
@@ -258,7 +254,9 @@ async def test_a_consumer_may_stop_following(executor: HostExecutor, jobs: Jobs)
     name = pj.metadata.name
     await started(executor, pj)
     await wait_output(executor, name, b"one")
-    async with contextlib.aclosing(executor.logs(name, follow=True)) as stream:
+    stream = executor.logs(name, follow=True)
+    assert isinstance(stream, AsyncGenerator)
+    async with contextlib.aclosing(stream):
         async for chunk in stream:
             assert chunk == b"one\n"
             break
@@ -283,23 +281,6 @@ async def test_list_managed_and_cleanup(executor: HostExecutor, jobs: Jobs, tmp_
         assert (await executor.observe(pj.metadata.name)).phase is Phase.MISSING
     assert not running(pid)
     assert await executor.list_managed() == []
-
-
-def decorated_job(jobs: Jobs, script: str, clone_uri: str, sha: str) -> ProwJob:
-    refs = {
-        "org": "acme",
-        "repo": "widgets",
-        "base_ref": "main",
-        "base_sha": sha,
-        "clone_uri": clone_uri,
-    }
-    return jobs.make(container(script), decoration={}, refs=refs)
-
-
-def finished_copy(pj: ProwJob, state: ProwJobState) -> ProwJob:
-    final = pj.model_copy(deep=True)
-    final.status.state = state
-    return final
 
 
 async def test_a_decorated_job_end_to_end(
@@ -355,3 +336,17 @@ async def test_a_failed_clone_is_a_failed_job_even_after_a_restart(
     run = tmp_path / "artifacts" / gcspaths.job_path(pj)
     assert json.loads((run / "finished.json").read_text())["passed"] is False
     assert "# FAILED" in (run / "build-log.txt").read_text()
+
+
+async def test_a_local_checkout_is_linked_at_its_place(
+    executor: HostExecutor, jobs: Jobs, git_repo: tuple[str, str], tmp_path: Path
+) -> None:
+    uri, sha = git_repo
+    pj = decorated_job(jobs, "cat README", uri, sha)
+    assert pj.spec.refs is not None
+    plan = render(pj).with_local_checkout(pj.spec.refs, str(tmp_path / "upstream"))
+    await executor.start(pj, plan)
+    assert (await wait_final(executor, pj.metadata.name)).phase is Phase.SUCCEEDED
+    assert await read_logs(executor, pj.metadata.name) == b"hello from the checkout\n"
+    await executor.cleanup(pj.metadata.name)
+    assert (tmp_path / "upstream" / "README").is_file()  # the user's tree stays
