@@ -44,13 +44,12 @@ and what the pod utilities do around its test container
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import math
-import re
 import threading
-from collections.abc import AsyncIterator, Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
@@ -62,7 +61,9 @@ from docker import DockerClient
 from docker.types import Mount
 
 from minprow.aio import Clock
+from minprow.executors import _dockerengine as engine
 from minprow.executors import _workspaces as workspaces
+from minprow.executors._dockerengine import MANAGED, OWNER, PROWJOB, container_name
 from minprow.executors._threadstream import stream_in_thread
 from minprow.executors.base import (
     ExecutorError,
@@ -74,32 +75,15 @@ from minprow.executors.base import (
 from minprow.model import ProwJob
 from minprow.model.labels import labels_and_annotations_for_job
 from minprow.podutils.decorate import Workspace
-from minprow.podutils.render import CODE_MOUNT, LOGS_MOUNT, ContainerPlan, RunPlan
+from minprow.podutils.render import ContainerPlan, RunPlan
 
 log = logging.getLogger("minprow.executors.docker")
 
-MANAGED = "minprow.io/managed"
-"""Label on every container minprow creates, value "true"."""
-PROWJOB = "minprow.io/prowjob"
-"""The ProwJob's name in full (`prow.k8s.io/id` is dropped when it is not a valid label value)."""
-ROLE = "minprow.io/role"
-"""`test` for the first container of the pod, `sidecar` for the others."""
-CONTAINER = "minprow.io/container"
-"""The container's name in the job's pod spec."""
-OWNER = "minprow.io/workspaces"
-"""The executor's `workspaces_dir`: which minprow on this machine started the container
-(one engine serves them all; each lists and collects only its own)."""
+__all__ = ["MANAGED", "OWNER", "PROWJOB", "DockerExecutor", "container_name"]
 
-_RUNNING = frozenset({"running", "paused", "restarting"})
-_EXITED = frozenset({"exited", "dead"})
-_FRACTION = re.compile(r"\.(\d+)")
+ENGINE_THREADS = 32
+"""At most this many engine calls at once (stops that wait out a grace period included)."""
 _T = TypeVar("_T")
-
-
-def container_name(prowjob: str, container: ContainerPlan | None = None) -> str:
-    """`minprow-<prowjob>` for the test container, `minprow-<prowjob>--<name>` for another."""
-    base = f"minprow-{prowjob}"
-    return base if container is None else f"{base}--{container.name}"
 
 
 class DockerExecutor:
@@ -124,6 +108,9 @@ class DockerExecutor:
         self._cpus: int | None = None
         self._preparing: set[str] = set()
         self._locks: dict[str, asyncio.Lock] = {}
+        # Its own threads: a stop blocks one for up to a grace period, and many
+        # jobs may be stopped at once without holding up the loop's default pool.
+        self._threads = ThreadPoolExecutor(ENGINE_THREADS, thread_name_prefix="docker")
 
     # the protocol
 
@@ -157,11 +144,11 @@ class DockerExecutor:
         failed = workspaces.clone_failure(workspace)
         if failed is not None:
             return failed
-        state = await self._engine(lambda c: _state(c, container_name(prowjob)), "observe")
+        state = await self._engine(lambda c: engine.state_of(c, container_name(prowjob)), "observe")
         if state is None:
             preparing = prowjob in self._preparing
             return Observation(Phase.PENDING if preparing else Phase.MISSING)
-        return observation(state)
+        return engine.observation(state)
 
     async def logs(self, prowjob: str, *, follow: bool = False) -> AsyncIterator[bytes]:
         name = container_name(prowjob)
@@ -186,12 +173,15 @@ class DockerExecutor:
             raise ExecutorError(f"reading the logs of {name}: {err}") from err
 
     async def abort(self, prowjob: str, grace_period: timedelta) -> None:
-        rows = await self._engine(lambda c: _job_containers(c, prowjob), "abort")
+        rows = await self._engine(lambda c: engine.job_containers(c, prowjob), "abort")
         timeout = max(0, math.ceil(grace_period.total_seconds()))
-        running = [row["Id"] for row in rows if row.get("State") in _RUNNING]
+        running = [row["Id"] for row in rows if row.get("State") in engine.RUNNING]
         # All at once, as the kubelet stops a pod's containers.
         await asyncio.gather(
-            *(self._engine(partial(_stop, container=i, timeout=timeout), "abort") for i in running)
+            *(
+                self._engine(partial(engine.stop, container=i, timeout=timeout), "abort")
+                for i in running
+            )
         )
 
     async def collect(self, job: ProwJob, plan: RunPlan) -> None:
@@ -212,10 +202,10 @@ class DockerExecutor:
                 default_dir=self._artifacts,
             )
             return
-        state = await self._engine(lambda c: _write_build_log(c, name, workspace), "collect")
+        state = await self._engine(lambda c: engine.write_build_log(c, name, workspace), "collect")
         if state is None and not workspace.root.is_dir():
             return  # it never ran here: nothing to collect
-        observed = observation(state) if state is not None else Observation(Phase.MISSING)
+        observed = engine.observation(state) if state is not None else Observation(Phase.MISSING)
         await workspaces.finish(
             job,
             plan,
@@ -227,14 +217,14 @@ class DockerExecutor:
 
     async def cleanup(self, prowjob: str) -> None:
         workspace = workspaces.workspace_for(self._workspaces, prowjob)
-        await self._engine(lambda c: _remove(c, prowjob), "cleanup")
+        await self._engine(lambda c: engine.remove(c, prowjob), "cleanup")
         await asyncio.to_thread(workspaces.remove_tree, workspace.root)
         lock = self._locks.get(prowjob)
         if lock is not None and not lock.locked():
             del self._locks[prowjob]
 
     async def list_managed(self) -> list[Managed]:
-        found = await self._engine(partial(_managed, owner=str(self._workspaces)), "list")
+        found = await self._engine(partial(engine.managed, owner=str(self._workspaces)), "list")
         names = await asyncio.to_thread(workspaces.workspace_names, self._workspaces)
         for name in names:
             if name in found:
@@ -248,14 +238,15 @@ class DockerExecutor:
             elif name in self._preparing:
                 found[name] = Managed(name, Phase.PENDING)
             else:
-                found[name] = Managed(name, Phase.FAILED, _mtime(workspace.root))
+                found[name] = Managed(name, Phase.FAILED, engine.mtime(workspace.root))
         return [found[name] for name in sorted(found)]
 
     # the engine
 
     async def _engine(self, call: Callable[[DockerClient], _T], what: str) -> _T:
         """Run `call` with the client in a worker thread; the SDK's errors as ours."""
-        return await asyncio.to_thread(self._in_thread, call, what)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._threads, self._in_thread, call, what)
 
     def _in_thread(self, call: Callable[[DockerClient], _T], what: str) -> _T:
         try:
@@ -277,25 +268,31 @@ class DockerExecutor:
 
     def _exists_or_pull(self, client: DockerClient, plan: RunPlan) -> bool:
         """True when the job's test container exists; else every image is made present."""
-        if _state(client, container_name(plan.prowjob)) is not None:
+        if engine.state_of(client, container_name(plan.prowjob)) is not None:
             return True
         for image in dict.fromkeys(c.image for c in plan.containers):
-            _ensure_image(client, image)
+            engine.ensure_image(client, image)
         return False
 
     def _create_and_start(
         self, client: DockerClient, job: ProwJob, plan: RunPlan, workspace: Workspace
     ) -> None:
         labels, _ = labels_and_annotations_for_job(job)
-        labels.update({MANAGED: "true", PROWJOB: plan.prowjob, OWNER: str(self._workspaces)})
-        mounts = _mounts(plan, workspace)
+        labels.update(
+            {
+                engine.MANAGED: "true",
+                engine.PROWJOB: plan.prowjob,
+                engine.OWNER: str(self._workspaces),
+            }
+        )
+        mounts = engine.mounts(plan, workspace)
         containers: list[Any] = []
         for index, spec in enumerate(plan.containers):
             name = container_name(plan.prowjob, spec if index else None)
             network = f"container:{containers[0].id}" if index else None
-            role = {ROLE: "sidecar" if index else "test", CONTAINER: spec.name}
+            role = {engine.ROLE: "sidecar" if index else "test", engine.CONTAINER: spec.name}
             args = self._create_args(client, spec, {**labels, **role}, mounts, network)
-            containers.append(_create(client, name, args))
+            containers.append(engine.create(client, name, args))
         for index, container in enumerate(containers):
             state = container.attrs["State"]
             if state["Status"] != "created" or state.get("Error"):
@@ -343,165 +340,17 @@ class DockerExecutor:
         return self._cpus
 
     async def _stop_sidecars(self, prowjob: str, grace_period: timedelta) -> None:
-        rows = await self._engine(lambda c: _job_containers(c, prowjob), "stop sidecars")
+        rows = await self._engine(lambda c: engine.job_containers(c, prowjob), "stop sidecars")
         timeout = max(0, math.ceil(grace_period.total_seconds()))
         sidecars = [
             row["Id"]
             for row in rows
-            if (row.get("Labels") or {}).get(ROLE) == "sidecar" and row.get("State") in _RUNNING
+            if (row.get("Labels") or {}).get(engine.ROLE) == "sidecar"
+            and row.get("State") in engine.RUNNING
         ]
         await asyncio.gather(
             *(
-                self._engine(partial(_stop, container=i, timeout=timeout), "stop sidecars")
+                self._engine(partial(engine.stop, container=i, timeout=timeout), "stop sidecars")
                 for i in sidecars
             )
         )
-
-
-def observation(state: dict[str, Any]) -> Observation:
-    """An Observation from a container's inspected `State`."""
-    status = state.get("Status", "")
-    started = _time(state.get("StartedAt"))
-    finished = _time(state.get("FinishedAt"))
-    code = state.get("ExitCode")
-    error = state.get("Error") or ""
-    if started is not None and finished is not None and finished < started:
-        finished = started  # the engine stamps a very short run's end before its start
-    if status in _RUNNING:
-        return Observation(Phase.RUNNING, started_at=started)
-    if status == "created" and not error:
-        return Observation(Phase.PENDING)
-    if status in _EXITED or status == "created":
-        reason = "OOMKilled" if state.get("OOMKilled") else error
-        phase = Phase.SUCCEEDED if code == 0 and not error else Phase.FAILED
-        return Observation(phase, code, reason, started, finished or started)
-    return Observation(Phase.MISSING, reason=f"container is {status}")
-
-
-def _state(client: DockerClient, name: str) -> dict[str, Any] | None:
-    try:
-        state: dict[str, Any] = client.api.inspect_container(name)["State"]
-    except docker.errors.NotFound:
-        return None
-    return state
-
-
-def _ensure_image(client: DockerClient, image: str) -> None:
-    try:
-        client.images.get(image)
-        return
-    except docker.errors.NotFound:
-        pass
-    log.info("pulling image %s", image)
-    try:
-        client.images.pull(image)
-    except docker.errors.APIError as err:
-        raise StartError(f"image {image} not found: {err.explanation or err}") from err
-
-
-def _mounts(plan: RunPlan, workspace: Workspace) -> list[Mount]:
-    mounts: list[Mount] = []
-    if plan.decorated:
-        mounts.append(Mount(CODE_MOUNT, str(workspace.code), type="bind"))
-        mounts.append(Mount(LOGS_MOUNT, str(workspace.logs), type="bind"))
-    for target, host_dir in sorted(plan.local_checkouts.items()):
-        mounts.append(Mount(target, str(Path(host_dir).absolute()), type="bind"))
-    return mounts
-
-
-def _create(client: DockerClient, name: str, args: dict[str, Any]) -> Any:
-    """The container `name`: the existing one, else a new one from `args`."""
-    try:
-        return client.containers.get(name)
-    except docker.errors.NotFound:
-        pass
-    try:
-        return client.containers.create(name=name, **args)
-    except docker.errors.ImageNotFound as err:
-        raise StartError(f"image {args['image']} not found: {err.explanation or err}") from err
-    except docker.errors.APIError as err:
-        if err.status_code == 409:  # another start made it first
-            return client.containers.get(name)
-        if err.status_code is not None and 400 <= err.status_code < 500:
-            raise StartError(f"container {name}: {err.explanation or err}") from err
-        raise
-
-
-def _job_containers(client: DockerClient, prowjob: str) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = client.api.containers(
-        all=True, filters={"label": [f"{MANAGED}=true", f"{PROWJOB}={prowjob}"]}
-    )
-    return rows
-
-
-def _stop(client: DockerClient, container: str, timeout: int) -> None:
-    with contextlib.suppress(docker.errors.NotFound):
-        client.api.stop(container, timeout=timeout)
-
-
-def _remove(client: DockerClient, prowjob: str) -> None:
-    for row in _job_containers(client, prowjob):
-        try:
-            client.api.remove_container(row["Id"], v=True, force=True)
-        except docker.errors.NotFound:
-            pass
-        except docker.errors.APIError as err:
-            if err.status_code != 409:  # 409: a removal already under way
-                raise
-
-
-def _write_build_log(
-    client: DockerClient, prowjob: str, workspace: Workspace
-) -> dict[str, Any] | None:
-    """Write the test container's whole output to the build log; its state, or None."""
-    name = container_name(prowjob)
-    state = _state(client, name)
-    if state is None:
-        return None
-    chunks: Iterator[bytes] = client.api.logs(name, stdout=True, stderr=True, stream=True)
-    workspace.build_log.parent.mkdir(parents=True, exist_ok=True)
-    partial = workspace.build_log.with_name(workspace.build_log.name + ".partial")
-    with partial.open("wb") as out:
-        for chunk in chunks:
-            out.write(chunk)
-    partial.replace(workspace.build_log)
-    return state
-
-
-def _managed(client: DockerClient, owner: str) -> dict[str, Managed]:
-    rows: list[dict[str, Any]] = client.api.containers(
-        all=True, filters={"label": [f"{MANAGED}=true", f"{OWNER}={owner}"]}
-    )
-    found: dict[str, Managed] = {}
-    for row in rows:
-        labels = row.get("Labels") or {}
-        prowjob = labels.get(PROWJOB)
-        if not prowjob:
-            continue
-        if labels.get(ROLE) != "test":
-            found.setdefault(prowjob, Managed(prowjob, Phase.FAILED))
-            continue
-        listed = row.get("State", "")
-        if listed in _RUNNING:
-            found[prowjob] = Managed(prowjob, Phase.RUNNING)
-            continue
-        state = _state(client, row["Id"])
-        if state is not None:
-            observed = observation(state)
-            found[prowjob] = Managed(prowjob, observed.phase, observed.finished_at)
-    return found
-
-
-def _time(value: str | None) -> datetime | None:
-    # The engine's RFC 3339 times have nanoseconds; Go's zero time means "not yet".
-    if not value or value.startswith("0001-"):
-        return None
-    value = _FRACTION.sub(lambda m: "." + m.group(1)[:6].ljust(6, "0"), value, count=1)
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
-
-
-def _mtime(path: Path) -> datetime | None:
-    try:
-        return datetime.fromtimestamp(path.stat().st_mtime, UTC)
-    except OSError:
-        return None

@@ -70,6 +70,14 @@ async def test_the_exit_code_decides_the_phase(
     assert observed.finished_at >= observed.started_at
 
 
+async def test_a_missing_executable_fails_the_job(executor: DockerExecutor, jobs: Jobs) -> None:
+    pj = jobs.make({"name": "test", "image": IMAGE, "command": ["no-such-command"]})
+    await started(executor, pj)
+    observed = await wait_final(executor, pj.metadata.name)
+    assert (observed.phase, observed.exit_code) == (Phase.FAILED, 127)
+    assert "executable file not found" in observed.reason
+
+
 SEES: list[tuple[dict[str, Any], Callable[[RunPlan], bytes]]] = [
     (
         container('printf %s "$GREETING"', env=[{"name": "GREETING", "value": "hi there"}]),

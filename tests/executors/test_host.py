@@ -86,6 +86,14 @@ async def test_the_exit_code_decides_the_phase(
     assert observed.finished_at is not None
 
 
+async def test_a_missing_executable_fails_the_job(executor: HostExecutor, jobs: Jobs) -> None:
+    pj = jobs.make({"name": "test", "image": IMAGE, "command": ["no-such-command"]})
+    await started(executor, pj)
+    observed = await wait_final(executor, pj.metadata.name)
+    assert (observed.phase, observed.exit_code) == (Phase.FAILED, 127)
+    assert b"no-such-command" in await read_logs(executor, pj.metadata.name)
+
+
 Expect = Callable[[RunPlan, Path], bytes]
 SEES: list[tuple[dict[str, Any], Expect]] = [
     (
