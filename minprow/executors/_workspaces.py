@@ -19,6 +19,7 @@ import os
 import re
 import shutil
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 from minprow.executors.base import ExecutorError, Observation, Phase, StartError
@@ -52,23 +53,32 @@ def workspace_names(workspaces_dir: Path) -> list[str]:
     return sorted(e.name for e in entries if e.is_dir() and _NAME.fullmatch(e.name))
 
 
-def make_dirs(workspace: Workspace) -> None:
-    """A fresh workspace: `code`, `logs` and `logs/artifacts`, writable by any user
-    (as Kubernetes' emptyDir volumes are), whatever user the job runs as."""
+def make_dirs(workspace: Workspace, *, any_user: bool = False) -> None:
+    """A fresh workspace: `code`, `logs` and `logs/artifacts`; with `any_user`,
+    writable by any user (as Kubernetes' emptyDir volumes are), for a container
+    that runs as a user of its image's own."""
     remove_tree(workspace.root)
     for directory in (workspace.code, workspace.logs, workspace.artifacts):
         directory.mkdir(parents=True, exist_ok=True)
-        directory.chmod(0o777)
+        if any_user:
+            directory.chmod(0o777)
 
 
 async def prepare(
-    job: ProwJob, plan: RunPlan, workspace: Workspace, *, now: datetime, default_dir: Path
+    job: ProwJob,
+    plan: RunPlan,
+    workspace: Workspace,
+    *,
+    now: datetime,
+    default_dir: Path,
+    any_user: bool = False,
 ) -> Observation | None:
-    """Clone the plan's refs and write started.json into a fresh workspace.
+    """Clone the plan's refs and write started.json into a fresh workspace
+    (made by `make_dirs`).
 
     Returns the FAILED observation when the clone failed (recorded durably);
     raises ExecutorError when something else failed (an upload: retry later)."""
-    await asyncio.to_thread(make_dirs, workspace)
+    await asyncio.to_thread(partial(make_dirs, workspace, any_user=any_user))
     try:
         await asyncio.to_thread(
             decorate.prepare, job, plan, workspace, now=now, default_dir=default_dir

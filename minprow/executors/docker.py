@@ -131,6 +131,7 @@ class DockerExecutor:
                         workspace,
                         now=self._clock.now(),
                         default_dir=self._artifacts,
+                        any_user=True,
                     )
                 finally:
                     self._preparing.discard(plan.prowjob)
