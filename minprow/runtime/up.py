@@ -88,7 +88,9 @@ async def _run(agent: ConfigAgent[Config], state_dir: Path, executor_kind: str) 
     # full collections, which would otherwise pause the loop for them.
     gc.freeze()
     _report_start(agent.get(), store, state_dir)
-    log.info("jobs run on %s; artifacts go to %s unless a job names a bucket", executor.name, artifacts)
+    log.info(
+        "jobs run on %s; artifacts go to %s unless a job names a bucket", executor.name, artifacts
+    )
 
     controller = plank.Plank(store, agent.get, clusters, clock, artifacts_dir=artifacts)
     group = TaskGroup()
