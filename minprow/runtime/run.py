@@ -226,13 +226,11 @@ async def _exit_code(executor: Executor, job: ProwJob) -> int:
     return EXIT_ERROR
 
 
-def _summary(job: ProwJob, plank: Plank) -> None:
+def _summary(job: ProwJob, seconds: float) -> None:
     status = job.status
-    took = ""
-    if status.pending_time and status.completion_time:
-        took = f" in {(status.completion_time - status.pending_time).total_seconds():.1f}s"
     print(
-        f"minprow run: {job.spec.job} {status.state}{took}: {status.description}", file=sys.stderr
+        f"minprow run: {job.spec.job} {status.state} in {seconds:.1f}s: {status.description}",
+        file=sys.stderr,
     )
     if status.url:
         print(f"minprow run: logs and artifacts: {status.url}", file=sys.stderr)
