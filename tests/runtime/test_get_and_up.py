@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import shutil
 import signal
 import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import yaml
+from runtime_helpers import UpProcess
 
 from minprow import pjutil
 from minprow.config import Periodic, Presubmit, load_config
@@ -140,40 +138,13 @@ def test_get_prowjobs_errors(
     assert "Traceback" not in result.stderr
 
 
-class _Up:
-    """A `minprow up` child process whose log lines can be awaited."""
-
-    def __init__(self, cwd: Path, state_dir: Path) -> None:
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "minprow", "up", "--state-dir", str(state_dir)],
-            cwd=cwd,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=env,
-        )
-        self.lines: list[str] = []
-
-    def wait_for(self, text: str, limit: float = 60) -> str:
-        assert self.proc.stderr is not None
-        deadline = time.monotonic() + limit
-        while time.monotonic() < deadline:
-            line = self.proc.stderr.readline()
-            if not line:
-                break
-            self.lines.append(line)
-            if text in line:
-                return line
-        raise AssertionError(f"{text!r} never logged; got:\n{''.join(self.lines)}")
-
-
 @pytest.fixture
-def up(tmp_path: Path) -> Iterator[tuple[_Up, Path]]:
+def up(tmp_path: Path) -> Iterator[tuple[UpProcess, Path]]:
     work = tmp_path / "repo"
     work.mkdir()
     shutil.copy(REPO / "config.yaml", work / "config.yaml")
     shutil.copytree(REPO / "jobs", work / "jobs")
-    process = _Up(work, tmp_path / "state")
+    process = UpProcess(work, tmp_path / "state")
     yield process, work
     if process.proc.poll() is None:
         process.proc.kill()
@@ -181,7 +152,7 @@ def up(tmp_path: Path) -> Iterator[tuple[_Up, Path]]:
 
 
 def test_up_runs_reloads_keeps_the_last_good_config_and_stops_on_sigterm(
-    up: tuple[_Up, Path],
+    up: tuple[UpProcess, Path],
 ) -> None:
     process, work = up
     process.wait_for("config: 3 presubmits, 1 postsubmits, 1 periodics, 1 repos")

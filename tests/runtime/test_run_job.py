@@ -1,0 +1,183 @@
+"""`minprow run`: a job from a Prow config, reproduced on this machine with real
+git remotes and the real Docker engine (and host processes)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import git
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+CONFIG = REPO / "fixtures" / "e2e" / "config.yaml"
+
+SCRIPT = """
+echo "PR $PULL_NUMBER of $REPO_OWNER/$REPO_NAME at $PULL_PULL_SHA, base $PULL_BASE_REF"
+echo "job $JOB_NAME type $JOB_TYPE build $BUILD_ID in $PWD"
+cat feature.txt
+echo "$JOB_SPEC" > "$ARTIFACTS/job-spec.json"
+exit "${EXIT_WITH:-0}"
+"""
+
+
+@pytest.fixture
+def remote(tmp_path: Path) -> tuple[Path, str, str]:
+    """A bare repository with `main` and pull request 7 (`refs/pull/7/head`)."""
+    work = git.Repo.init(tmp_path / "work", initial_branch="main")
+    with work.config_writer() as cfg:
+        cfg.set_value("user", "name", "Test").set_value("user", "email", "t@example.com")
+    (tmp_path / "work" / "README.md").write_text("hello\n")
+    work.index.add(["README.md"])
+    base = work.index.commit("base").hexsha
+    work.git.checkout("-b", "feature")
+    (tmp_path / "work" / "feature.txt").write_text("from the pull request\n")
+    work.index.add(["feature.txt"])
+    head = work.index.commit("feature").hexsha
+    bare = git.Repo.init(tmp_path / "remote.git", bare=True)
+    work.git.push(str(bare.working_dir), "main:refs/heads/main", "feature:refs/pull/7/head")
+    bare.git.symbolic_ref("HEAD", "refs/heads/main")
+    return tmp_path / "remote.git", base, head
+
+
+def _jobs(tmp_path: Path, clone_uri: str, image: str, **env: str) -> Path:
+    container: dict[str, Any] = {"image": image, "command": ["sh", "-c", SCRIPT]}
+    if env:
+        container["env"] = [{"name": k, "value": v} for k, v in env.items()]
+    config = {
+        "presubmits": {
+            "acme/widgets": [
+                {
+                    "name": "pull-widgets-test",
+                    "always_run": True,
+                    "decorate": True,
+                    "clone_uri": clone_uri,
+                    "spec": {"containers": [container]},
+                }
+            ]
+        }
+    }
+    path = tmp_path / "jobs.yaml"
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+def _run(cwd: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "minprow", "run", *map(str, args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def _artifacts(cwd: Path, pull: int = 7) -> Path:
+    runs = list(
+        (
+            cwd
+            / "artifacts"
+            / "pr-logs"
+            / "pull"
+            / "acme_widgets"
+            / str(pull)
+            / "pull-widgets-test"
+        ).iterdir()
+    )
+    assert len(runs) == 1
+    return runs[0]
+
+
+@pytest.mark.parametrize("executor", ["docker", "host"])
+def test_a_presubmit_runs_as_prow_would_run_it(
+    busybox_image: str, remote: tuple[Path, str, str], tmp_path: Path, executor: str
+) -> None:
+    bare, base, head = remote
+    jobs = _jobs(tmp_path, bare.as_uri(), busybox_image)
+    done = _run(
+        tmp_path,
+        "pull-widgets-test",
+        "--config-path", CONFIG,
+        "--job-config-path", jobs,
+        "--pull-number", "7",
+        "--state-dir", tmp_path / "state",
+        "--executor", executor,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert f"PR 7 of acme/widgets at {head}, base main" in done.stdout
+    assert "from the pull request" in done.stdout  # the PR merged into the base
+    assert "/src/github.com/acme/widgets" in done.stdout
+    assert "pull-widgets-test success" in done.stderr
+    run = _artifacts(tmp_path)
+    build_id = run.name
+    assert f"build {build_id} in" in (run / "build-log.txt").read_text()
+    finished = json.loads((run / "finished.json").read_text())
+    assert finished["passed"] is True
+    assert finished["result"] == "SUCCESS"
+    assert json.loads((run / "started.json").read_text())["repos"] == {
+        "acme/widgets": f"main:{base},7:{head}"
+    }
+    prowjob = json.loads((run / "prowjob.json").read_text())
+    assert prowjob["status"]["state"] == "success"
+    assert prowjob["status"]["build_id"] == build_id
+    spec = json.loads((run / "artifacts" / "job-spec.json").read_text())
+    assert spec["refs"]["pulls"][0]["sha"] == head
+    assert spec["buildid"] == build_id
+    if executor == "host":
+        assert "ignores the image" in done.stderr.lower()
+
+
+def test_a_failing_job_exits_with_its_containers_code(
+    busybox_image: str, remote: tuple[Path, str, str], tmp_path: Path
+) -> None:
+    bare, _, _ = remote
+    jobs = _jobs(tmp_path, bare.as_uri(), busybox_image, EXIT_WITH="3")
+    done = _run(
+        tmp_path, "pull-widgets-test", "--config-path", CONFIG, "--job-config-path", jobs,
+        "--pull-number", "7", "--state-dir", tmp_path / "state", "--executor", "docker",
+    )  # fmt: skip
+    assert done.returncode == 3, done.stderr
+    assert "pull-widgets-test failure" in done.stderr
+    assert json.loads((_artifacts(tmp_path) / "finished.json").read_text())["result"] == "FAILURE"
+
+
+def test_local_runs_the_working_tree_as_it_is(
+    busybox_image: str, remote: tuple[Path, str, str], tmp_path: Path
+) -> None:
+    bare, _, _ = remote
+    tree = git.Repo.clone_from(bare.as_uri(), tmp_path / "checkout")
+    (tmp_path / "checkout" / "feature.txt").write_text("not committed yet\n")
+    jobs = _jobs(tmp_path, bare.as_uri(), busybox_image)
+    done = _run(
+        tmp_path, "pull-widgets-test", "--config-path", CONFIG, "--job-config-path", jobs,
+        "--local", tmp_path / "checkout", "--state-dir", tmp_path / "state",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "not committed yet" in done.stdout
+    assert f"at {tree.head.commit.hexsha}, base main" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["no-such-job", "--pull-number", "7"], "job 'no-such-job' is not in the config"),
+        (["pull-widgets-test"], "needs --pull-number N (or --local PATH)"),
+        (["pull-widgets-test", "--pull-number", "99"], "has no pull request #99"),
+        (["pull-widgets-test", "--pull-number", "7", "--base-ref", "nope"], "has no branch 'nope'"),
+    ],
+    ids=["unknown-job", "no-refs", "unknown-pr", "unknown-branch"],
+)
+def test_bad_input_is_a_clear_error(
+    remote: tuple[Path, str, str], tmp_path: Path, args: list[str], message: str
+) -> None:
+    bare, _, _ = remote
+    jobs = _jobs(tmp_path, bare.as_uri(), "minprow-test-busybox:latest")
+    done = _run(tmp_path, *args, "--config-path", CONFIG, "--job-config-path", jobs)
+    assert done.returncode == 1
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr
