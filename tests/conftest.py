@@ -1,6 +1,7 @@
 """Fixtures shared across the suite: where the repository and shared/ are,
 Prow's ProwJob schema that every ProwJob minprow writes must satisfy, and the
-real Docker engine with the busybox test image.
+real Docker engine with the busybox test image, and a GCS emulator
+(gcp-storage-emulator, in this process) for the real google-cloud-storage client.
 
 Without an engine the Docker tests are skipped, saying why; with `CI` set they
 fail instead, so CI never passes by running none of them. The image is built
@@ -11,8 +12,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import tempfile
+import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -66,3 +70,53 @@ def busybox_image(docker_client: docker.DockerClient) -> str:
         shutil.copy(DOCKERFILE, Path(context) / "Dockerfile")
         docker_client.images.build(path=context, tag=TEST_IMAGE, rm=True)
     return TEST_IMAGE
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="session")
+def gcs_emulator() -> Iterator[str]:
+    """A GCS emulator in this process, on a free port, for the whole session: its URL."""
+    from gcp_storage_emulator.server import create_server
+
+    port = _free_port()
+    server = create_server("127.0.0.1", port, in_memory=True)
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()
+
+
+@dataclass(frozen=True)
+class GCS:
+    """A fresh bucket in the emulator, and a client to look into it."""
+
+    client: Any
+    bucket: str
+
+    def blob(self, name: str) -> Any:
+        blob = self.client.bucket(self.bucket).get_blob(name)
+        assert blob is not None, f"gs://{self.bucket}/{name} was not uploaded"
+        return blob
+
+    def names(self) -> set[str]:
+        return {b.name for b in self.client.list_blobs(self.bucket)}
+
+
+@pytest.fixture
+def gcs(gcs_emulator: str, monkeypatch: pytest.MonkeyPatch) -> GCS:
+    """STORAGE_EMULATOR_HOST set for this test, and an empty bucket of its own."""
+    from google.auth.credentials import AnonymousCredentials
+    from google.cloud import storage
+
+    monkeypatch.setenv("STORAGE_EMULATOR_HOST", gcs_emulator)
+    client = storage.Client(project="test", credentials=AnonymousCredentials())
+    bucket = f"logs-{uuid.uuid4().hex[:12]}"
+    client.create_bucket(bucket)
+    return GCS(client, bucket)

@@ -1,4 +1,4 @@
-"""Plank's fixtures: a virtual clock, a scripted executor, a store and a Plank over them.
+"""Plank's fixtures: the shared virtual clock (tests/fakes.py), a scripted executor, a store and a Plank over them.
 
 The executor here is minprow's own boundary (the Executor protocol), scripted so
 a test can put a job's process in any phase at any virtual time; the real
@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from fakes import T0, VirtualClock
 
 from minprow.config import Config
 from minprow.config.prow import Plank as PlankConfig
@@ -22,22 +23,6 @@ from minprow.model import ProwJob, ProwJobState, ProwJobType
 from minprow.plank import Plank
 from minprow.podutils.render import RunPlan
 from minprow.store import JobStore, open_store
-
-T0 = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
-
-
-class VirtualClock:
-    def __init__(self, now: datetime = T0) -> None:
-        self.current = now
-
-    def now(self) -> datetime:
-        return self.current
-
-    async def sleep(self, seconds: float) -> None:
-        self.current += timedelta(seconds=seconds)
-
-    def advance(self, **delta: float) -> None:
-        self.current += timedelta(**delta)
 
 
 @dataclass

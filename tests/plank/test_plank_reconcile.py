@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from conftest import T0, MakePlank, ScriptedExecutor, VirtualClock, make_job
+from conftest import MakePlank, ScriptedExecutor, make_job
+from fakes import T0, VirtualClock
 
 from minprow.executors.base import ExecutorError, Phase, StartError
 from minprow.executors.clusters import ClusterMap
@@ -61,7 +62,7 @@ async def test_a_pending_job_ends_by_its_exit(
     await plank.reconcile("a")
     executor.set("a", Phase.RUNNING, started_at=clock.now())
     assert (await plank.reconcile("a")).requeue_after is not None
-    clock.advance(minutes=3)
+    clock.advance(timedelta(minutes=3))
     executor.set("a", phase, **fields)
     assert (await plank.reconcile("a")).requeue_after is None
     job = store.get("a")
@@ -300,10 +301,10 @@ async def test_pod_timeouts_end_the_job_as_prow_does(
     if fields.get("started_at") == "t0":
         fields["started_at"] = clock.now()
     executor.set("a", phase, **fields)  # type: ignore[arg-type]
-    clock.advance(seconds=timedelta(**after).total_seconds() - 1)
+    clock.advance(timedelta(**after) - timedelta(seconds=1))
     await plank.reconcile("a")
     assert store.get("a").status.state is ProwJobState.PENDING
-    clock.advance(seconds=1)
+    clock.advance(timedelta(seconds=1))
     await plank.reconcile("a")
     job = store.get("a")
     assert (job.status.state, job.status.description) == (state, description)
@@ -317,7 +318,7 @@ async def test_the_decoration_timeout_stops_the_job_then_it_fails(
     plank = make_plank()
     await plank.reconcile("a")
     executor.set("a", Phase.RUNNING, started_at=clock.now())
-    clock.advance(minutes=30)
+    clock.advance(timedelta(minutes=30))
     await plank.reconcile("a")
     assert executor.aborts == [("a", timedelta(seconds=20))]
     assert store.get("a").status.description == (
@@ -355,7 +356,7 @@ async def test_artifacts_that_cannot_be_collected_keep_the_job_pending_for_a_whi
     executor.fail_collect = ExecutorError("bucket unreachable")
     assert (await plank.reconcile("a")).requeue_after
     assert store.get("a").status.state is ProwJobState.PENDING
-    clock.advance(minutes=10)
+    clock.advance(timedelta(minutes=10))
     await plank.reconcile("a")
     job = store.get("a")
     assert job.status.state is ProwJobState.SUCCESS

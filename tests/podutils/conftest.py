@@ -14,9 +14,7 @@ two commits, and pull requests at `refs/pull/<n>/head`:
 
 from __future__ import annotations
 
-import socket
 import threading
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -127,56 +125,6 @@ def with_refs(job: ProwJob, refs: Refs, extra_refs: list[Refs] | None = None) ->
     """`job` testing `refs` (and `extra_refs`) instead of its own."""
     spec = job.spec.model_copy(update={"refs": refs, "extra_refs": extra_refs})
     return job.model_copy(update={"spec": spec})
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@pytest.fixture(scope="session")
-def gcs_emulator() -> Iterator[str]:
-    """A GCS emulator in this process, on a free port, for the whole session: its URL."""
-    from gcp_storage_emulator.server import create_server
-
-    port = _free_port()
-    server = create_server("127.0.0.1", port, in_memory=True)
-    server.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.stop()
-
-
-@dataclass(frozen=True)
-class GCS:
-    """A fresh bucket in the emulator, and a client to look into it."""
-
-    client: Any
-    bucket: str
-
-    def blob(self, name: str) -> Any:
-        blob = self.client.bucket(self.bucket).get_blob(name)
-        assert blob is not None, f"gs://{self.bucket}/{name} was not uploaded"
-        return blob
-
-    def names(self) -> set[str]:
-        return {b.name for b in self.client.list_blobs(self.bucket)}
-
-
-@pytest.fixture
-def gcs(gcs_emulator: str, monkeypatch: pytest.MonkeyPatch) -> GCS:
-    """STORAGE_EMULATOR_HOST set for this test, and an empty bucket of its own."""
-    from google.auth.credentials import AnonymousCredentials
-    from google.cloud import storage
-
-    monkeypatch.setenv("STORAGE_EMULATOR_HOST", gcs_emulator)
-    client = storage.Client(project="test", credentials=AnonymousCredentials())
-    bucket = f"logs-{uuid.uuid4().hex[:12]}"
-    client.create_bucket(bucket)
-    return GCS(client, bucket)
 
 
 class _NotFound(BaseHTTPRequestHandler):

@@ -14,7 +14,8 @@ import pytest
 from minprow.model import GCSConfiguration, ProwJob
 from minprow.podutils import CloneError, Workspace, finish, prepare
 from minprow.podutils.render import render
-from tests.podutils.conftest import GCS, NOW, Remote, load_prowjob, make_remote, with_refs
+from tests.conftest import GCS
+from tests.podutils.conftest import NOW, Remote, load_prowjob, make_remote, with_refs
 
 PRESUBMIT_DIR = "pr-logs/pull/acme_widget/1/pull-widget-unit/1861000000000000001"
 STAMP = int(NOW.timestamp())

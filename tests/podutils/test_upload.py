@@ -19,7 +19,8 @@ from minprow.podutils import (
     destination_for,
 )
 from minprow.podutils.upload import content_type, parse_bucket
-from tests.podutils.conftest import GCS, load_prowjob
+from tests.conftest import GCS
+from tests.podutils.conftest import load_prowjob
 
 TEXT = "text/plain; charset=utf-8"
 

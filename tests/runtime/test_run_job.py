@@ -13,6 +13,8 @@ import git
 import pytest
 import yaml
 
+from tests.conftest import GCS
+
 REPO = Path(__file__).resolve().parents[2]
 CONFIG = REPO / "fixtures" / "e2e" / "config.yaml"
 
@@ -181,3 +183,28 @@ def test_bad_input_is_a_clear_error(
     assert done.returncode == 1
     assert message in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_job_whose_decoration_names_a_bucket_uploads_to_gcs(
+    busybox_image: str, remote: tuple[Path, str, str], tmp_path: Path, gcs: GCS
+) -> None:
+    bare, _, head = remote
+    jobs = _jobs(tmp_path, bare.as_uri(), busybox_image)
+    config = yaml.safe_load(CONFIG.read_text())
+    gcs_config = config["plank"]["default_decoration_config_entries"][0]["config"]
+    gcs_config["gcs_configuration"] = {"bucket": f"gs://{gcs.bucket}", "path_strategy": "explicit"}
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
+    done = _run(
+        tmp_path, "pull-widgets-test", "--config-path", tmp_path / "config.yaml",
+        "--job-config-path", jobs, "--pull-number", "7", "--state-dir", tmp_path / "state",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert f"gs://{gcs.bucket}/pr-logs/pull/acme_widgets/7/pull-widgets-test/" in done.stderr
+    names = gcs.names()
+    run = next(n for n in names if n.endswith("/finished.json")).removesuffix("/finished.json")
+    assert {f"{run}/{f}" for f in ("build-log.txt", "started.json", "prowjob.json")} <= names
+    assert f"{run}/artifacts/job-spec.json" in names
+    assert head in gcs.blob(f"{run}/build-log.txt").download_as_text()
+    # Prow's markers for Deck: the latest build and the PR's directory alias.
+    assert "pr-logs/pull/acme_widgets/7/pull-widgets-test/latest-build.txt" in names
+    assert not (tmp_path / "artifacts").exists()
