@@ -4,6 +4,7 @@ git remotes and the real Docker engine (and host processes)."""
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -208,3 +209,32 @@ def test_a_job_whose_decoration_names_a_bucket_uploads_to_gcs(
     # Prow's markers for Deck: the latest build and the PR's directory alias.
     assert "pr-logs/pull/acme_widgets/7/pull-widgets-test/latest-build.txt" in names
     assert not (tmp_path / "artifacts").exists()
+
+
+def test_ctrl_c_aborts_the_job_stops_its_container_and_exits_130(
+    busybox_image: str, remote: tuple[Path, str, str], tmp_path: Path
+) -> None:
+    bare, _, _ = remote
+    jobs = _jobs(tmp_path, bare.as_uri(), busybox_image, EXIT_WITH="0")
+    slow = yaml.safe_load(jobs.read_text())
+    container = slow["presubmits"]["acme/widgets"][0]["spec"]["containers"][0]
+    container["command"] = ["sh", "-c", "echo started; sleep 60"]
+    jobs.write_text(yaml.safe_dump(slow))
+    proc = subprocess.Popen(
+        [
+            sys.executable, "-m", "minprow", "run", "pull-widgets-test", "--config-path", str(CONFIG),
+            "--job-config-path", str(jobs), "--pull-number", "7", "--state-dir", str(tmp_path / "state"),
+        ],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    assert proc.stdout is not None
+    assert proc.stdout.readline() == "started\n"
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "pull-widgets-test aborted" in err
+    finished = json.loads((_artifacts(tmp_path) / "finished.json").read_text())
+    assert finished["result"] == "ABORTED"

@@ -49,13 +49,17 @@ def workdir(tmp_path: Path, busybox_image: str) -> Path:
 
 
 @pytest.fixture
-def processes() -> Iterator[list[UpProcess]]:
+def processes(workdir: Path, docker_client: docker.DockerClient) -> Iterator[list[UpProcess]]:
+    """The `minprow up` processes of a test; afterwards they and their containers are gone."""
     started: list[UpProcess] = []
     yield started
     for process in started:
         if process.proc.poll() is None:
             process.proc.kill()
             process.proc.wait()
+    owner = f"minprow.io/workspaces={workdir / 'state' / 'workspaces'}"
+    for container in docker_client.containers.list(all=True, filters={"label": owner}):
+        container.remove(force=True)
 
 
 def _prowjobs(state: Path) -> list[dict[str, object]]:
@@ -113,5 +117,3 @@ def test_up_runs_periodics_and_restarts_without_running_a_job_twice(
     slow_runs = list((workdir / "artifacts" / "logs" / "slow").iterdir())
     assert len(slow_runs) == 1
     assert (slow_runs[0] / "build-log.txt").read_text() == "slow done\n"
-    for container in containers:
-        container.remove(force=True)
