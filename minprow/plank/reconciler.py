@@ -114,16 +114,24 @@ class Plank:
             self._in_flight.discard(name)
 
     def _admit(self, job: ProwJob) -> str | None:
-        pending = self.store.list(state=ProwJobState.PENDING)
-        triggered = self.store.list(state=ProwJobState.TRIGGERED)
-        same_job = [pj for pj in (*pending, *triggered) if pj.spec.job == job.spec.job]
+        # Only the lists a limit needs, each from the store's index (not a scan of all jobs).
+        plank = self.config().plank
+        pending = self.store.list(state=ProwJobState.PENDING) if plank.max_concurrency > 0 else []
+        same_job: list[ProwJob] = []
+        if job.spec.max_concurrency:
+            same_job = [pj for pj in self.store.list(job=job.spec.job) if _unfinished(pj)]
         queue = job.spec.job_queue_name
-        same_queue = [
-            pj for pj in (*pending, *triggered) if queue and pj.spec.job_queue_name == queue
-        ]
+        same_queue: list[ProwJob] = []
+        if queue:
+            same_queue = [
+                pj
+                for state in (ProwJobState.PENDING, ProwJobState.TRIGGERED)
+                for pj in self.store.list(state=state)
+                if pj.spec.job_queue_name == queue
+            ]
         return admission.blocked_by(
             job,
-            self.config().plank,
+            plank,
             pending=pending,
             same_job=same_job,
             same_queue=same_queue,
@@ -369,6 +377,10 @@ def _timeout(job: ProwJob) -> timedelta:
 def _grace(job: ProwJob) -> timedelta:
     decoration = job.spec.decoration_config
     return (decoration.grace_period if decoration else None) or DEFAULT_GRACE_PERIOD
+
+
+def _unfinished(pj: ProwJob) -> bool:
+    return pj.status.state in (ProwJobState.PENDING, ProwJobState.TRIGGERED)
 
 
 def _age_key(pj: ProwJob) -> tuple[datetime | None, str]:
