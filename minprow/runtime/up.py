@@ -89,7 +89,9 @@ async def _run(agent: ConfigAgent[Config], state_dir: Path, executor_kind: str) 
     gc.freeze()
     _report_start(agent.get(), store, state_dir)
     log.info(
-        "jobs run on %s; artifacts go to %s unless a job names a bucket", executor.name, artifacts
+        "jobs run on %s; artifacts go to %s unless a job's gcs_configuration names a bucket or local_output_dir",
+        executor.name,
+        artifacts,
     )
 
     controller = plank.Plank(store, agent.get, clusters, clock, artifacts_dir=artifacts)
