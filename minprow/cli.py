@@ -134,10 +134,21 @@ def _executor_option(func: Any) -> Any:
     )(func)
 
 
+def _cluster_option(func: Any) -> Any:
+    return click.option(
+        "--cluster",
+        "clusters",
+        multiple=True,
+        metavar="NAME=KIND",
+        help="Run the jobs of build cluster NAME on another executor (docker, host); repeatable.",
+    )(func)
+
+
 @main.command()
 @_config_options
 @_state_dir_option
 @_executor_option
+@_cluster_option
 @click.option("--no-tui", is_flag=True, help="Run headless and log what happens.")
 @click.option(
     "--log-format", type=click.Choice(["text", "json"]), default="text", show_default=True
@@ -149,6 +160,7 @@ def up(
     plugin_config: Path | None,
     state_dir: Path | None,
     executor: str,
+    clusters: tuple[str, ...],
     no_tui: bool,
     log_format: str,
     log_level: str,
@@ -158,8 +170,17 @@ def up(
     from minprow.runtime import up as runtime_up
 
     logs.configure(log_format, log_level)
+    # The TUI is not in this build: `up` is headless with or without --no-tui.
+    del no_tui
     sys.exit(
-        runtime_up.main(config_path, job_config_path, plugin_config, state_dir, executor=executor)
+        runtime_up.main(
+            config_path,
+            job_config_path,
+            plugin_config,
+            state_dir,
+            executor=executor,
+            clusters=clusters,
+        )
     )
 
 

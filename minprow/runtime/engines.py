@@ -1,17 +1,23 @@
-"""The local executor: the Docker engine when one answers, else plain host processes.
+"""The local executors and the cluster mapping that picks one per job.
 
-`minprow up` and `minprow run` run every cluster's jobs here (DESIGN.md: a
-laptop has one engine). `--executor docker|host` forces one; `auto` asks the
-engine and falls back to the host executor, saying why.
+`minprow up` and `minprow run` run every cluster's jobs on this machine
+(DESIGN.md: a laptop has one engine). `--executor docker|host` forces the
+default; `auto` asks the engine and falls back to the host executor, saying
+why. `--cluster NAME=KIND` (repeatable) sends the jobs of build cluster NAME to
+another kind, e.g. `--cluster gpu=host`. Each kind keeps its workspaces in its
+own directory under the state directory, so one never takes the other's for
+its own.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from pathlib import Path
 
 from minprow.aio import Clock
 from minprow.executors.base import Executor
+from minprow.executors.clusters import ClusterMap
 
 log = logging.getLogger("minprow.executors")
 
@@ -37,9 +43,35 @@ def docker_unavailable() -> str | None:
     return None
 
 
+def cluster_map(
+    default_kind: str,
+    routes: Iterable[str],
+    state_dir: Path,
+    artifacts_dir: Path,
+    clock: Clock,
+) -> ClusterMap:
+    """Every cluster on `default_kind`, except those `routes` ("NAME=KIND") send elsewhere."""
+    wanted: dict[str, str] = {}
+    for route in routes:
+        name, sep, kind = route.partition("=")
+        if not sep or not name or kind not in EXECUTOR_KINDS:
+            raise EngineError(
+                f"--cluster {route!r}: expected NAME=KIND with KIND one of {', '.join(EXECUTOR_KINDS)}"
+            )
+        wanted[name] = kind
+    made: dict[str, Executor] = {}
+
+    def executor(kind: str) -> Executor:
+        if kind not in made:
+            made[kind] = local_executor(kind, state_dir, artifacts_dir, clock)
+        return made[kind]
+
+    fallback = executor(default_kind)
+    return ClusterMap({name: executor(kind) for name, kind in wanted.items()}, fallback)
+
+
 def local_executor(kind: str, state_dir: Path, artifacts_dir: Path, clock: Clock) -> Executor:
     """The executor of `kind` (auto, docker, host), its workspaces under `state_dir`."""
-    workspaces = state_dir / "workspaces"
     if kind not in EXECUTOR_KINDS:
         raise EngineError(f"unknown executor {kind!r}; expected one of {', '.join(EXECUTOR_KINDS)}")
     if kind in ("auto", "docker"):
@@ -48,11 +80,15 @@ def local_executor(kind: str, state_dir: Path, artifacts_dir: Path, clock: Clock
             from minprow.executors.docker import DockerExecutor
 
             return DockerExecutor(
-                workspaces_dir=workspaces, artifacts_dir=artifacts_dir, clock=clock
+                workspaces_dir=state_dir / "workspaces" / "docker",
+                artifacts_dir=artifacts_dir,
+                clock=clock,
             )
         if kind == "docker":
             raise EngineError(f"the Docker engine does not answer ({why}); is dockerd running?")
         log.warning("no Docker engine (%s): running jobs as host processes", why)
     from minprow.executors.host import HostExecutor
 
-    return HostExecutor(workspaces_dir=workspaces, artifacts_dir=artifacts_dir, clock=clock)
+    return HostExecutor(
+        workspaces_dir=state_dir / "workspaces" / "host", artifacts_dir=artifacts_dir, clock=clock
+    )

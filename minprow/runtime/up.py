@@ -40,6 +40,7 @@ def main(
     state_dir: Path | None,
     *,
     executor: str = "auto",
+    clusters: tuple[str, ...] = (),
 ) -> int:
     from minprow.config import ConfigError, load_config
     from minprow.config.agent import ConfigAgent
@@ -58,25 +59,25 @@ def main(
     except ConfigError as err:
         commands.print_problems(err)
         return 1
-    return asyncio.run(_run(agent, state_dir or default_state_dir(), executor))
+    return asyncio.run(_run(agent, state_dir or default_state_dir(), executor, clusters))
 
 
-async def _run(agent: ConfigAgent[Config], state_dir: Path, executor_kind: str) -> int:
+async def _run(
+    agent: ConfigAgent[Config], state_dir: Path, executor_kind: str, routes: tuple[str, ...]
+) -> int:
     from minprow import horologium, plank, sinker
     from minprow.aio import SystemClock
-    from minprow.executors.clusters import ClusterMap
-    from minprow.runtime.engines import EngineError, local_executor
+    from minprow.runtime.engines import EngineError, cluster_map
     from minprow.store import StoreError, open_store
 
     clock = SystemClock()
     artifacts = state_dir / "artifacts"
     try:
-        executor = local_executor(executor_kind, state_dir, artifacts, clock)
+        # Every build cluster a job names runs on this machine, by default on one executor.
+        clusters = cluster_map(executor_kind, routes, state_dir, artifacts, clock)
     except EngineError as err:
         log.error("%s", err)
         return 1
-    # Every build cluster a job names runs on this machine's engine.
-    clusters = ClusterMap(fallback=executor)
 
     store = open_store("sqlite", state_dir)
     try:
@@ -88,9 +89,13 @@ async def _run(agent: ConfigAgent[Config], state_dir: Path, executor_kind: str) 
     # full collections, which would otherwise pause the loop for them.
     gc.freeze()
     _report_start(agent.get(), store, state_dir)
+    routed = ", ".join(f"{c} on {e.name}" for c in clusters for e in [clusters.get(c)] if e)
+    default = clusters.get("*")
     log.info(
-        "jobs run on %s; artifacts go to %s unless a job's gcs_configuration names a bucket or local_output_dir",
-        executor.name,
+        "jobs run on %s%s; artifacts go to %s unless a job's gcs_configuration names "
+        "a bucket or a local_output_dir",
+        default.name if default else "nothing",
+        f" (clusters {routed})" if routed else "",
         artifacts,
     )
 

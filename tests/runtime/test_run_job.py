@@ -56,6 +56,8 @@ def _jobs(tmp_path: Path, clone_uri: str, image: str, **env: str) -> Path:
             "acme/widgets": [
                 {
                     "name": "pull-widgets-test",
+                    # A remote build cluster: `minprow run` runs its jobs here.
+                    "cluster": "build01",
                     "always_run": True,
                     "decorate": True,
                     "clone_uri": clone_uri,
