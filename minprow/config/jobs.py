@@ -15,7 +15,7 @@ Go's `MatchString`, which is an unanchored search.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 from functools import lru_cache
 from typing import Any, ClassVar
 
@@ -360,15 +360,6 @@ class Periodic(JobBase):
     def minimum_interval_duration(self) -> timedelta | None:
         """`minimum_interval` as a timedelta (None when unset)."""
         return _duration(self.minimum_interval) if self.minimum_interval else None
-
-    def next_cron_time(self, after: datetime) -> datetime:
-        """The first time after `after` at which the `cron` schedule fires."""
-        from croniter import croniter
-
-        if not self.cron:
-            raise ValueError(f"periodic {self.name!r} has no cron schedule")
-        result: datetime = croniter(self.cron, after).get_next(datetime)
-        return result
 
 
 Job = Presubmit | Postsubmit | Periodic
