@@ -25,13 +25,10 @@ from minprow.config import Config
 from minprow.executors.base import Executor, ExecutorError, Observation, Phase, StartError
 from minprow.executors.clusters import ClusterMap
 from minprow.model import ProwJob, ProwJobAgent, ProwJobState, ProwJobType
-from minprow.model.duration import format_duration
 from minprow.pjutil import BuildIDGenerator
-from minprow.plank import admission
+from minprow.plank import admission, timeouts
 from minprow.plank.joburl import job_url
 from minprow.podutils.render import (
-    DEFAULT_GRACE_PERIOD,
-    DEFAULT_TIMEOUT,
     RenderError,
     RunPlan,
     render,
@@ -40,8 +37,6 @@ from minprow.store import Conflict, JobStore, NotFound, copy_job
 
 log = logging.getLogger("minprow.plank")
 
-TIMED_OUT = "Timed out after "
-"""Prefix of the description of a job being stopped by its decoration timeout."""
 COLLECT_DEADLINE = timedelta(minutes=10)
 """How long a finished job's artifacts may fail to upload before the job is completed anyway."""
 
@@ -234,11 +229,8 @@ class Plank:
         if observed.phase is Phase.SUCCEEDED:
             state, description = ProwJobState.SUCCESS, "Job succeeded."
         else:
-            state, description = ProwJobState.FAILURE, "Job failed."
-            if job.status.description and job.status.description.startswith(TIMED_OUT):
-                description = job.status.description.split(";")[0] + "."
-            elif observed.reason:
-                description = f"Job failed: {observed.reason}."
+            state = ProwJobState.FAILURE
+            description = timeouts.failure_description(job, observed.reason)
         final = _finished_copy(job, state, description, now)
         try:
             await self._collect(executor, final)
@@ -254,48 +246,21 @@ class Plank:
     async def _check_timeouts(
         self, job: ProwJob, executor: Executor, observed: Observation
     ) -> Result:
-        plank = self.config().plank
-        decoration = job.spec.decoration_config
-        now = self.clock.now()
-        pending_since = job.status.pending_time or now
-        if observed.phase is Phase.PENDING:
-            if observed.started_at is None:
-                limit = (
-                    decoration and decoration.pod_unscheduled_timeout
-                ) or plank.pod_unscheduled_timeout
-                verdict = "Pod scheduling timeout."
-                since = pending_since
-            else:
-                limit = (decoration and decoration.pod_pending_timeout) or plank.pod_pending_timeout
-                verdict = "Pod pending timeout."
-                since = observed.started_at
-            if now - since >= limit:
-                await self._stop(job, executor, timedelta(0))
-                await self._finish(job, ProwJobState.ERROR, verdict)
-                return Result()
-            return Result(min(self.poll_interval, (since + limit - now).total_seconds()))
-        started = observed.started_at or pending_since
-        running_limit = (decoration and decoration.pod_running_timeout) or plank.pod_running_timeout
-        if now - started >= running_limit:
-            await self._stop(job, executor, _grace(job))
-            await self._finish(job, ProwJobState.ABORTED, "Pod running timeout.")
-            return Result()
-        if decoration is not None and not (job.status.description or "").startswith(TIMED_OUT):
-            timeout = _timeout(job)
-            if now - started >= timeout:
-                # As Prow's entrypoint: SIGTERM, then SIGKILL after the grace period;
-                # the job then fails as a process that did not finish in time.
-                message = (
-                    f"{TIMED_OUT}{format_duration(timeout)}; stopping it "
-                    f"(grace period {format_duration(_grace(job))})"
-                )
-                await self._set(
-                    job.metadata.name, ProwJobState.PENDING, lambda pj: _describe(pj, message)
-                )
-                _log(job).info("%s", message)
-                await self._stop(job, executor, _grace(job))
-                return Result(0)
-        return Result(self.poll_interval)
+        found, wait = timeouts.verdict(job, observed, self.config().plank, self.clock.now())
+        if found is None:
+            seconds = self.poll_interval if wait is None else wait.total_seconds()
+            return Result(min(self.poll_interval, seconds))
+        if found.state is None:
+            # The decoration timeout: note it, stop the process, let its exit end the job.
+            await self._set(
+                job.metadata.name, ProwJobState.PENDING, lambda pj: _describe(pj, found.description)
+            )
+            _log(job).info("%s", found.description)
+            await self._stop(job, executor, found.grace)
+            return Result(0)
+        await self._stop(job, executor, found.grace)
+        await self._finish(job, found.state, found.description)
+        return Result()
 
     # aborted -> complete
 
@@ -306,7 +271,7 @@ class Plank:
                 observed = await executor.observe(job.metadata.name)
                 if observed.phase is not Phase.MISSING:
                     if not observed.phase.is_final:
-                        await executor.abort(job.metadata.name, _grace(job))
+                        await executor.abort(job.metadata.name, timeouts.grace_period(job))
                     final = _finished_copy(
                         job, ProwJobState.ABORTED, job.status.description, self.clock.now()
                     )
@@ -367,16 +332,6 @@ class Plank:
             log.info("ProwJob %s was deleted while plank worked on it", name)
         except Conflict:
             log.warning("ProwJob %s kept changing under plank; will look again", name)
-
-
-def _timeout(job: ProwJob) -> timedelta:
-    decoration = job.spec.decoration_config
-    return (decoration.timeout if decoration else None) or DEFAULT_TIMEOUT
-
-
-def _grace(job: ProwJob) -> timedelta:
-    decoration = job.spec.decoration_config
-    return (decoration.grace_period if decoration else None) or DEFAULT_GRACE_PERIOD
 
 
 def _unfinished(pj: ProwJob) -> bool:
