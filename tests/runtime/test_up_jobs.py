@@ -57,7 +57,7 @@ def processes(workdir: Path, docker_client: docker.DockerClient) -> Iterator[lis
         if process.proc.poll() is None:
             process.proc.kill()
             process.proc.wait()
-    owner = f"minprow.io/workspaces={workdir / 'state' / 'workspaces'}"
+    owner = f"minprow.io/workspaces={workdir / 'state' / 'workspaces' / 'docker'}"
     for container in docker_client.containers.list(all=True, filters={"label": owner}):
         container.remove(force=True)
 
