@@ -1,7 +1,7 @@
 """Logging set-up: one JSON object a line for servers, readable text in a terminal.
 
 `configure()` is called once by the CLI. Components log through stdlib loggers
-named `minprow.<component>` and pass a job's fields with `job_fields(pj)` as
+named `minprow.<component>` and pass a job's fields with `pj.log_fields()` as
 `extra`, so a JSON line carries name, job, type, state and org/repo/PR (STYLE 11).
 Secrets never reach a log: no component logs tokens, and `redact()` scrubs
 anything that looks like a credential before it is formatted.

@@ -91,10 +91,4 @@ async def tick(store: JobStore, config: Config, now: datetime, cron: CronAgent) 
 
 
 def _fields(job: ProwJob) -> dict[str, Any]:
-    return {
-        "component": "horologium",
-        "prowjob": job.metadata.name,
-        "job": job.spec.job,
-        "type": str(job.spec.type),
-        "state": str(job.status.state),
-    }
+    return {"component": "horologium", **job.log_fields()}

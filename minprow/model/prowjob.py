@@ -205,6 +205,22 @@ class ProwJob(_Model):
         """Prow's `Complete()`: the job has a completion time."""
         return self.status.completion_time is not None
 
+    def log_fields(self) -> dict[str, Any]:
+        """The job's fields for a log line's `extra` (STYLE 11): name, job, type, state,
+        and org/repo and PR when it has refs — as Prow's `pjutil.ProwJobFields`."""
+        fields: dict[str, Any] = {
+            "prowjob": self.metadata.name,
+            "job": self.spec.job,
+            "type": str(self.spec.type),
+            "state": str(self.status.state),
+        }
+        refs = self.spec.refs
+        if refs is not None:
+            fields["org_repo"] = refs.org_repo
+            if refs.pulls:
+                fields["pr"] = refs.pulls[0].number
+        return fields
+
     def to_wire(self) -> dict[str, Any]:
         """The object as the Kubernetes API carries it (JSON-ready, empty fields omitted)."""
         return self.model_dump(mode="json", by_alias=True, exclude_none=True)

@@ -368,15 +368,4 @@ def _finished_copy(
 
 
 def _log(job: ProwJob) -> logging.LoggerAdapter[logging.Logger]:
-    refs = job.spec.refs
-    fields: dict[str, object] = {
-        "prowjob": job.metadata.name,
-        "job": job.spec.job,
-        "type": str(job.spec.type),
-        "state": str(job.status.state),
-    }
-    if refs is not None:
-        fields["org_repo"] = refs.org_repo
-        if refs.pulls:
-            fields["pr"] = refs.pulls[0].number
-    return logging.LoggerAdapter(log, fields)
+    return logging.LoggerAdapter(log, job.log_fields())

@@ -7,7 +7,7 @@ import contextlib
 from collections.abc import AsyncIterator
 
 import pytest
-from conftest import MakePlank, ScriptedExecutor, make_job
+from plank_helpers import MakePlank, ScriptedExecutor, make_job
 
 from minprow.executors.base import Phase
 from minprow.model import ProwJobState

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from conftest import MakePlank, ScriptedExecutor, make_job
 from fakes import T0, VirtualClock
+from plank_helpers import MakePlank, ScriptedExecutor, make_job
 
 from minprow.executors.base import ExecutorError, Phase, StartError
 from minprow.executors.clusters import ClusterMap
