@@ -163,3 +163,23 @@ def _write_atomic(path: Path, text: str) -> None:
     partial = path.with_name(path.name + ".partial")
     partial.write_text(text)
     partial.replace(path)
+
+
+async def finish_observed(
+    job: ProwJob,
+    plan: RunPlan,
+    workspace: Workspace,
+    observed: Observation,
+    *,
+    now: datetime,
+    default_dir: Path,
+) -> None:
+    """`finish` with what the executor observed: its exit code once final, its end time."""
+    await finish(
+        job,
+        plan,
+        workspace,
+        exit_code=observed.exit_code if observed.phase.is_final else None,
+        now=observed.finished_at or now,
+        default_dir=default_dir,
+    )

@@ -207,13 +207,8 @@ class DockerExecutor:
         if state is None and not workspace.root.is_dir():
             return  # it never ran here: nothing to collect
         observed = engine.observation(state) if state is not None else Observation(Phase.MISSING)
-        await workspaces.finish(
-            job,
-            plan,
-            workspace,
-            exit_code=observed.exit_code if observed.phase.is_final else None,
-            now=observed.finished_at or self._clock.now(),
-            default_dir=self._artifacts,
+        await workspaces.finish_observed(
+            job, plan, workspace, observed, now=self._clock.now(), default_dir=self._artifacts
         )
 
     async def cleanup(self, prowjob: str) -> None:

@@ -183,13 +183,8 @@ class HostExecutor:
         if not workspace.root.is_dir():
             return  # it never ran here: nothing to collect
         observed = await self.observe(plan.prowjob)
-        await workspaces.finish(
-            job,
-            plan,
-            workspace,
-            exit_code=observed.exit_code if observed.phase.is_final else None,
-            now=observed.finished_at or self._clock.now(),
-            default_dir=self._artifacts,
+        await workspaces.finish_observed(
+            job, plan, workspace, observed, now=self._clock.now(), default_dir=self._artifacts
         )
 
     async def cleanup(self, prowjob: str) -> None:
