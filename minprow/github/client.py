@@ -1,0 +1,318 @@
+"""The GitHub REST client minprow's components call (Prow's pkg/github/client.go).
+
+`GitHubClient` speaks to `--github-endpoint` (https://api.github.com by
+default) through gidgethub's aiohttp `GitHubAPI`, with the retries and
+rate-limit waits of `transport.RetryingAPI`, and turns every failure into one of
+minprow's errors (`errors.py`), raised `from` the library's. Each method is
+the one Prow's client has under the same meaning, named the Python way;
+consumers declare the narrow `Protocol` they need and this class satisfies it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Mapping, Sequence
+from types import TracebackType
+from typing import Any, TypeVar
+
+import aiohttp
+import gidgethub
+from pydantic import BaseModel, ValidationError
+
+from minprow.aio import Clock, SystemClock
+from minprow.github.auth import Credentials, CredentialsError, GitHubApp
+from minprow.github.errors import (
+    GitHubError,
+    LabelNotFound,
+    NotFound,
+    RateLimited,
+    Unprocessable,
+)
+from minprow.github.transport import RetryingAPI, RetryPolicy, rate_limit_wait
+from minprow.github.types import (
+    CombinedStatus,
+    IssueComment,
+    Label,
+    PullRequest,
+    PullRequestChange,
+    Status,
+    User,
+)
+
+DEFAULT_ENDPOINT = "https://api.github.com"
+_PAGE = 100
+_REPO = "/repos/{org}/{repo}"
+_M = TypeVar("_M", bound=BaseModel)
+
+
+class GitHubClient:
+    """GitHub's REST API for minprow: statuses, comments, labels, pulls, people."""
+
+    def __init__(
+        self,
+        credentials: Credentials,
+        *,
+        endpoint: str = DEFAULT_ENDPOINT,
+        policy: RetryPolicy | None = None,
+        clock: Clock | None = None,
+        session: aiohttp.ClientSession | None = None,
+    ) -> None:
+        self.credentials = credentials
+        self.endpoint = endpoint.rstrip("/")
+        self.policy = policy or RetryPolicy()
+        self.clock: Clock = clock or SystemClock()
+        self._session = session
+        self._owns_session = session is None
+        self._api: RetryingAPI | None = None
+        self._bot: User | None = None
+        self._bot_lock = asyncio.Lock()
+
+    def __repr__(self) -> str:
+        return f"GitHubClient(endpoint={self.endpoint!r}, credentials={self.credentials!r})"
+
+    async def __aenter__(self) -> GitHubClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Close the HTTP session, if this client opened it."""
+        if self._session is not None and self._owns_session:
+            await self._session.close()
+        self._session = None
+        self._api = None
+
+    # Statuses
+
+    async def create_status(
+        self,
+        org: str,
+        repo: str,
+        sha: str,
+        state: str,
+        context: str,
+        description: str,
+        target_url: str,
+    ) -> None:
+        """Set the commit status `context` on `sha` (201; 422 for a SHA GitHub lacks)."""
+        body = {
+            "state": str(state),
+            "context": context,
+            "description": description,
+            "target_url": target_url,
+        }
+        await self._send("POST", org, _REPO + "/statuses/{sha}", {"repo": repo, "sha": sha}, body)
+
+    async def get_combined_status(self, org: str, repo: str, ref: str) -> CombinedStatus:
+        """The combined status of `ref`: its overall state and the latest status of
+        each context (the first 100 contexts, as Prow reads them)."""
+        path = _REPO + "/commits/{ref}/status{?per_page}"
+        data = await self._send("GET", org, path, {"repo": repo, "ref": ref, "per_page": _PAGE})
+        return _model(CombinedStatus, data, "GET", path)
+
+    async def list_statuses(self, org: str, repo: str, ref: str) -> list[Status]:
+        """The latest status of every context on `ref` (from the combined status)."""
+        return list((await self.get_combined_status(org, repo, ref)).statuses)
+
+    # Issue comments
+
+    async def list_issue_comments(self, org: str, repo: str, number: int) -> list[IssueComment]:
+        path = _REPO + "/issues/{number}/comments{?per_page}"
+        url_vars = {"repo": repo, "number": number, "per_page": _PAGE}
+        return [
+            _model(IssueComment, item, "GET", path)
+            async for item in self._items(org, path, url_vars)
+        ]
+
+    async def create_comment(self, org: str, repo: str, number: int, body: str) -> None:
+        path = _REPO + "/issues/{number}/comments"
+        await self._send("POST", org, path, {"repo": repo, "number": number}, {"body": body})
+
+    async def edit_comment(self, org: str, repo: str, comment_id: int, body: str) -> None:
+        path = _REPO + "/issues/comments/{id}"
+        await self._send("PATCH", org, path, {"repo": repo, "id": comment_id}, {"body": body})
+
+    async def delete_comment(self, org: str, repo: str, comment_id: int) -> None:
+        path = _REPO + "/issues/comments/{id}"
+        await self._send("DELETE", org, path, {"repo": repo, "id": comment_id})
+
+    # Pull requests
+
+    async def get_pull_request(self, org: str, repo: str, number: int) -> PullRequest:
+        path = _REPO + "/pulls/{number}"
+        data = await self._send("GET", org, path, {"repo": repo, "number": number})
+        return _model(PullRequest, data, "GET", path)
+
+    async def list_pull_request_files(
+        self, org: str, repo: str, number: int
+    ) -> list[PullRequestChange]:
+        """Every changed file; a rename carries its old name in `previous_filename`."""
+        path = _REPO + "/pulls/{number}/files{?per_page}"
+        url_vars = {"repo": repo, "number": number, "per_page": _PAGE}
+        return [
+            _model(PullRequestChange, item, "GET", path)
+            async for item in self._items(org, path, url_vars)
+        ]
+
+    # Labels
+
+    async def list_issue_labels(self, org: str, repo: str, number: int) -> list[Label]:
+        path = _REPO + "/issues/{number}/labels{?per_page}"
+        url_vars = {"repo": repo, "number": number, "per_page": _PAGE}
+        return [_model(Label, item, "GET", path) async for item in self._items(org, path, url_vars)]
+
+    async def add_labels(self, org: str, repo: str, number: int, labels: Sequence[str]) -> None:
+        path = _REPO + "/issues/{number}/labels"
+        body = {"labels": list(labels)}
+        await self._send("POST", org, path, {"repo": repo, "number": number}, body)
+
+    async def remove_label(self, org: str, repo: str, number: int, label: str) -> None:
+        """Remove `label`; `LabelNotFound` when the issue does not have it."""
+        path = _REPO + "/issues/{number}/labels/{label}"
+        try:
+            await self._send("DELETE", org, path, {"repo": repo, "number": number, "label": label})
+        except NotFound as err:
+            raise LabelNotFound(
+                err.method, err.path, err.status, f"label {label!r} is not on #{number}"
+            ) from err
+
+    # People
+
+    async def is_member(self, org: str, user: str) -> bool:
+        """Whether `user` is a member of `org` (204 yes, 404 no; a user is their own org)."""
+        if org == user:
+            return True
+        try:
+            await self._send("GET", org, "/orgs/{org}/members/{user}", {"user": user})
+        except NotFound:
+            return False
+        return True
+
+    async def is_collaborator(self, org: str, repo: str, user: str) -> bool:
+        """Whether `user` may push to org/repo (204 yes, 404 no)."""
+        if org == user:
+            return True
+        path = _REPO + "/collaborators/{user}"
+        try:
+            await self._send("GET", org, path, {"repo": repo, "user": user})
+        except NotFound:
+            return False
+        return True
+
+    async def get_user(self) -> User:
+        """The bot's own user, asked once: `GET /user`, or `<slug>[bot]` for an App."""
+        async with self._bot_lock:
+            if self._bot is None:
+                self._bot = await self._fetch_bot()
+            return self._bot
+
+    async def _fetch_bot(self) -> User:
+        api = self._client()
+        if isinstance(self.credentials, GitHubApp):
+            app = await self._guard("GET", "/app", api.getitem("/app", jwt=self.credentials.jwt()))
+            return User(login=f"{app['slug']}[bot]", type="Bot")
+        token = await self._token("GET", "/user", "")
+        data = await self._guard("GET", "/user", api.getitem("/user", oauth_token=token))
+        return _model(User, data, "GET", "/user")
+
+    # Git
+
+    async def get_ref(self, org: str, repo: str, ref: str) -> str:
+        """The SHA `ref` (such as `heads/main`) points at."""
+        path = _REPO + "/git/ref/{+ref}"
+        data = await self._send("GET", org, path, {"repo": repo, "ref": ref})
+        try:
+            return str(data["object"]["sha"])
+        except (TypeError, KeyError) as err:
+            raise GitHubError("GET", path, 200, f"no object.sha in the answer for {ref}") from err
+
+    # The plumbing
+
+    def _client(self) -> RetryingAPI:
+        if self._api is None:
+            if self._session is None:
+                self._session = aiohttp.ClientSession()
+            self._api = RetryingAPI(
+                self._session, base_url=self.endpoint, policy=self.policy, clock=self.clock
+            )
+        return self._api
+
+    async def _token(self, method: str, path: str, org: str) -> str:
+        try:
+            return await self.credentials.token(self._client(), org)
+        except CredentialsError as err:
+            raise GitHubError(method, path, None, str(err)) from err
+
+    async def _send(
+        self,
+        method: str,
+        org: str,
+        path: str,
+        url_vars: Mapping[str, Any],
+        body: Any = b"",
+    ) -> Any:
+        api = self._client()
+        token = await self._token(method, path, org)
+        variables = {"org": org, **url_vars}
+        if method == "GET":
+            call = api.getitem(path, variables, oauth_token=token)
+        elif method == "POST":
+            call = api.post(path, variables, data=body, oauth_token=token)
+        elif method == "PATCH":
+            call = api.patch(path, variables, data=body, oauth_token=token)
+        else:
+            call = api.delete(path, variables, oauth_token=token)
+        return await self._guard(method, path, call)
+
+    async def _guard(self, method: str, path: str, call: Any) -> Any:
+        try:
+            return await call
+        except gidgethub.HTTPException as err:
+            raise _translate(method, path, err, self.clock) from err
+        except (TimeoutError, aiohttp.ClientError) as err:
+            raise GitHubError(method, path, None, f"{type(err).__name__}: {err}") from err
+
+    async def _items(
+        self, org: str, path: str, url_vars: Mapping[str, Any]
+    ) -> AsyncIterator[dict[str, Any]]:
+        """Every item of a paginated list, following GitHub's `Link: rel="next"`."""
+        api = self._client()
+        token = await self._token("GET", path, org)
+        try:
+            async for item in api.getiter(path, {"org": org, **url_vars}, oauth_token=token):
+                yield item
+        except gidgethub.HTTPException as err:
+            raise _translate("GET", path, err, self.clock) from err
+        except (TimeoutError, aiohttp.ClientError) as err:
+            raise GitHubError("GET", path, None, f"{type(err).__name__}: {err}") from err
+
+
+def _translate(method: str, path: str, err: gidgethub.HTTPException, clock: Clock) -> GitHubError:
+    status = int(err.status_code)
+    message = str(err) or err.status_code.phrase
+    if status == 404:
+        return NotFound(method, path, status, message)
+    if status == 422:
+        return Unprocessable(method, path, status, message)
+    wait = rate_limit_wait(status, err.headers, clock.now())
+    if wait is not None:
+        return RateLimited(
+            method,
+            path,
+            status,
+            f"rate limited for {wait:.0f}s more, longer than allowed: {message}",
+        )
+    return GitHubError(method, path, status, message)
+
+
+def _model(kind: type[_M], data: Any, method: str, path: str) -> _M:
+    try:
+        return kind.model_validate(data)
+    except ValidationError as err:
+        raise GitHubError(method, path, 200, f"unexpected {kind.__name__}: {err}") from err
