@@ -1,0 +1,83 @@
+"""The plugins hook knows and which of them run for a repo.
+
+Corresponds to Prow's pkg/plugins/plugins.go (`PluginHelp`, the handler maps
+by event type, `ConfigAgent.getPlugins`). Prow registers plugins from `init()`
+functions; here a `Registry` is built from an explicit tuple of `Plugin`
+values, and plugins.yaml (org-level lists with `excluded_repos`, then the
+org/repo lists) decides which run for an event's repo.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from minprow.config import PluginConfig
+from minprow.hook.plugins.context import PluginContext
+
+Handler = Callable[[PluginContext, Any], Awaitable[None]]
+"""`async def handler(ctx, event) -> None`; `event` is the parsed event of the
+type the handler is registered for (`minprow.github.events`)."""
+
+
+@dataclass(frozen=True)
+class Plugin:
+    """A plugin: its name in plugins.yaml, its help text, its handlers by event type
+    (`"pull_request"`, `"issue_comment"`, `"push"`, `"pull_request_review"`, ...)."""
+
+    name: str
+    help: str
+    handlers: Mapping[str, Handler] = field(default_factory=dict)
+
+
+class DuplicatePlugin(ValueError):
+    """Two plugins registered under one name."""
+
+
+class Registry:
+    """The plugins hook can run, by name, in the order they were listed."""
+
+    def __init__(self, plugins: Iterable[Plugin]) -> None:
+        self._plugins: dict[str, Plugin] = {}
+        for plugin in plugins:
+            if plugin.name in self._plugins:
+                raise DuplicatePlugin(f"plugin {plugin.name!r} is registered twice")
+            self._plugins[plugin.name] = plugin
+
+    def __iter__(self) -> Iterator[Plugin]:
+        return iter(self._plugins.values())
+
+    def __len__(self) -> int:
+        return len(self._plugins)
+
+    def get(self, name: str) -> Plugin | None:
+        return self._plugins.get(name)
+
+    def names(self) -> tuple[str, ...]:
+        return tuple(self._plugins)
+
+    def handles(self, event_type: str) -> bool:
+        """Whether any registered plugin has a handler for `event_type`."""
+        return any(event_type in p.handlers for p in self._plugins.values())
+
+    def plugins_for(self, org: str, repo: str, plugin_config: PluginConfig) -> tuple[Plugin, ...]:
+        """The registered plugins plugins.yaml enables for org/repo, each once, in
+        plugins.yaml's order. Names plugins.yaml lists but no plugin registers
+        are skipped (check-config reports them)."""
+        seen: dict[str, Plugin] = {}
+        for name in plugin_config.enabled_plugins(org, repo):
+            plugin = self._plugins.get(name)
+            if plugin is not None and name not in seen:
+                seen[name] = plugin
+        return tuple(seen.values())
+
+    def handlers_for(
+        self, event_type: str, org: str, repo: str, plugin_config: PluginConfig
+    ) -> tuple[tuple[str, Handler], ...]:
+        """(plugin name, handler) of every enabled plugin handling `event_type`."""
+        return tuple(
+            (p.name, p.handlers[event_type])
+            for p in self.plugins_for(org, repo, plugin_config)
+            if event_type in p.handlers
+        )
