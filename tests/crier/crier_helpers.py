@@ -113,3 +113,83 @@ async def running(crier: Crier) -> AsyncIterator[Crier]:
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
+
+
+class Unprocessable(Exception):
+    """The fake's HTTP 422 (the real client raises its own class)."""
+
+
+def is_unprocessable(err: Exception) -> bool:
+    return isinstance(err, Unprocessable)
+
+
+@dataclass(frozen=True)
+class Status:
+    sha: str
+    state: str
+    context: str
+    description: str
+    target_url: str
+
+
+@dataclass
+class FakeComment:
+    id: int
+    body: str
+    user_login: str
+
+
+@dataclass
+class FakeGitHub:
+    """GitHub behind the GitHub reporter's Protocol: statuses and issue comments,
+    with GitHub's 422s for a missing commit and a description over 140 characters."""
+
+    bot: str = "minprow-bot"
+    statuses: list[Status] = field(default_factory=list)
+    comments: list[FakeComment] = field(default_factory=list)
+    calls: list[str] = field(default_factory=list)
+    missing_commits: set[str] = field(default_factory=set)
+    _next_id: int = 100
+
+    async def create_status(
+        self,
+        org: str,
+        repo: str,
+        sha: str,
+        state: str,
+        context: str,
+        description: str,
+        target_url: str,
+        /,
+    ) -> None:
+        self.calls.append("create_status")
+        if sha in self.missing_commits:
+            raise Unprocessable(f"No commit found for SHA: {sha}")
+        if len(description) > 140:
+            raise Unprocessable("description is too long (maximum is 140 characters)")
+        self.statuses.append(Status(sha, state, context, description, target_url))
+
+    async def list_issue_comments(self, org: str, repo: str, number: int, /) -> list[FakeComment]:
+        self.calls.append("list_issue_comments")
+        return list(self.comments)
+
+    async def create_comment(self, org: str, repo: str, number: int, body: str, /) -> None:
+        self.calls.append("create_comment")
+        self._next_id += 1
+        self.comments.append(FakeComment(self._next_id, body, self.bot))
+
+    async def edit_comment(self, org: str, repo: str, comment_id: int, body: str, /) -> None:
+        self.calls.append("edit_comment")
+        for comment in self.comments:
+            if comment.id == comment_id:
+                comment.body = body
+
+    async def delete_comment(self, org: str, repo: str, comment_id: int, /) -> None:
+        self.calls.append("delete_comment")
+        self.comments = [c for c in self.comments if c.id != comment_id]
+
+    async def get_user(self) -> str:
+        return self.bot
+
+    def states(self, context: str | None = None) -> list[str]:
+        return [s.state for s in self.statuses if context in (None, s.context)]
