@@ -1,0 +1,61 @@
+"""Comments trigger posts: replies quoting the comment, the welcome, the draft note.
+
+Corresponds to Prow's pkg/plugins/respond.go (`FormatResponseRaw`) and the
+`welcomeMsg` / `draftMsg` texts of pkg/plugins/trigger/pull-request.go. The
+layout is Prow's (a mention, the reply, the quoted comment under <details>); the
+wording is minprow's.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote_plus
+
+from minprow.config import Trigger
+
+DRAFT_MESSAGE = (
+    "CI is skipped for draft pull requests.\n"
+    "Mark the pull request ready for review to get CI signal, "
+    "or start the tests by hand with `/test all`."
+)
+
+
+def format_response(body: str, url: str, login: str, reply: str) -> str:
+    """A reply to `login`'s comment `body` (at `url`), quoting it."""
+    quoted = "\n".join(">" + line for line in body.split("\n"))
+    return (
+        f"@{login}: {reply}\n\n<details>\n\nIn response to [this]({url}):\n\n{quoted}\n</details>"
+    )
+
+
+def welcome_message(trigger: Trigger, org: str, repo: str, author: str) -> str:
+    """The comment for a PR opened by an untrusted author."""
+    commands = f"https://go.k8s.io/bot-commands?repo={quote_plus(f'{org}/{repo}')}"
+    if trigger.ignore_ok_to_test:
+        return (
+            f"Hi @{author}, thanks for the pull request.\n\n"
+            "`/ok-to-test` cannot mark pull requests from untrusted authors as trusted "
+            "in this repository, so their authors cannot start tests themselves. "
+            "Collaborators can still start them with `/test all`.\n\n"
+            f"The commands I understand are listed [here]({commands}).\n"
+        )
+    join = trigger.join_org_url or f"https://github.com/orgs/{org}/people"
+    more = ""
+    if trigger.trusted_org and trigger.trusted_org != org:
+        more = f"or [{trigger.trusted_org}](https://github.com/orgs/{trigger.trusted_org}/people) "
+    return (
+        f"Hi @{author}, thanks for the pull request.\n\n"
+        f"A member of [{org}](https://github.com/orgs/{org}/people) {more}needs to check "
+        "that this change is safe to test; if it is, they reply `/ok-to-test` on a line "
+        "of its own. Until then new commits are not tested automatically, though org "
+        f"members can still run the usual test commands. Regular contributors can "
+        f"[join the org]({join}) to skip this step.\n\n"
+        "The `ok-to-test` label shows when the change has been checked.\n\n"
+        f"The commands I understand are listed [here]({commands}).\n"
+    )
+
+
+UNTRUSTED_IGNORE_OK_TO_TEST = (
+    "`/ok-to-test` cannot mark pull requests from untrusted authors as trusted in this "
+    "repository. Collaborators can still start tests with `/test`."
+)
+UNTRUSTED = "Tests cannot start until a trusted user reviews the PR and comments `/ok-to-test`."
