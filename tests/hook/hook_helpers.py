@@ -118,15 +118,18 @@ class RunningHook:
 
 @contextlib.asynccontextmanager
 async def running_hook(
-    secret: Path = HOOK / "hmac-scoped.yaml", **options: Any
+    secret: Path = HOOK / "hmac-scoped.yaml",
+    registry: Registry | None = None,
+    **options: Any,
 ) -> AsyncIterator[RunningHook]:
-    """The hook app on 127.0.0.1 and a free port, over a memory store."""
+    """The hook app on 127.0.0.1 and a free port, over a memory store; the
+    recorder's plugins unless `registry` is given."""
     recorder = Recorder()
     config = hook_config()
     async with open_store("memory") as store:
         app = make_app(
             secret=HmacSecretFile(secret).secret,
-            registry=Registry(recorder.plugins()),
+            registry=registry if registry is not None else Registry(recorder.plugins()),
             config=lambda: config,
             store=store,
             **options,
