@@ -5,9 +5,11 @@ Corresponds to Prow's pkg/github/hmac.go (`ValidatePayload`, `PayloadSignature`,
 YAML mapping from "org/repo", "org" or "*" to a list of `{value, created_at,
 expiry}`; an event's tokens are those of the most specific key present
 (org/repo, then org, then "*"), and any of them may sign it, so a rotation keeps
-two tokens valid at once. Only `X-Hub-Signature-256` ("sha256=<hex>") is
-accepted: SHA-1 `X-Hub-Signature` is not. Token values never reach a log or a
-repr.
+two tokens valid at once. As in Prow, `expiry` is read but not enforced here
+(Prow's hmac tool prunes expired tokens from the secret). Unlike Prow, a YAML
+mapping that is not of that shape is an error saying where, not silently one
+bare token. Only `X-Hub-Signature-256` ("sha256=<hex>") is accepted: SHA-1
+`X-Hub-Signature` is not. Token values never reach a log, an error or a repr.
 """
 
 from __future__ import annotations
