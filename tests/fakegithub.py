@@ -80,6 +80,7 @@ class _App:
     slug: str
     installations: dict[str, int]
     token_lifetime: timedelta
+    now: Callable[[], datetime]
     tokens: dict[str, datetime] = field(default_factory=dict)
 
 
@@ -124,9 +125,12 @@ class FakeGitHub:
         *,
         slug: str = "minprow-app",
         token_lifetime: timedelta = timedelta(hours=1),
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
-        """Act as GitHub for an App installed on `installations` (org → id)."""
-        self.app = _App(app_id, public_key, slug, installations, token_lifetime)
+        """Act as GitHub for an App installed on `installations` (org → id); its
+        installation tokens live `token_lifetime` on the clock `now` (a test's
+        virtual clock, so the client's clock and GitHub's agree)."""
+        self.app = _App(app_id, public_key, slug, installations, token_lifetime, now)
 
     def add_pull(
         self,
@@ -293,7 +297,7 @@ class FakeGitHub:
 
     def _authenticate(self, request: web.Request) -> web.Response | None:
         header = request.headers.get("Authorization", "")
-        if request.path.startswith("/app"):
+        if request.path.startswith("/app") or request.path.endswith("/installation"):
             return self._check_jwt(header)
         if self.tokens is None:
             return None
@@ -308,8 +312,10 @@ class FakeGitHub:
             return _json(401, {"message": "A JSON web token could not be decoded"})
         try:
             claims = jwt.decode(token, self.app.public_key, algorithms=["RS256"])
-        except jwt.PyJWTError as err:
-            return _json(401, {"message": f"'Expiration time' claim ('exp') {err}"})
+        except jwt.ExpiredSignatureError:
+            return _json(401, {"message": "'Expiration time' claim ('exp') is too far in the past"})
+        except jwt.PyJWTError:
+            return _json(401, {"message": "A JSON web token could not be decoded"})
         if str(claims.get("iss")) != self.app.app_id:
             return _json(401, {"message": "Integration not found"})
         return None
@@ -317,7 +323,7 @@ class FakeGitHub:
     def _installation_token(self, token: str) -> bool:
         if self.app is None or token not in self.app.tokens:
             return False
-        return datetime.now(UTC) < self.app.tokens[token]
+        return self.app.now() < self.app.tokens[token]
 
     def _routes(self, router: web.UrlDispatcher) -> None:
         repo = "/repos/{org}/{repo}"
@@ -525,7 +531,7 @@ class FakeGitHub:
         if int(request.match_info["id"]) not in self.app.installations.values():
             return _json(404, {"message": "Not Found"})
         token = "ghs_" + secrets.token_hex(18)
-        expires = datetime.now(UTC).replace(microsecond=0) + self.app.token_lifetime
+        expires = self.app.now().replace(microsecond=0) + self.app.token_lifetime
         self.app.tokens[token] = expires
         return _json(
             201, {"token": token, "expires_at": expires.isoformat().replace("+00:00", "Z")}

@@ -258,16 +258,17 @@ class GitHubClient:
         body: Any = b"",
     ) -> Any:
         api = self._client()
-        token = await self._token(method, path, org)
         variables = {"org": org, **url_vars}
+        path = _filled(path, variables)
+        token = await self._token(method, path, org)
         if method == "GET":
-            call = api.getitem(path, variables, oauth_token=token)
+            call = api.getitem(path, oauth_token=token)
         elif method == "POST":
-            call = api.post(path, variables, data=body, oauth_token=token)
+            call = api.post(path, data=body, oauth_token=token)
         elif method == "PATCH":
-            call = api.patch(path, variables, data=body, oauth_token=token)
+            call = api.patch(path, data=body, oauth_token=token)
         else:
-            call = api.delete(path, variables, oauth_token=token)
+            call = api.delete(path, oauth_token=token)
         return await self._guard(method, path, call)
 
     async def _guard(self, method: str, path: str, call: Any) -> Any:
@@ -276,21 +277,32 @@ class GitHubClient:
         except gidgethub.HTTPException as err:
             raise _translate(method, path, err, self.clock) from err
         except (TimeoutError, aiohttp.ClientError) as err:
-            raise GitHubError(method, path, None, f"{type(err).__name__}: {err}") from err
+            raise GitHubError(
+                method, path, None, f"no response ({type(err).__name__}: {err})"
+            ) from err
 
     async def _items(
         self, org: str, path: str, url_vars: Mapping[str, Any]
     ) -> AsyncIterator[dict[str, Any]]:
         """Every item of a paginated list, following GitHub's `Link: rel="next"`."""
         api = self._client()
+        variables = {"org": org, **url_vars}
+        path = _filled(path, variables)
         token = await self._token("GET", path, org)
         try:
-            async for item in api.getiter(path, {"org": org, **url_vars}, oauth_token=token):
+            async for item in api.getiter(path, oauth_token=token):
                 yield item
         except gidgethub.HTTPException as err:
             raise _translate("GET", path, err, self.clock) from err
         except (TimeoutError, aiohttp.ClientError) as err:
-            raise GitHubError("GET", path, None, f"{type(err).__name__}: {err}") from err
+            raise GitHubError(
+                "GET", path, None, f"no response ({type(err).__name__}: {err})"
+            ) from err
+
+
+def _filled(template: str, url_vars: Mapping[str, Any]) -> str:
+    """The path with its variables expanded and escaped (as gidgethub would send it)."""
+    return str(gidgethub.sansio.format_url(template, url_vars, base_url=""))
 
 
 def _translate(method: str, path: str, err: gidgethub.HTTPException, clock: Clock) -> GitHubError:

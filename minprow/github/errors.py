@@ -19,8 +19,8 @@ class GitHubError(Exception):
         self.path = path
         self.status = status
         self.message = message
-        shown = f"HTTP {status}" if status is not None else "no response"
-        super().__init__(f"GitHub {method} {path}: {shown}: {message}")
+        shown = f"HTTP {status}: " if status is not None else ""
+        super().__init__(f"GitHub {method} {path}: {shown}{message}")
 
 
 class NotFound(GitHubError):
