@@ -193,3 +193,39 @@ class FakeGitHub:
 
     def states(self, context: str | None = None) -> list[str]:
         return [s.state for s in self.statuses if context in (None, s.context)]
+
+
+@dataclass
+class Webhook:
+    """A real aiohttp server standing in for Slack's incoming webhook."""
+
+    answers: list[int] = field(default_factory=list)
+    """Statuses to answer with, in order; 200 once they run out."""
+    received: list[dict[str, Any]] = field(default_factory=list)
+    url: str = ""
+
+    async def _handle(self, request: Any) -> Any:
+        from aiohttp import web
+
+        status = self.answers.pop(0) if self.answers else 200
+        if status == 200:
+            self.received.append(await request.json())
+        return web.Response(status=status, text="ok" if status == 200 else "no_service")
+
+
+@asynccontextmanager
+async def webhook_server(webhook: Webhook) -> AsyncIterator[Webhook]:
+    from aiohttp import web
+
+    app = web.Application()
+    app.router.add_post("/services/T0/B0/secret-token", webhook._handle)
+    runner = web.AppRunner(app, access_log=None)  # Slack's side logs nothing here
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    webhook.url = f"http://127.0.0.1:{port}/services/T0/B0/secret-token"
+    try:
+        yield webhook
+    finally:
+        await runner.cleanup()
