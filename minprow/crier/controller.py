@@ -115,6 +115,8 @@ class Crier:
             self._deleted.pop(job.name, None)
             self.queue.add(job.name)
             return
+        for key in [k for k in self._not_before if k[0] == job.name]:
+            self._succeeded(key)  # forget the backoff of a job that is gone
         if job.status.state.is_final:
             return
         prev = job.status.prev_report_states or {}

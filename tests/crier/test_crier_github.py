@@ -22,6 +22,7 @@ from fakes import VirtualClock
 
 from minprow.config import Config
 from minprow.config.prow import GitHubReporter as GitHubReporterConfig
+from minprow.config.prow import Plank as PlankConfig
 from minprow.crier import Crier
 from minprow.crier.reporters._summary import COMMENT_TAG
 from minprow.crier.reporters.github import (
@@ -289,3 +290,33 @@ async def test_a_deleted_prowjob_resolves_its_pending_status(
     assert github.states() == expected
     if last_state is S.PENDING:
         assert github.statuses[-1].description.startswith(DELETED_DESCRIPTION)
+
+
+@pytest.mark.parametrize(
+    ("template", "expected"),
+    [
+        (
+            "[PR history](https://prow.example/pr-history?org={{.Spec.Refs.Org}}&pr={{with index .Spec.Refs.Pulls 0}}{{.Number}}{{end}})",
+            "[PR history](https://prow.example/pr-history?org=acme&pr=7)",
+        ),
+        ("{{range .Spec.Refs.Pulls}}{{.Number}}{{end}}", None),
+    ],
+    ids=["rendered", "unsupported-left-out"],
+)
+async def test_plank_report_template_in_the_comment(
+    store: JobStore, clock: VirtualClock, template: str, expected: str | None
+) -> None:
+    github = FakeGitHub()
+    config = Config(plank=PlankConfig(report_templates={"*": template}))
+    reporter = GitHubReporter(github, lambda: config, store, is_permanent=is_unprocessable)
+    async with running(Crier(store, [reporter], clock)) as crier:
+        await store.create(make_job())
+        await set_state(store, "job-1", S.FAILURE)
+        await settle(crier)
+    [comment] = github.comments
+    lines = comment.body.splitlines()
+    if expected is None:
+        assert "{{" not in comment.body
+        assert lines[-5] == "<details>"
+    else:
+        assert expected in lines
