@@ -299,6 +299,7 @@ async def test_created_job_is_pjutils(store: JobStore) -> None:
     assert created.metadata.labels["prow.k8s.io/refs.pull"] == "2"
     assert created.spec.refs is not None
     assert created.spec.refs.base_sha == BASE_HEAD
+    assert created.spec.refs.pulls is not None
     pull = created.spec.refs.pulls[0]
     assert (pull.author, pull.sha, pull.title) == ("Codertocat", pr.head.sha, pr.title)
     assert pull.link == "https://github.com/Codertocat/Hello-World/pull/2"
