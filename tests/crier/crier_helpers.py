@@ -132,11 +132,16 @@ class Status:
     target_url: str
 
 
+@dataclass(frozen=True)
+class FakeUser:
+    login: str
+
+
 @dataclass
 class FakeComment:
     id: int
     body: str
-    user_login: str
+    user: FakeUser
 
 
 @dataclass
@@ -176,7 +181,7 @@ class FakeGitHub:
     async def create_comment(self, org: str, repo: str, number: int, body: str, /) -> None:
         self.calls.append("create_comment")
         self._next_id += 1
-        self.comments.append(FakeComment(self._next_id, body, self.bot))
+        self.comments.append(FakeComment(self._next_id, body, FakeUser(self.bot)))
 
     async def edit_comment(self, org: str, repo: str, comment_id: int, body: str, /) -> None:
         self.calls.append("edit_comment")
@@ -188,8 +193,8 @@ class FakeGitHub:
         self.calls.append("delete_comment")
         self.comments = [c for c in self.comments if c.id != comment_id]
 
-    async def get_user(self) -> str:
-        return self.bot
+    async def get_user(self) -> FakeUser:
+        return FakeUser(self.bot)
 
     def states(self, context: str | None = None) -> list[str]:
         return [s.state for s in self.statuses if context in (None, s.context)]

@@ -12,6 +12,7 @@ from crier_helpers import (
     SHA,
     FakeComment,
     FakeGitHub,
+    FakeUser,
     is_unprocessable,
     make_job,
     running,
@@ -204,13 +205,13 @@ async def test_a_foreign_comment_with_the_tag_is_left_alone(
     store: JobStore, clock: VirtualClock
 ) -> None:
     github = FakeGitHub()
-    github.comments.append(FakeComment(1, f"quoting the bot\n{COMMENT_TAG}", "mallory"))
+    github.comments.append(FakeComment(1, f"quoting the bot\n{COMMENT_TAG}", FakeUser("mallory")))
     reporter, _ = reporter_for(github, store)
     async with running(Crier(store, [reporter], clock)) as crier:
         await store.create(make_job())
         await set_state(store, "job-1", S.SUCCESS)
         await settle(crier)
-    assert [c.user_login for c in github.comments] == ["mallory"]
+    assert [c.user.login for c in github.comments] == ["mallory"]
 
 
 @pytest.mark.parametrize(

@@ -33,6 +33,13 @@ ABOUT = (
 HEADER = "Test name | Commit | Details | Required | Rerun command"
 
 
+class Login(Protocol):
+    """A GitHub user as the client returns it; only the login is read."""
+
+    @property
+    def login(self) -> str: ...
+
+
 class Comment(Protocol):
     """An issue comment as the GitHub client returns it."""
 
@@ -43,7 +50,7 @@ class Comment(Protocol):
     def body(self) -> str: ...
 
     @property
-    def user_login(self) -> str: ...
+    def user(self) -> Login: ...
 
 
 @dataclass
@@ -64,7 +71,7 @@ def plan(
     latest: int | None = None
     old: list[str] = []
     for comment in comments:
-        if not is_bot(comment.user_login) or COMMENT_TAG not in comment.body:
+        if not is_bot(comment.user.login) or COMMENT_TAG not in comment.body:
             continue
         if latest is not None:
             previous.append(latest)

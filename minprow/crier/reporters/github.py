@@ -35,7 +35,7 @@ from minprow.config import Config
 from minprow.crier.gotemplate import Template, TemplateError
 from minprow.crier.reporter import PermanentReportError
 from minprow.crier.reporters import _summary
-from minprow.crier.reporters._summary import Comment
+from minprow.crier.reporters._summary import Comment, Login
 from minprow.model import ProwJob, ProwJobState, ProwJobType
 from minprow.model.labels import GERRIT_REPORT_LABEL
 
@@ -87,8 +87,8 @@ class GitHubClient(Protocol):
 
     async def delete_comment(self, org: str, repo: str, comment_id: int, /) -> object: ...
 
-    async def get_user(self) -> str:
-        """The bot's login."""
+    async def get_user(self) -> Login:
+        """The bot's own user."""
         ...
 
 
@@ -245,7 +245,7 @@ class GitHubReporter:
 
     async def _bot_login(self) -> str:
         if self._bot is None:
-            self._bot = await self.github.get_user()
+            self._bot = (await self.github.get_user()).login
         return self._bot
 
     def _template(self, job: ProwJob) -> str | None:
