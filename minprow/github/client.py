@@ -275,7 +275,7 @@ class GitHubClient:
         try:
             return await call
         except gidgethub.HTTPException as err:
-            raise _translate(method, path, err, self.clock) from err
+            raise _translate(method, path, err, self.clock, self.policy) from err
         except (TimeoutError, aiohttp.ClientError) as err:
             raise GitHubError(
                 method, path, None, f"no response ({type(err).__name__}: {err})"
@@ -293,7 +293,7 @@ class GitHubClient:
             async for item in api.getiter(path, oauth_token=token):
                 yield item
         except gidgethub.HTTPException as err:
-            raise _translate("GET", path, err, self.clock) from err
+            raise _translate("GET", path, err, self.clock, self.policy) from err
         except (TimeoutError, aiohttp.ClientError) as err:
             raise GitHubError(
                 "GET", path, None, f"no response ({type(err).__name__}: {err})"
@@ -305,7 +305,9 @@ def _filled(template: str, url_vars: Mapping[str, Any]) -> str:
     return str(gidgethub.sansio.format_url(template, url_vars, base_url=""))
 
 
-def _translate(method: str, path: str, err: gidgethub.HTTPException, clock: Clock) -> GitHubError:
+def _translate(
+    method: str, path: str, err: gidgethub.HTTPException, clock: Clock, policy: RetryPolicy
+) -> GitHubError:
     status = int(err.status_code)
     message = str(err) or err.status_code.phrase
     if status == 404:
@@ -318,7 +320,8 @@ def _translate(method: str, path: str, err: gidgethub.HTTPException, clock: Cloc
             method,
             path,
             status,
-            f"rate limited for {wait:.0f}s more, longer than allowed: {message}",
+            f"rate limited for {wait:.0f}s more; the client waits at most "
+            f"{policy.max_rate_limit_wait:.0f}s and {policy.max_attempts} attempts: {message}",
         )
     return GitHubError(method, path, status, message)
 
