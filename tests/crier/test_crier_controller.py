@@ -3,6 +3,7 @@ kept across restarts; permanent and transient errors; reporters independent."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -11,8 +12,8 @@ from crier_helpers import RecordingReporter, make_job, running, set_state, settl
 from fakes import VirtualClock
 
 from minprow.crier import Crier
-from minprow.model import ProwJobState, ProwJobType
-from minprow.store import JobStore, open_store
+from minprow.model import ProwJob, ProwJobState, ProwJobType
+from minprow.store import JobStore, MemoryBackend, open_store
 
 S = ProwJobState
 
@@ -109,3 +110,45 @@ async def test_restart_neither_drops_nor_repeats(tmp_path: Path, clock: VirtualC
 def test_reporter_names_must_differ(clock: VirtualClock) -> None:
     with pytest.raises(ValueError, match="distinct names"):
         Crier(open_store("memory"), [RecordingReporter(), RecordingReporter()], clock)
+
+
+class WritingReporter(RecordingReporter):
+    """Reports while someone else (plank, say) writes the same job: a Conflict to survive."""
+
+    store: JobStore | None = None
+
+    async def report(self, job: ProwJob) -> None:
+        assert self.store is not None
+
+        def describe(current: ProwJob) -> ProwJob:
+            current.status.description = "written meanwhile"
+            return current
+
+        await self.store.mutate(job.name, describe)
+        await super().report(job)
+
+
+async def test_recording_survives_a_concurrent_write(store: JobStore, clock: VirtualClock) -> None:
+    reporter = WritingReporter()
+    reporter.store = store
+    async with running(Crier(store, [reporter], clock)) as crier:
+        await store.create(make_job())
+        await settle(crier)
+    job = store.get("job-1")
+    assert reporter.reported == [("job-1", S.TRIGGERED)]
+    assert job.status.prev_report_states == {"recorder": S.TRIGGERED}
+    assert job.status.description == "written meanwhile"
+
+
+async def test_an_expired_watch_lists_again(
+    clock: VirtualClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    reporter = RecordingReporter()
+    store = JobStore(MemoryBackend(), watch_queue_size=2)
+    with caplog.at_level(logging.INFO, logger="minprow.crier"):
+        async with store, running(Crier(store, [reporter], clock)) as crier:
+            for i in range(6):  # back to back: crier's watch falls behind and expires
+                await store.create(make_job(f"job-{i}"))
+            await settle(crier)
+    assert "watch expired" in caplog.text
+    assert sorted(reporter.reported) == [(f"job-{i}", S.TRIGGERED) for i in range(6)]
