@@ -144,44 +144,112 @@ def _cluster_option(func: Any) -> Any:
     )(func)
 
 
+def _process_options(func: Any) -> Any:
+    """The flags `up` and `serve` share: where jobs run, GitHub, the hook, logging."""
+    for option in reversed(
+        [
+            click.option(
+                "--port", type=int, default=8888, show_default=True, help="The hook's HTTP port."
+            ),
+            click.option(
+                "--hmac-secret-file",
+                type=_EXISTING,
+                help="Prow's webhook HMAC secret file (a token, or tokens per org/repo).",
+            ),
+            click.option("--github-endpoint", default="https://api.github.com", show_default=True),
+            click.option(
+                "--github-token-path", type=_EXISTING, help="A file holding a GitHub token."
+            ),
+            click.option(
+                "--github-app-id", help="A GitHub App's id (with --github-app-private-key-path)."
+            ),
+            click.option("--github-app-private-key-path", type=_EXISTING),
+            click.option(
+                "--slack-webhook-file",
+                type=_EXISTING,
+                help="A file holding a Slack incoming-webhook URL, for crier's Slack reporter.",
+            ),
+            click.option(
+                "--log-format",
+                type=click.Choice(["text", "json"]),
+                default="text",
+                show_default=True,
+            ),
+            click.option("--log-level", default="info", show_default=True),
+        ]
+    ):
+        func = option(func)
+    return func
+
+
+def _run_process(log_format: str, log_level: str, **flags: Any) -> None:
+    from minprow import logs
+    from minprow.runtime import serve
+    from minprow.runtime.components import GitHubSettings
+
+    logs.configure(log_format, log_level)
+    github = GitHubSettings(
+        endpoint=flags.pop("github_endpoint"),
+        token_path=flags.pop("github_token_path"),
+        app_id=flags.pop("github_app_id"),
+        app_private_key_path=flags.pop("github_app_private_key_path"),
+    )
+    sys.exit(serve.main(serve.Settings(github=github, **flags)))
+
+
 @main.command()
 @_config_options
 @_state_dir_option
 @_executor_option
 @_cluster_option
 @click.option("--no-tui", is_flag=True, help="Run headless and log what happens.")
-@click.option(
-    "--log-format", type=click.Choice(["text", "json"]), default="text", show_default=True
-)
-@click.option("--log-level", default="info", show_default=True)
-def up(
-    config_path: Path | None,
-    job_config_path: Path | None,
-    plugin_config: Path | None,
-    state_dir: Path | None,
-    executor: str,
-    clusters: tuple[str, ...],
-    no_tui: bool,
-    log_format: str,
-    log_level: str,
-) -> None:
-    """Run minprow on this machine: config, job store and every component, in one process."""
-    from minprow import logs
-    from minprow.runtime import up as runtime_up
+@_process_options
+def up(no_tui: bool, **flags: Any) -> None:
+    """Run minprow on this machine: config, job store and every component, in one process.
 
-    logs.configure(log_format, log_level)
+    Without --hmac-secret-file, the hook uses a secret made in the state directory
+    (its path is logged, for `minprow send-event --hmac-path`)."""
     # The TUI is not in this build: `up` is headless with or without --no-tui.
     del no_tui
-    sys.exit(
-        runtime_up.main(
-            config_path,
-            job_config_path,
-            plugin_config,
-            state_dir,
-            executor=executor,
-            clusters=clusters,
-        )
-    )
+    _run_process(make_hmac_secret=True, **flags)
+
+
+@main.command()
+@_config_options
+@_state_dir_option
+@_executor_option
+@_cluster_option
+@click.option(
+    "--components",
+    default="hook,horologium,plank,sinker,crier",
+    show_default=True,
+    help="The components this process runs (several hook replicas + one controller scale out).",
+)
+@_process_options
+def serve(components: str, **flags: Any) -> None:
+    """Run minprow as a server: the hook on --port and the chosen components."""
+    from minprow.runtime.components import SettingsError, parse_components
+
+    try:
+        chosen = parse_components(components)
+    except SettingsError as err:
+        raise click.BadParameter(str(err), param_hint="--components") from err
+    _run_process(components=chosen, **flags)
+
+
+@main.command("send-event")
+@click.option("--hmac-path", type=_EXISTING, required=True, help="The HMAC secret file.")
+@click.option("--event-type", required=True, help="X-GitHub-Event, e.g. pull_request.")
+@click.option("--payload", type=_EXISTING, required=True, help="The JSON payload file.")
+@click.option("--address", default="http://localhost:8888/hook", show_default=True)
+@click.option("--delivery-id", help="X-GitHub-Delivery (default: a fresh UUID).")
+def send_event(
+    hmac_path: Path, event_type: str, payload: Path, address: str, delivery_id: str | None
+) -> None:
+    """Send a signed GitHub webhook to a hook, as Prow's phony does."""
+    from minprow.runtime.send_event import send_event as send
+
+    sys.exit(send(hmac_path, event_type, payload, address, delivery_id))
 
 
 @main.command()

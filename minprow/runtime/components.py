@@ -1,0 +1,156 @@
+"""The components of one minprow process, built from flags and run as guarded tasks.
+
+`minprow up` runs them all; `minprow serve --components hook,plank,...` runs a
+subset (several hook replicas and one controller is how minprow scales out).
+They are added to the task group in Prow's shutdown order: the hook first (no
+new work), then horologium, plank, sinker and crier.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from minprow.aio import Clock, TaskGroup
+
+if TYPE_CHECKING:
+    from minprow.config import Config
+    from minprow.executors.clusters import ClusterMap
+    from minprow.github.client import GitHubClient
+    from minprow.store import JobStore
+
+log = logging.getLogger("minprow.runtime")
+
+COMPONENTS = ("hook", "horologium", "plank", "sinker", "crier")
+DEFAULT_PORT = 8888
+"""Prow's hook port."""
+
+
+class SettingsError(ValueError):
+    """Flags that do not make a runnable process: says which and why."""
+
+
+def parse_components(text: str) -> tuple[str, ...]:
+    """`--components hook,plank`: the names, checked, in the order of COMPONENTS."""
+    names = {part.strip() for part in text.split(",") if part.strip()}
+    unknown = sorted(names - set(COMPONENTS))
+    if unknown:
+        raise SettingsError(
+            f"--components: unknown {', '.join(unknown)} (known: {', '.join(COMPONENTS)})"
+        )
+    if not names:
+        raise SettingsError("--components: name at least one component")
+    return tuple(c for c in COMPONENTS if c in names)
+
+
+@dataclass
+class GitHubSettings:
+    """How to reach GitHub: `--github-endpoint` and a token file or a GitHub App."""
+
+    endpoint: str = "https://api.github.com"
+    token_path: Path | None = None
+    app_id: str | None = None
+    app_private_key_path: Path | None = None
+
+    def client(self, clock: Clock) -> GitHubClient | None:
+        """The client, or None when no credentials are configured."""
+        from minprow.github.auth import GitHubApp, TokenFile
+        from minprow.github.client import GitHubClient
+
+        if self.token_path and self.app_id:
+            raise SettingsError("pass --github-token-path or --github-app-id, not both")
+        if self.token_path:
+            return GitHubClient(TokenFile(self.token_path), endpoint=self.endpoint, clock=clock)
+        if self.app_id:
+            if not self.app_private_key_path:
+                raise SettingsError("--github-app-id needs --github-app-private-key-path")
+            app = GitHubApp.from_files(self.app_id, self.app_private_key_path, clock=clock)
+            return GitHubClient(app, endpoint=self.endpoint, clock=clock)
+        return None
+
+
+@dataclass
+class Process:
+    """What the components share: the store, the config getter, the clock, the executors."""
+
+    store: JobStore
+    config: Callable[[], Config]
+    clock: Clock
+    clusters: ClusterMap
+    artifacts_dir: Path
+    github: GitHubClient | None = None
+    hmac_secret_file: Path | None = None
+    slack_webhook_file: Path | None = None
+    host: str = "0.0.0.0"
+    port: int = DEFAULT_PORT
+    started: list[str] = field(default_factory=list)
+
+    def add(self, group: TaskGroup, components: Sequence[str]) -> None:
+        """Add the named components to `group`, in shutdown order."""
+        for name in COMPONENTS:
+            if name in components:
+                group.add(name, getattr(self, f"_{name}")())
+                self.started.append(name)
+
+    def _hook(self) -> Callable[[], Any]:
+        from minprow.github.hmac import HmacSecretFile
+        from minprow.hook.plugins.registry import Registry
+        from minprow.hook.plugins.trigger.plugin import TRIGGER
+        from minprow.hook.server import make_app, serve
+
+        if self.hmac_secret_file is None:
+            raise SettingsError("the hook needs --hmac-secret-file")
+        secret = HmacSecretFile(self.hmac_secret_file)
+        app = make_app(
+            secret=secret.secret,
+            registry=Registry((TRIGGER,)),
+            config=self.config,
+            store=self.store,
+            github=self.github,
+            clock=self.clock,
+        )
+        return lambda: serve(app, host=self.host, port=self.port)
+
+    def _horologium(self) -> Callable[[], Any]:
+        from minprow import horologium
+
+        return lambda: horologium.run(self.store, self.config, self.clock)
+
+    def _plank(self) -> Callable[[], Any]:
+        from minprow import plank
+
+        controller = plank.Plank(
+            self.store, self.config, self.clusters, self.clock, artifacts_dir=self.artifacts_dir
+        )
+        return lambda: plank.run(controller)
+
+    def _sinker(self) -> Callable[[], Any]:
+        from minprow import sinker
+
+        return lambda: sinker.run(self.store, self.config, self.clusters, self.clock)
+
+    def _crier(self) -> Callable[[], Any]:
+        from minprow import crier
+        from minprow.crier.reporters.gcs import GCSReporter
+        from minprow.crier.reporters.github import GitHubReporter
+        from minprow.crier.reporters.slack import SlackReporter, webhook_from_file
+        from minprow.github.errors import Unprocessable
+
+        reporters: list[Any] = [GCSReporter(artifacts_dir=self.artifacts_dir)]
+        if self.github is not None:
+            reporters.append(
+                GitHubReporter(
+                    self.github,
+                    self.config,
+                    self.store,
+                    is_permanent=lambda err: isinstance(err, Unprocessable),
+                )
+            )
+        else:
+            log.warning("no GitHub credentials: crier does not report to GitHub")
+        if self.slack_webhook_file is not None:
+            reporters.append(SlackReporter(self.config, webhook_from_file(self.slack_webhook_file)))
+        return lambda: crier.run(self.store, reporters, clock=self.clock)
