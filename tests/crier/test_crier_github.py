@@ -321,3 +321,18 @@ async def test_plank_report_template_in_the_comment(
         assert lines[-5] == "<details>"
     else:
         assert expected in lines
+
+
+async def test_jobs_of_one_pull_finishing_together_leave_one_comment(
+    store: JobStore, clock: VirtualClock
+) -> None:
+    github = FakeGitHub()
+    reporter, _ = reporter_for(github, store)
+    async with running(Crier(store, [reporter], clock)) as crier:
+        for name in ("unit", "lint", "e2e"):
+            await store.create(make_job(name, job=name))
+        for name in ("unit", "lint", "e2e"):
+            await set_state(store, name, S.FAILURE)
+        await settle(crier)
+    assert [sorted(r) for r in rows(github)] == [["e2e", "lint", "unit"]]
+    assert reporter._pr_locks == {}

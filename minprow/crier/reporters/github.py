@@ -136,7 +136,7 @@ class GitHubReporter:
         self.jobs = jobs
         self.is_permanent = is_permanent
         self._bot: str | None = None
-        self._pr_locks: dict[tuple[str, str, int], asyncio.Lock] = {}
+        self._pr_locks: dict[tuple[str, str, int], tuple[asyncio.Lock, int]] = {}
         self._bad_templates: set[str] = set()
 
     def should_report(self, job: ProwJob) -> bool:
@@ -163,11 +163,19 @@ class GitHubReporter:
         summary = refs.org in settings.summary_comment_repos or (
             refs.org_repo in settings.summary_comment_repos
         )
-        number = refs.pulls[0].number
-        lock = self._pr_locks.setdefault((refs.org, refs.repo, number), asyncio.Lock())
-        async with lock:
-            jobs = self._latest_of_pull(job) if summary else [job]
-            await self._call(self._comment(jobs, must_create=summary), job)
+        key = (refs.org, refs.repo, refs.pulls[0].number)
+        lock, users = self._pr_locks.get(key, (asyncio.Lock(), 0))
+        self._pr_locks[key] = (lock, users + 1)
+        try:
+            async with lock:  # one pull request's comment at a time (Prow's prLocks)
+                jobs = self._latest_of_pull(job) if summary else [job]
+                await self._call(self._comment(jobs, must_create=summary), job)
+        finally:
+            lock, users = self._pr_locks[key]
+            if users == 1:
+                del self._pr_locks[key]
+            else:
+                self._pr_locks[key] = (lock, users - 1)
 
     async def report_deleted(self, job: ProwJob) -> None:
         """Set the status of a job deleted before it finished to `error`."""
