@@ -8,11 +8,19 @@ from __future__ import annotations
 import os
 import queue
 import signal
+import socket
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
 
 
 class UpProcess:
@@ -23,8 +31,10 @@ class UpProcess:
 
     def __init__(self, cwd: Path, state_dir: Path, *args: str) -> None:
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        self.port = free_port()
+        command = ["up", "--state-dir", str(state_dir), "--port", str(self.port), *args]
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "minprow", "up", "--state-dir", str(state_dir), *args],
+            [sys.executable, "-m", "minprow", *command],
             cwd=cwd,
             stderr=subprocess.PIPE,
             text=True,
