@@ -15,6 +15,8 @@ import threading
 import time
 from pathlib import Path
 
+import git
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -24,17 +26,24 @@ def free_port() -> int:
 
 
 class UpProcess:
-    """A `minprow up` child process whose log lines can be awaited, in order.
+    """A `minprow up` (or `serve`) child process whose log lines can be awaited, in order.
 
     A thread reads its stderr, so a wait ends at its limit even when the process
     logs nothing; `wait_for` finds the next line after the previous match."""
 
-    def __init__(self, cwd: Path, state_dir: Path, *args: str) -> None:
+    def __init__(
+        self,
+        cwd: Path,
+        state_dir: Path,
+        *args: str,
+        command: str = "up",
+        port: int | None = None,
+    ) -> None:
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        self.port = free_port()
-        command = ["up", "--state-dir", str(state_dir), "--port", str(self.port), *args]
+        self.port = port or free_port()
+        argv = [command, "--state-dir", str(state_dir), "--port", str(self.port), *args]
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "minprow", *command],
+            [sys.executable, "-m", "minprow", *argv],
             cwd=cwd,
             stderr=subprocess.PIPE,
             text=True,
@@ -75,3 +84,21 @@ class UpProcess:
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
         return self.proc.wait(timeout=30)
+
+
+def make_remote(tmp_path: Path) -> tuple[Path, str, str]:
+    """A bare repository with `main` and pull request 7 (`refs/pull/7/head`)."""
+    work = git.Repo.init(tmp_path / "work", initial_branch="main")
+    with work.config_writer() as cfg:
+        cfg.set_value("user", "name", "Test").set_value("user", "email", "t@example.com")
+    (tmp_path / "work" / "README.md").write_text("hello\n")
+    work.index.add(["README.md"])
+    base = work.index.commit("base").hexsha
+    work.git.checkout("-b", "feature")
+    (tmp_path / "work" / "feature.txt").write_text("from the pull request\n")
+    work.index.add(["feature.txt"])
+    head = work.index.commit("feature").hexsha
+    bare = git.Repo.init(tmp_path / "remote.git", bare=True)
+    work.git.push(str(bare.working_dir), "main:refs/heads/main", "feature:refs/pull/7/head")
+    bare.git.symbolic_ref("HEAD", "refs/heads/main")
+    return tmp_path / "remote.git", base, head

@@ -13,6 +13,7 @@ from typing import Any
 import git
 import pytest
 import yaml
+from runtime_helpers import make_remote
 
 from tests.conftest import GCS
 
@@ -30,21 +31,7 @@ exit "${EXIT_WITH:-0}"
 
 @pytest.fixture
 def remote(tmp_path: Path) -> tuple[Path, str, str]:
-    """A bare repository with `main` and pull request 7 (`refs/pull/7/head`)."""
-    work = git.Repo.init(tmp_path / "work", initial_branch="main")
-    with work.config_writer() as cfg:
-        cfg.set_value("user", "name", "Test").set_value("user", "email", "t@example.com")
-    (tmp_path / "work" / "README.md").write_text("hello\n")
-    work.index.add(["README.md"])
-    base = work.index.commit("base").hexsha
-    work.git.checkout("-b", "feature")
-    (tmp_path / "work" / "feature.txt").write_text("from the pull request\n")
-    work.index.add(["feature.txt"])
-    head = work.index.commit("feature").hexsha
-    bare = git.Repo.init(tmp_path / "remote.git", bare=True)
-    work.git.push(str(bare.working_dir), "main:refs/heads/main", "feature:refs/pull/7/head")
-    bare.git.symbolic_ref("HEAD", "refs/heads/main")
-    return tmp_path / "remote.git", base, head
+    return make_remote(tmp_path)
 
 
 def _jobs(tmp_path: Path, clone_uri: str, image: str, **env: str) -> Path:
