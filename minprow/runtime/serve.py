@@ -163,7 +163,12 @@ def _hmac_file(settings: Settings, state_dir: Path) -> Path | None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.touch(mode=0o600)
         path.write_text(secrets.token_hex(32) + "\n")
-    log.info("webhook secret: %s (minprow send-event --hmac-path %s ...)", path, path)
+    log.info(
+        "to send this hook a webhook: minprow send-event --hmac-path %s --event-type TYPE "
+        "--payload FILE --address http://localhost:%d/hook",
+        path,
+        settings.port,
+    )
     return path
 
 
