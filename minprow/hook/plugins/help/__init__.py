@@ -1,0 +1,37 @@
+"""The help plugin: `/help`, `/good-first-issue` and their `/remove-` forms.
+
+Corresponds to Prow's pkg/plugins/help. `HELP` is the plugin value for hook's
+registry; `handle` is the handler over the plugin's own `GenericComment` input.
+"""
+
+from minprow.hook.plugins.help.client import HelpGitHub
+from minprow.hook.plugins.help.inputs import GenericComment, from_issue, from_issue_comment
+from minprow.hook.plugins.help.plugin import (
+    GOOD_FIRST_ISSUE_LABEL,
+    GOOD_FIRST_ISSUE_MARK,
+    HELP,
+    HELP_LABEL,
+    HELP_MARK,
+    HELP_TEXT,
+    NAME,
+    Guidelines,
+    format_response,
+    handle,
+)
+
+__all__ = [
+    "GOOD_FIRST_ISSUE_LABEL",
+    "GOOD_FIRST_ISSUE_MARK",
+    "HELP",
+    "HELP_LABEL",
+    "HELP_MARK",
+    "HELP_TEXT",
+    "NAME",
+    "GenericComment",
+    "Guidelines",
+    "HelpGitHub",
+    "format_response",
+    "from_issue",
+    "from_issue_comment",
+    "handle",
+]
