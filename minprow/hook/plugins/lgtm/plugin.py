@@ -1,0 +1,91 @@
+"""The lgtm plugin as hook registers it: name, help, handlers by event type.
+
+Corresponds to `helpProvider` and the registered handlers of Prow's
+pkg/plugins/lgtm/lgtm.go: generic comments (issue comments, review bodies, an
+opened pull request's body), reviews (when `review_acts_as_lgtm`), and
+`synchronize` pull request events.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from minprow.hook.plugins.context import PluginContext
+from minprow.hook.plugins.hold.comments import comment_event, review_comment
+from minprow.hook.plugins.lgtm.client import LgtmGitHub
+from minprow.hook.plugins.lgtm.lgtm import (
+    LGTM_LABEL,
+    Review,
+    handle_comment,
+    handle_push,
+    handle_review,
+)
+from minprow.hook.plugins.registry import Plugin
+from minprow.hook.plugins.trigger.inputs import pr_body_comment, pull_request_event
+
+NAME = "lgtm"
+
+HELP = f"""\
+The lgtm plugin adds and removes the '{LGTM_LABEL}' (Looks Good To Me) label, which \
+usually gates merging. The label is removed when new commits are pushed. \
+With 'review_acts_as_lgtm' in plugins.yaml, an approving review adds it and a review \
+requesting changes removes it.
+
+Commands:
+  /lgtm                     add the '{LGTM_LABEL}' label (collaborators, not the PR's author)
+  /lgtm cancel, /remove-lgtm
+                            remove it (collaborators and the PR's author)
+"""
+
+
+def _github(ctx: PluginContext) -> LgtmGitHub:
+    github = ctx.github
+    if not isinstance(github, LgtmGitHub):
+        raise TypeError("the lgtm plugin needs a GitHub client (is_collaborator, add_labels, ...)")
+    return github
+
+
+async def on_issue_comment(ctx: PluginContext, event: Any) -> None:
+    await handle_comment(_github(ctx), comment_event(event), ctx.log.logger)
+
+
+async def on_pull_request_review(ctx: PluginContext, event: Any) -> None:
+    github = _github(ctx)
+    await handle_comment(github, review_comment(event), ctx.log.logger)
+    org, repo = event.repository.owner.login, event.repository.name
+    if not ctx.config().plugins.lgtm_for(org, repo).review_acts_as_lgtm:
+        return
+    review = Review(
+        action=event.action,
+        state=event.review.state,
+        org=org,
+        repo=repo,
+        number=event.pull_request.number,
+        pr_author=event.pull_request.user.login,
+        reviewer=event.review.user.login,
+        reviewer_is_bot=event.review.user.type == "Bot",
+        body=event.review.body or "",
+        html_url=event.review.html_url,
+    )
+    await handle_review(github, review, ctx.log.logger)
+
+
+async def on_pull_request(ctx: PluginContext, event: Any) -> None:
+    action = pull_request_event(event)
+    if action.action == "opened":
+        await handle_comment(_github(ctx), pr_body_comment(action), ctx.log.logger)
+    elif action.action == "synchronize" and not event.pull_request.merged:
+        pr = action.pull_request
+        await handle_push(_github(ctx), pr.org, pr.repo, pr.number, ctx.log.logger)
+
+
+LGTM = Plugin(
+    name=NAME,
+    help=HELP,
+    handlers={
+        "issue_comment": on_issue_comment,
+        "pull_request_review": on_pull_request_review,
+        "pull_request": on_pull_request,
+    },
+)
+"""The lgtm plugin, for hook's explicit tuple of plugins."""
