@@ -259,15 +259,23 @@ async def test_comment_sources(
             [("remove_label", 2, "Sticky/Approved")],
         ),
         ("pull_request.synchronize.json", "", ["kind/bug", "restricted-label"], []),
+        ("pull_request.synchronize.json", "merged", ["sticky/approved"], []),
         ("pull_request.closed.json", "/kind feature", [], []),
     ],
-    ids=["opened-body", "synchronize-drops-marked", "synchronize-keeps-others", "closed-ignored"],
+    ids=[
+        "opened-body",
+        "synchronize-drops-marked",
+        "synchronize-keeps-others",
+        "synchronize-merged-ignored",
+        "closed-ignored",
+    ],
 )
 async def test_pull_request(
     store: JobStore, fixture: str, body: str, labels: list[str], writes: list[tuple[Any, ...]]
 ) -> None:
     data = payload(fixture)
     data["pull_request"]["body"] = body
+    data["pull_request"]["merged"] = body == "merged"
     gh = FakeGitHubWithRepoLabels(labels=list(labels), repo_labels=REPO_LABELS)
     ctx = plugin_context(store, gh, "pull_request")
     await LABEL.handlers["pull_request"](ctx, parsed("pull_request", data))

@@ -134,7 +134,8 @@ async def handle_label(
 
 
 async def handle_new_commits(github: LabelGitHub, config: Label, event: PullRequestAction) -> None:
-    """On `synchronize`, remove the restricted labels marked `remove_on_new_commits`."""
+    """On `synchronize` (of an unmerged pull request: the caller checks), remove
+    the restricted labels marked `remove_on_new_commits`."""
     pr = event.pull_request
     if event.action != "synchronize":
         return

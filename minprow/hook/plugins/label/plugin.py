@@ -60,7 +60,7 @@ async def on_pull_request(ctx: PluginContext, event: Any) -> None:
     config = ctx.config().plugins.label
     if action.action == "opened":
         await handle_label(_github(ctx), config, pr_body_comment(action), ctx.log.logger)
-    elif action.action == "synchronize":
+    elif action.action == "synchronize" and not event.pull_request.merged:
         await handle_new_commits(_github(ctx), config, action)
 
 

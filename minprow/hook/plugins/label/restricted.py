@@ -37,7 +37,8 @@ class RestrictedLabel:
         )
 
     def refusal(self) -> str:
-        """Why a user neither allowed nor in an allowed team cannot change it."""
+        """Why a user neither allowed nor in an allowed team cannot change it.
+        Prow names up to 20 allowed users picked at random; here the first 20."""
         msg = (
             f"only allowed users and members of allowed teams can add or remove "
             f"the label `{self.label}`."
