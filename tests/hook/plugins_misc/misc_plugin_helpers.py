@@ -7,13 +7,16 @@ Imported as `from misc_plugin_helpers import ...` (a name no other test director
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import json
 import logging
+import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from aiohttp import web
 from fakes import VirtualClock
 
 from minprow.config import Config, load_config
@@ -129,3 +132,94 @@ class FakeGitHub:
 
 def comment_by(login: str, comment_id: int, body: str) -> IssueComment:
     return IssueComment(id=comment_id, body=body, user=User(login=login))
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    query: dict[str, str]
+    api_key: str | None
+
+
+@dataclass
+class CatAPI:
+    """A real HTTP server standing in for thecatapi.com and the images it names.
+
+    `GET /v1/images/search` answers as `mode` says: "cat" (one cat whose image
+    is served here), "500", "hang" (past any client timeout), "bad-json",
+    "no-cats", "no-url"; `failures` 500s come first. `HEAD|GET /images/...`
+    answers `image_status` with `image_size` bytes."""
+
+    mode: str = "cat"
+    failures: int = 0
+    image_status: int = 200
+    image_size: int = 2048
+    requests: list[Request] = field(default_factory=list)
+    url: str = ""
+    _runner: Any = None
+    _release: Any = None
+
+    @property
+    def search_url(self) -> str:
+        return f"{self.url}/v1/images/search"
+
+    @property
+    def image_url(self) -> str:
+        return f"{self.url}/images/tabby.jpg"
+
+    def searches(self) -> list[Request]:
+        return [r for r in self.requests if r.path == "/v1/images/search"]
+
+    async def _search(self, request: web.Request) -> web.StreamResponse:
+        self._record(request)
+        if self.failures:
+            self.failures -= 1
+            return web.Response(status=500, text="upstream down")
+        if self.mode == "hang":
+            await self._release.wait()
+        answers: dict[str, web.Response] = {
+            "cat": web.json_response([{"id": "a1", "url": self.image_url, "width": 8}]),
+            "500": web.Response(status=500, text="Internal Server Error"),
+            "bad-json": web.Response(text="<html>not json</html>", content_type="text/html"),
+            "no-cats": web.json_response([]),
+            "no-url": web.json_response([{"id": "a1"}]),
+        }
+        return answers.get(self.mode) or web.Response(status=503)
+
+    async def _image(self, request: web.Request) -> web.StreamResponse:
+        self._record(request)
+        if self.image_status != 200:
+            return web.Response(status=self.image_status)
+        return web.Response(body=b"\0" * self.image_size, content_type="image/jpeg")
+
+    def _record(self, request: web.Request) -> None:
+        self.requests.append(
+            Request(
+                request.method, request.path, dict(request.query), request.headers.get("x-api-key")
+            )
+        )
+
+    async def __aenter__(self) -> CatAPI:
+        self._release = asyncio.Event()
+        app = web.Application()
+        app.router.add_get("/v1/images/search", self._search)
+        app.router.add_get("/images/{name}", self._image)
+        app.router.add_get("/grumpy/{name}", self._image)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
+        self.url = f"http://127.0.0.1:{self._runner.addresses[0][1]}"
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._release.set()
+        await self._runner.cleanup()
+
+
+def closed_port_url() -> str:
+    """A URL on a local port nothing listens on."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}/v1/images/search"
