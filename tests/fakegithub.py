@@ -108,6 +108,10 @@ class FakeGitHub:
         self.members: dict[str, set[str]] = {}
         self.collaborators: dict[tuple[str, str], set[str]] = {}
         self.refs: dict[tuple[str, str, str], str] = {}
+        self.repo_labels: dict[tuple[str, str], list[str]] = {}
+        """The labels defined in each org/repo (GET /repos/{o}/{r}/labels)."""
+        self.teams: dict[tuple[str, str], set[str]] = {}
+        """Active members of each (org, team slug)."""
         self.requests: list[Recorded] = []
         self.remaining = 5000
         self._ids = itertools.count(1001)
@@ -333,6 +337,8 @@ class FakeGitHub:
         router.add_post(repo + "/issues/{number:\\d+}/comments", self._create_comment)
         router.add_patch(repo + "/issues/comments/{id:\\d+}", self._edit_comment)
         router.add_delete(repo + "/issues/comments/{id:\\d+}", self._delete_comment)
+        router.add_get(repo + "/labels", self._list_repo_labels)
+        router.add_get("/orgs/{org}/teams/{team}/memberships/{user}", self._team_member)
         router.add_get(repo + "/issues/{number:\\d+}/labels", self._list_labels)
         router.add_post(repo + "/issues/{number:\\d+}/labels", self._add_labels)
         router.add_delete(repo + "/issues/{number:\\d+}/labels/{label}", self._remove_label)
@@ -446,6 +452,11 @@ class FakeGitHub:
             for name in self.labels.get(key, [])
         ]
 
+    async def _list_repo_labels(self, request: web.Request) -> web.Response:
+        org, repo = _match(request, "org", "repo")
+        names = self.repo_labels.get((org, repo), [])
+        return _page(request, [{"name": n, "color": "ededed", "description": None} for n in names])
+
     async def _list_labels(self, request: web.Request) -> web.Response:
         return _page(request, self._label_list(_key(request)))
 
@@ -486,6 +497,12 @@ class FakeGitHub:
     async def _member(self, request: web.Request) -> web.Response:
         org, user = _match(request, "org", "user")
         return web.Response(status=204 if user in self.members.get(org, set()) else 404)
+
+    async def _team_member(self, request: web.Request) -> web.Response:
+        org, team, user = _match(request, "org", "team", "user")
+        if user not in self.teams.get((org, team), set()):
+            return _json(404, {"message": "Not Found"})
+        return _json(200, {"role": "member", "state": "active"})
 
     async def _collaborator(self, request: web.Request) -> web.Response:
         org, repo, user = _match(request, "org", "repo", "user")

@@ -167,6 +167,12 @@ class GitHubClient:
         url_vars = {"repo": repo, "number": number, "per_page": _PAGE}
         return [_model(Label, item, "GET", path) async for item in self._items(org, path, url_vars)]
 
+    async def list_repo_labels(self, org: str, repo: str) -> list[Label]:
+        """The labels defined in org/repo (Prow's `GetRepoLabels`), all pages."""
+        path = _REPO + "/labels{?per_page}"
+        url_vars = {"repo": repo, "per_page": _PAGE}
+        return [_model(Label, item, "GET", path) async for item in self._items(org, path, url_vars)]
+
     async def add_labels(self, org: str, repo: str, number: int, labels: Sequence[str]) -> None:
         path = _REPO + "/issues/{number}/labels"
         body = {"labels": list(labels)}
@@ -193,6 +199,16 @@ class GitHubClient:
         except NotFound:
             return False
         return True
+
+    async def team_has_member(self, org: str, team_slug: str, user: str) -> bool:
+        """Whether `user` is an active member of team `team_slug` of `org`
+        (Prow's `TeamBySlugHasMember`: 200 with state "active"; 404 no)."""
+        path = "/orgs/{org}/teams/{team}/memberships/{user}"
+        try:
+            data = await self._send("GET", org, path, {"team": team_slug, "user": user})
+        except NotFound:
+            return False
+        return isinstance(data, dict) and data.get("state") == "active"
 
     async def is_collaborator(self, org: str, repo: str, user: str) -> bool:
         """Whether `user` may push to org/repo (204 yes, 404 no)."""

@@ -97,6 +97,9 @@ class Process:
 
     def _hook(self) -> Callable[[], Any]:
         from minprow.github.hmac import HmacSecretFile
+        from minprow.hook.plugins.hold import HOLD
+        from minprow.hook.plugins.label import LABEL
+        from minprow.hook.plugins.lgtm import LGTM
         from minprow.hook.plugins.registry import Registry
         from minprow.hook.plugins.trigger.plugin import TRIGGER
         from minprow.hook.server import make_app, serve
@@ -106,7 +109,7 @@ class Process:
         secret = HmacSecretFile(self.hmac_secret_file)
         app = make_app(
             secret=secret.secret,
-            registry=Registry((TRIGGER,)),
+            registry=Registry((TRIGGER, LGTM, HOLD, LABEL)),
             config=self.config,
             store=self.store,
             github=self.github,

@@ -251,6 +251,25 @@ async def test_labels_are_added_listed_and_removed(fake: FakeGitHub, client: Git
         await client.remove_label("org", "repo", 7, "hold")
 
 
+async def test_repo_labels_are_listed_across_pages(fake: FakeGitHub, client: GitHubClient) -> None:
+    fake.repo_labels[("org", "repo")] = [f"kind/k{n}" for n in range(150)]
+    labels = await client.list_repo_labels("org", "repo")
+    assert [label.name for label in labels] == [f"kind/k{n}" for n in range(150)]
+    assert len(fake.calls("GET", "/repos/org/repo/labels")) == 2
+
+
+@pytest.mark.parametrize(
+    ("user", "expected"),
+    [("alice", True), ("mallory", False)],
+    ids=["active-member", "not-in-team"],
+)
+async def test_team_has_member(
+    fake: FakeGitHub, client: GitHubClient, user: str, expected: bool
+) -> None:
+    fake.teams[("org", "reviewers")] = {"alice"}
+    assert await client.team_has_member("org", "reviewers", user) is expected
+
+
 @pytest.mark.parametrize(
     ("user", "expected", "requests"),
     [("alice", True, 1), ("mallory", False, 1), ("org", True, 0)],
