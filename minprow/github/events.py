@@ -27,6 +27,7 @@ class EventType(StrEnum):
     ISSUE_COMMENT = "issue_comment"
     PUSH = "push"
     PULL_REQUEST_REVIEW = "pull_request_review"
+    ISSUES = "issues"
 
 
 class MalformedEvent(Exception):
@@ -95,6 +96,16 @@ class IssueCommentEvent(_Payload):
     action: str
     issue: Issue
     comment: IssueComment
+    repository: Repo
+    sender: User
+    installation: Installation | None = None
+
+
+class IssuesEvent(_Payload):
+    """An issue opened, edited, labeled, ... (help and cat read an opened issue's body)."""
+
+    action: str
+    issue: Issue
     repository: Repo
     sender: User
     installation: Installation | None = None
@@ -179,13 +190,14 @@ class PushEvent(_Payload):
         return self.ref.removeprefix("refs/heads/")
 
 
-Event = PullRequestEvent | IssueCommentEvent | PushEvent | PullRequestReviewEvent
+Event = PullRequestEvent | IssueCommentEvent | PushEvent | PullRequestReviewEvent | IssuesEvent
 
 _MODELS: dict[str, type[Event]] = {
     EventType.PULL_REQUEST: PullRequestEvent,
     EventType.ISSUE_COMMENT: IssueCommentEvent,
     EventType.PUSH: PushEvent,
     EventType.PULL_REQUEST_REVIEW: PullRequestReviewEvent,
+    EventType.ISSUES: IssuesEvent,
 }
 
 

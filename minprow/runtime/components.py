@@ -97,6 +97,8 @@ class Process:
 
     def _hook(self) -> Callable[[], Any]:
         from minprow.github.hmac import HmacSecretFile
+        from minprow.hook.plugins.cat import CAT
+        from minprow.hook.plugins.help import HELP
         from minprow.hook.plugins.hold import HOLD
         from minprow.hook.plugins.label import LABEL
         from minprow.hook.plugins.lgtm import LGTM
@@ -109,7 +111,7 @@ class Process:
         secret = HmacSecretFile(self.hmac_secret_file)
         app = make_app(
             secret=secret.secret,
-            registry=Registry((TRIGGER, LGTM, HOLD, LABEL)),
+            registry=Registry((TRIGGER, LGTM, HOLD, LABEL, HELP, CAT)),
             config=self.config,
             store=self.store,
             github=self.github,

@@ -12,6 +12,7 @@ import pytest
 
 from minprow.github.events import (
     IssueCommentEvent,
+    IssuesEvent,
     MalformedEvent,
     PullRequestEvent,
     PullRequestReviewEvent,
@@ -25,6 +26,7 @@ MODELS: dict[str, type[Any]] = {
     "issue_comment": IssueCommentEvent,
     "push": PushEvent,
     "pull_request_review": PullRequestReviewEvent,
+    "issues": IssuesEvent,
 }
 HANDLED = sorted(p for p in WEBHOOKS.glob("*.json") if p.name.split(".")[0] in MODELS)
 IGNORED = sorted(p for p in WEBHOOKS.glob("*.json") if p.name.split(".")[0] not in MODELS)
