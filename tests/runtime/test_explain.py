@@ -301,26 +301,27 @@ def test_online_flags_override_github(
 
 
 ONLINE_ERRORS = [
-    ("pr-not-found", 404, 1, "pull request acme/widgets#8 not found on GitHub"),
-    ("github-down", 500, 1, "cannot read acme/widgets#8 from GitHub"),
+    ("pr-not-found", "s3cret", 1, "pull request acme/widgets#8 not found on GitHub"),
+    ("bad-token", "wrong", 1, "cannot read acme/widgets#8 from GitHub"),
 ]
 
 
 @pytest.mark.parametrize(
-    ("status", "code", "message"), [c[1:] for c in ONLINE_ERRORS], ids=[c[0] for c in ONLINE_ERRORS]
+    ("token", "code", "message"), [c[1:] for c in ONLINE_ERRORS], ids=[c[0] for c in ONLINE_ERRORS]
 )
 def test_online_errors(
     capsys: pytest.CaptureFixture[str],
     github: tuple[FakeGitHub, GitHubSettings],
-    status: int,
+    tmp_path: Path,
+    token: str,
     code: int,
     message: str,
 ) -> None:
-    fake, settings = github
-    if status != 404:
-        fake.add_pull(ORG, REPO, 8, head_sha=HEAD)
-        fake.fail_next(20, status=status)
-    assert explain(pr=8, github=settings) == code
+    fake, _ = github
+    fake.add_pull(ORG, REPO, 7, head_sha=HEAD)
+    token_file = tmp_path / "this-token"
+    token_file.write_text(token)
+    assert explain(pr=8, github=GitHubSettings(fake.url, token_path=token_file)) == code
     captured = capsys.readouterr()
     assert message in captured.err
     assert "Traceback" not in captured.err
