@@ -49,9 +49,13 @@ class Explanation:
 
 @dataclass(frozen=True)
 class PullGate:
-    """What stops a whole PR from running jobs automatically: None for no gate."""
+    """What stops a whole event (a PR, a push) from running jobs automatically:
+    None for no gate."""
 
     reason: str | None = None
+    blocks_comments: bool = False
+    """The gate also stops `/test` (plugin not enabled, `mergeable: false`), not
+    only the automatic runs (untrusted author, draft)."""
 
 
 def _q(text: str) -> str:
@@ -177,26 +181,32 @@ def _presubmit(
         return Explanation(job.name, Verdict.SKIP, why_branch + suffix, details)
     matches, _, _ = TestAllFilter().should_run(job)
     if not matches:
-        reason = f"runs only on an explicit trigger: {_on_demand(job)}"
-        return Explanation(job.name, Verdict.ON_DEMAND, reason + suffix, details)
-    if job.always_run:
-        why = "always_run: true"
+        verdict, why = Verdict.ON_DEMAND, f"runs only on an explicit trigger: {_on_demand(job)}"
     else:
-        why, change_details = changes_reason(job, files, files_known=files_known)
-        details |= change_details
-    if not job.runs_against_all_branches():
-        why = f"{why_branch}; {why}"
-    if not picked:
-        why += f"; {_on_demand(job)} runs it anyway"
-        return Explanation(job.name, Verdict.SKIP, why + suffix, details)
-    if gate.reason is not None:
-        details["would_run_if_allowed"] = True
-        return Explanation(job.name, Verdict.SKIP, f"{gate.reason} (else: {why})" + suffix, details)
-    return Explanation(job.name, Verdict.RUN, why + suffix, details)
+        if job.always_run:
+            why = "always_run: true"
+        else:
+            why, change_details = changes_reason(job, files, files_known=files_known)
+            details |= change_details
+        if not job.runs_against_all_branches():
+            why = f"{why_branch}; {why}"
+        verdict = Verdict.RUN if picked else Verdict.SKIP
+        if not picked:
+            why += f"; {_on_demand(job)} runs it anyway"
+    blocked = verdict is Verdict.RUN or (verdict is Verdict.ON_DEMAND and gate.blocks_comments)
+    if gate.reason is not None and blocked:
+        details["would_run_if_allowed"] = verdict is Verdict.RUN
+        verdict, why = Verdict.SKIP, f"{gate.reason} (else: {why})"
+    return Explanation(job.name, verdict, why + suffix, details)
 
 
 def explain_postsubmits(
-    postsubmits: list[Postsubmit], ref: str, files: list[str], *, files_known: bool
+    postsubmits: list[Postsubmit],
+    ref: str,
+    files: list[str],
+    *,
+    files_known: bool,
+    gate: PullGate | None = None,
 ) -> list[Explanation]:
     """Every postsubmit: would a push of `ref` with `files` run it, and why."""
     branch = branch_from_ref(ref)
@@ -218,6 +228,9 @@ def explain_postsubmits(
                 what = "runs on every push (always_run unset or true, no change regex)"
             why = what if job.runs_against_all_branches() else f"{why}; {what}"
         details["always_run"] = job.always_run
+        if runs and gate is not None and gate.reason is not None:
+            details["would_run_if_allowed"] = True
+            why, runs = f"{gate.reason} (else: {why})", False
         result.append(Explanation(job.name, Verdict.RUN if runs else Verdict.SKIP, why, details))
     return result
 

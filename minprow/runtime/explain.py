@@ -22,7 +22,7 @@ from minprow.runtime.commands import fail_with, load
 from minprow.runtime.components import GitHubSettings, SettingsError
 
 if TYPE_CHECKING:
-    from minprow.config import Presubmit, Trigger
+    from minprow.config import Config, Presubmit, Trigger
     from minprow.github.client import GitHubClient
     from minprow.runtime._explain_jobs import Explanation, PullGate
 
@@ -93,6 +93,7 @@ def main(
             push_ref,
             files,
             files_known=changed_files is not None,
+            gate=_plugin_gate(config, org, repo, plugin_config),
         )
         header = [
             f"push of {push_ref} to {org_repo}: {_count(files, changed_files is not None)}",
@@ -106,17 +107,27 @@ def main(
         )
     except _InputError as err:
         return usage(err.message) if err.code == USAGE else fail_with(err.message)
-    return _explain_pull(config.presubmits_for(org, repo), org_repo, pr, facts, output)
+    disabled = _plugin_gate(config, org, repo, plugin_config)
+    return _explain_pull(config.presubmits_for(org, repo), org_repo, pr, facts, disabled, output)
 
 
 def _explain_pull(
-    jobs: list[Presubmit], org_repo: str, pr: int | None, facts: PullFacts, output: str
+    jobs: list[Presubmit],
+    org_repo: str,
+    pr: int | None,
+    facts: PullFacts,
+    disabled: PullGate,
+    output: str,
 ) -> int:
     from minprow.runtime._explain_jobs import explain_presubmits
 
     results = asyncio.run(
         explain_presubmits(
-            jobs, facts.base_ref, facts.files, files_known=facts.files_known, gate=_gate(facts)
+            jobs,
+            facts.base_ref,
+            facts.files,
+            files_known=facts.files_known,
+            gate=_gate(facts, disabled),
         )
     )
     where = f"{org_repo}#{pr}" if pr is not None else org_repo
@@ -212,10 +223,25 @@ async def _from_github(
     )
 
 
-def _gate(facts: PullFacts) -> PullGate:
-    """Trigger's order: trust, then drafts, then `mergeable: false`."""
+def _plugin_gate(config: Config, org: str, repo: str, plugin_config: Path | None) -> PullGate:
+    """Hook hands events to trigger only where plugins.yaml enables it (unknown
+    without a plugin config: no gate then)."""
     from minprow.runtime._explain_jobs import PullGate
 
+    if plugin_config is None or config.plugins.is_enabled("trigger", org, repo):
+        return PullGate()
+    return PullGate(
+        f"the trigger plugin is not enabled for {org}/{repo} in {plugin_config}",
+        blocks_comments=True,
+    )
+
+
+def _gate(facts: PullFacts, disabled: PullGate) -> PullGate:
+    """Hook's plugin enablement, then trigger's order: trust, drafts, `mergeable: false`."""
+    from minprow.runtime._explain_jobs import PullGate
+
+    if disabled.reason is not None:
+        return disabled
     if facts.trusted is False:
         return PullGate(
             f"author {facts.author!r} is not trusted and the PR has no ok-to-test label: "
@@ -224,7 +250,9 @@ def _gate(facts: PullFacts) -> PullGate:
     if facts.draft:
         return PullGate("draft PR: no jobs start automatically until it is ready for review")
     if facts.mergeable is False:
-        return PullGate("GitHub says the PR is not mergeable: trigger starts no jobs")
+        return PullGate(
+            "GitHub says the PR is not mergeable: trigger starts no jobs", blocks_comments=True
+        )
     return PullGate()
 
 

@@ -35,11 +35,12 @@ def explain(
     output: str = "json",
     config: Path | None = CONFIG,
     jobs: Path | None = JOBS,
+    plugins: Path | None = PLUGINS,
 ) -> int:
     return main(
         config,
         jobs,
-        PLUGINS,
+        plugins,
         org_repo=org_repo,
         pr=pr,
         push_ref=push_ref,
@@ -177,6 +178,37 @@ def test_push_table_mentions_deletion(capsys: pytest.CaptureFixture[str]) -> Non
     out = capsys.readouterr().out
     assert "deletes the ref runs no postsubmits" in out
     assert "post-all" in out
+
+
+DISABLED_CASES = [
+    # (id, event flags, job, a phrase of the reason)
+    (
+        "pr-always-run",
+        {"base_ref": "main"},
+        "unit",
+        "trigger plugin is not enabled for acme/widgets",
+    ),
+    ("pr-on-demand", {"base_ref": "main"}, "e2e", "(else: runs only on an explicit trigger"),
+    ("push", {"push_ref": "refs/heads/main"}, "post-all", "trigger plugin is not enabled"),
+]
+
+
+@pytest.mark.parametrize(
+    ("flags", "job", "phrase"), [c[1:] for c in DISABLED_CASES], ids=[c[0] for c in DISABLED_CASES]
+)
+def test_trigger_not_enabled_runs_nothing(
+    capsys: pytest.CaptureFixture[str], flags: dict[str, Any], job: str, phrase: str
+) -> None:
+    assert explain(plugins=FIXTURES / "plugins-elsewhere.yaml", **flags) == 0
+    rows = by_job(capsys)
+    assert not any(row["runs"] for row in rows.values())
+    assert rows[job]["details"]["verdict"] == "SKIP"
+    assert phrase in rows[job]["reason"]
+
+
+def test_without_plugin_config_trigger_is_assumed(capsys: pytest.CaptureFixture[str]) -> None:
+    assert explain(plugins=None, base_ref="main") == 0
+    assert by_job(capsys)["unit"]["runs"]
 
 
 # Bad input: a clear error, no traceback.
@@ -325,6 +357,37 @@ def test_online_errors(
     captured = capsys.readouterr()
     assert message in captured.err
     assert "Traceback" not in captured.err
+
+
+GATE_CASES = [
+    # (id, PR fields, e2e's verdict: /test still works on drafts, not when unmergeable)
+    ("draft", {"draft": True}, "ON-DEMAND"),
+    ("not-mergeable", {"mergeable": False}, "SKIP"),
+    ("mergeable-unknown", {"mergeable": None}, "ON-DEMAND"),
+]
+
+
+@pytest.mark.parametrize(
+    ("fields", "verdict"), [c[1:] for c in GATE_CASES], ids=[c[0] for c in GATE_CASES]
+)
+def test_online_gates_on_demand_jobs(
+    capsys: pytest.CaptureFixture[str],
+    github: tuple[FakeGitHub, GitHubSettings],
+    fields: dict[str, Any],
+    verdict: str,
+) -> None:
+    fake, settings = github
+    fake.add_pull(ORG, REPO, 7, head_sha=HEAD, author="alice", **fields)
+    assert explain(pr=7, github=settings) == 0
+    assert by_job(capsys)["e2e"]["details"]["verdict"] == verdict
+
+
+def test_conflicting_credentials_are_a_usage_error(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    settings = GitHubSettings(token_path=tmp_path / "token", app_id="42")
+    assert explain(pr=7, github=settings) == 2
+    assert "not both" in capsys.readouterr().err
 
 
 def test_online_needs_a_pull_number(
