@@ -48,7 +48,7 @@ class Explanation:
 
 
 @dataclass(frozen=True)
-class PullGate:
+class Gate:
     """What stops a whole event (a PR, a push) from running jobs automatically:
     None for no gate."""
 
@@ -148,7 +148,7 @@ async def explain_presubmits(
     files: list[str],
     *,
     files_known: bool,
-    gate: PullGate,
+    gate: Gate,
 ) -> list[Explanation]:
     """Every presubmit: would a PR against `base_ref` with `files` run it on open
     or synchronize (the `/test all` filter), and why."""
@@ -166,7 +166,7 @@ async def explain_presubmits(
 
 
 def _presubmit(
-    job: Presubmit, base_ref: str, files: list[str], files_known: bool, gate: PullGate, picked: bool
+    job: Presubmit, base_ref: str, files: list[str], files_known: bool, gate: Gate, picked: bool
 ) -> Explanation:
     admitted, why_branch, details = branch_reason(job, base_ref)
     details |= {
@@ -206,7 +206,7 @@ def explain_postsubmits(
     files: list[str],
     *,
     files_known: bool,
-    gate: PullGate | None = None,
+    gate: Gate | None = None,
 ) -> list[Explanation]:
     """Every postsubmit: would a push of `ref` with `files` run it, and why."""
     branch = branch_from_ref(ref)
@@ -237,7 +237,7 @@ def explain_postsubmits(
 
 __all__ = [
     "Explanation",
-    "PullGate",
+    "Gate",
     "Verdict",
     "branch_reason",
     "changes_reason",

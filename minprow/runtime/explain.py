@@ -24,7 +24,7 @@ from minprow.runtime.components import GitHubSettings, SettingsError
 if TYPE_CHECKING:
     from minprow.config import Config, Presubmit, Trigger
     from minprow.github.client import GitHubClient
-    from minprow.runtime._explain_jobs import Explanation, PullGate
+    from minprow.runtime._explain_jobs import Explanation, Gate
 
 OUTPUTS = ("table", "json")
 USAGE = 2
@@ -116,7 +116,7 @@ def _explain_pull(
     org_repo: str,
     pr: int | None,
     facts: PullFacts,
-    disabled: PullGate,
+    disabled: Gate,
     output: str,
 ) -> int:
     from minprow.runtime._explain_jobs import explain_presubmits
@@ -159,11 +159,14 @@ async def _pull_facts(
     base_ref: str | None,
 ) -> PullFacts:
     from minprow.aio import SystemClock
+    from minprow.github.auth import CredentialsError
 
     try:
         client = github.client(SystemClock()) if github is not None else None
     except SettingsError as err:
         raise _InputError(str(err), USAGE) from err
+    except CredentialsError as err:
+        raise _InputError(f"GitHub credentials: {err}") from err
     if client is None:
         if not base_ref:
             raise _InputError(
@@ -223,37 +226,37 @@ async def _from_github(
     )
 
 
-def _plugin_gate(config: Config, org: str, repo: str, plugin_config: Path | None) -> PullGate:
+def _plugin_gate(config: Config, org: str, repo: str, plugin_config: Path | None) -> Gate:
     """Hook hands events to trigger only where plugins.yaml enables it (unknown
     without a plugin config: no gate then)."""
-    from minprow.runtime._explain_jobs import PullGate
+    from minprow.runtime._explain_jobs import Gate
 
     if plugin_config is None or config.plugins.is_enabled("trigger", org, repo):
-        return PullGate()
-    return PullGate(
+        return Gate()
+    return Gate(
         f"the trigger plugin is not enabled for {org}/{repo} in {plugin_config}",
         blocks_comments=True,
     )
 
 
-def _gate(facts: PullFacts, disabled: PullGate) -> PullGate:
+def _gate(facts: PullFacts, disabled: Gate) -> Gate:
     """Hook's plugin enablement, then trigger's order: trust, drafts, `mergeable: false`."""
-    from minprow.runtime._explain_jobs import PullGate
+    from minprow.runtime._explain_jobs import Gate
 
     if disabled.reason is not None:
         return disabled
     if facts.trusted is False:
-        return PullGate(
+        return Gate(
             f"author {facts.author!r} is not trusted and the PR has no ok-to-test label: "
             "it gets needs-ok-to-test until a trusted user comments /ok-to-test"
         )
     if facts.draft:
-        return PullGate("draft PR: no jobs start automatically until it is ready for review")
+        return Gate("draft PR: no jobs start automatically until it is ready for review")
     if facts.mergeable is False:
-        return PullGate(
+        return Gate(
             "GitHub says the PR is not mergeable: trigger starts no jobs", blocks_comments=True
         )
-    return PullGate()
+    return Gate()
 
 
 def _trust_line(facts: PullFacts) -> str:

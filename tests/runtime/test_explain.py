@@ -382,12 +382,33 @@ def test_online_gates_on_demand_jobs(
     assert by_job(capsys)["e2e"]["details"]["verdict"] == verdict
 
 
-def test_conflicting_credentials_are_a_usage_error(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
+CREDENTIAL_CASES = [
+    # (id, settings from a tmp dir, exit code, a phrase of the error)
+    ("token-and-app", {"token_path": "token", "app_id": "42"}, 2, "not both"),
+    ("app-without-key", {"app_id": "42"}, 2, "needs --github-app-private-key-path"),
+    ("app-key-missing", {"app_id": "42", "app_private_key_path": "nope.pem"}, 1, "nope.pem"),
+    ("token-file-missing", {"token_path": "nope"}, 1, "cannot read acme/widgets#7"),
+]
+
+
+@pytest.mark.parametrize(
+    ("fields", "code", "phrase"),
+    [c[1:] for c in CREDENTIAL_CASES],
+    ids=[c[0] for c in CREDENTIAL_CASES],
+)
+def test_bad_credentials(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    fields: dict[str, str],
+    code: int,
+    phrase: str,
 ) -> None:
-    settings = GitHubSettings(token_path=tmp_path / "token", app_id="42")
-    assert explain(pr=7, github=settings) == 2
-    assert "not both" in capsys.readouterr().err
+    paths = {k: tmp_path / v for k, v in fields.items() if k.endswith("_path")}
+    settings = GitHubSettings(endpoint="http://127.0.0.1:9", app_id=fields.get("app_id"), **paths)
+    assert explain(pr=7, github=settings) == code
+    err = capsys.readouterr().err
+    assert phrase in err
+    assert "Traceback" not in err
 
 
 def test_online_needs_a_pull_number(
