@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -46,6 +46,8 @@ class PullFacts:
     trusted: bool | None = None
     """None: not checked (no GitHub credentials)."""
     trust_reason: str = ""
+    ok_to_test_ignored: bool = False
+    """The repo's trigger has `ignore_ok_to_test`: only a trusted author's PR runs."""
 
 
 def usage(message: str) -> int:
@@ -108,6 +110,8 @@ def main(
     except _InputError as err:
         return usage(err.message) if err.code == USAGE else fail_with(err.message)
     disabled = _plugin_gate(config, org, repo, plugin_config)
+    if trigger.ignore_ok_to_test and facts.trusted is False:
+        facts = replace(facts, ok_to_test_ignored=True)
     return _explain_pull(config.presubmits_for(org, repo), org_repo, pr, facts, disabled, output)
 
 
@@ -246,6 +250,11 @@ def _gate(facts: PullFacts, disabled: Gate) -> Gate:
     if disabled.reason is not None:
         return disabled
     if facts.trusted is False:
+        if facts.ok_to_test_ignored:
+            return Gate(
+                f"author {facts.author!r} is not trusted and trigger ignores ok-to-test here: "
+                "only a trusted user's /test runs jobs"
+            )
         return Gate(
             f"author {facts.author!r} is not trusted and the PR has no ok-to-test label: "
             "it gets needs-ok-to-test until a trusted user comments /ok-to-test"

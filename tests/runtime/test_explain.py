@@ -304,6 +304,18 @@ def test_online_pull_request(
         assert rows["go-lint"]["details"]["matched_file"] == "cmd/x.go"
 
 
+def test_online_ignore_ok_to_test(
+    capsys: pytest.CaptureFixture[str], github: tuple[FakeGitHub, GitHubSettings]
+) -> None:
+    fake, settings = github
+    fake.add_pull(ORG, REPO, 7, head_sha=HEAD, author="mallory")
+    plugins = FIXTURES / "plugins-ignore-ok-to-test.yaml"
+    assert explain(pr=7, github=settings, plugins=plugins) == 0
+    unit = by_job(capsys)["unit"]
+    assert unit["details"]["verdict"] == "SKIP"
+    assert "trigger ignores ok-to-test here" in unit["reason"]
+
+
 def test_online_table_names_trust_and_source(
     capsys: pytest.CaptureFixture[str], github: tuple[FakeGitHub, GitHubSettings]
 ) -> None:
