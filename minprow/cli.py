@@ -237,6 +237,73 @@ def serve(components: str, **flags: Any) -> None:
     _run_process(components=chosen, **flags)
 
 
+@main.command()
+@_config_options
+@click.option("--repo", "org_repo", required=True, help="The repository, org/repo.")
+@click.option("--pr", type=int, help="Explain the presubmits for this pull request.")
+@click.option("--push", "push_ref", help="Explain the postsubmits for a push to this ref.")
+@click.option("--base-ref", help="The PR's base branch (offline; overrides GitHub's).")
+@click.option(
+    "--changed-file",
+    "changed_files",
+    multiple=True,
+    help="A changed file (repeat it; overrides GitHub's list).",
+)
+@click.option("--author", help="The PR's author (overrides GitHub's).")
+@click.option("--github-endpoint", default="https://api.github.com", show_default=True)
+@click.option(
+    "--github-token-path", type=_EXISTING, help="Look the PR up on GitHub with this token."
+)
+@click.option("--github-app-id", help="Or as this GitHub App (with --github-app-private-key-path).")
+@click.option("--github-app-private-key-path", type=_EXISTING)
+@click.option(
+    "-o", "--output", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+def explain(
+    config_path: Path | None,
+    job_config_path: Path | None,
+    plugin_config: Path | None,
+    org_repo: str,
+    pr: int | None,
+    push_ref: str | None,
+    base_ref: str | None,
+    changed_files: tuple[str, ...],
+    author: str | None,
+    github_endpoint: str,
+    github_token_path: Path | None,
+    github_app_id: str | None,
+    github_app_private_key_path: Path | None,
+    output: str,
+) -> None:
+    """Every job of a repo and why it would or would not run for a PR or a push."""
+    from minprow.runtime import explain as runtime_explain
+    from minprow.runtime.components import GitHubSettings
+
+    github = None
+    if github_token_path or github_app_id:
+        github = GitHubSettings(
+            endpoint=github_endpoint,
+            token_path=github_token_path,
+            app_id=github_app_id,
+            app_private_key_path=github_app_private_key_path,
+        )
+    sys.exit(
+        runtime_explain.main(
+            config_path,
+            job_config_path,
+            plugin_config,
+            org_repo=org_repo,
+            pr=pr,
+            push_ref=push_ref,
+            changed_files=list(changed_files) or None,
+            author=author,
+            base_ref=base_ref,
+            github=github,
+            output=output,
+        )
+    )
+
+
 @main.command("send-event")
 @click.option("--hmac-path", type=_EXISTING, required=True, help="The HMAC secret file.")
 @click.option("--event-type", required=True, help="X-GitHub-Event, e.g. pull_request.")

@@ -157,3 +157,18 @@ def test_mkpj_errors_name_what_is_missing(
     assert result.returncode == 1
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_explain_on_this_repositorys_config(minprow: RunMinprow) -> None:
+    result = minprow(
+        "explain", "--repo", "minprow/minprow", "--pr", "7", "--base-ref", "main",
+        "--changed-file", "config.yaml", "--config-path", "config.yaml",
+        "--job-config-path", "jobs", "-o", "json",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    verdicts = {row["job"]: row["details"]["verdict"] for row in json.loads(result.stdout)}
+    assert verdicts == {
+        "pull-minprow-hello": "RUN",
+        "pull-minprow-check": "RUN",
+        "pull-minprow-check-config": "RUN",
+    }
