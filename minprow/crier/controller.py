@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from minprow.aio.clock import Clock
-from minprow.crier.queue import JobQueue
+from minprow.aio.workqueue import WorkQueue
 from minprow.crier.reporter import DeletionReporter, PermanentReportError, Reporter
 from minprow.model import ProwJob, ProwJobState
 from minprow.store import EventType, JobStore, NotFound, StoreError, WatchEvent, WatchExpired
@@ -71,7 +71,7 @@ class Crier:
         self.reporters = tuple(reporters)
         self.clock = clock
         self.workers = max(1, workers)
-        self.queue = JobQueue()
+        self.queue = WorkQueue()
         self._attempts: dict[tuple[str, str], int] = {}
         self._not_before: dict[tuple[str, str], datetime] = {}
         self._deleted: dict[str, _Deleted] = {}

@@ -13,9 +13,9 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from minprow.aio.workqueue import WorkQueue
 from minprow.model import ProwJob, ProwJobState
 from minprow.plank.reconciler import Plank
-from minprow.plank.workqueue import WorkQueue
 from minprow.store import EventType, WatchExpired
 
 log = logging.getLogger("minprow.plank")

@@ -1,9 +1,9 @@
 """A work queue keyed by ProwJob name: one worker per job at a time, parallel across jobs.
 
-Like client-go's rate-limited work queue that Prow's controllers run on: adding a
-name that is queued is a no-op, adding a name that is being worked on marks it
-dirty so it is queued again once its worker is done, and `add_after` delays a
-name (keeping the earliest of several delays).
+Like client-go's rate-limited work queue that Prow's controllers (plank, crier)
+run on: adding a name that is queued is a no-op, adding a name that is being
+worked on marks it dirty so it is queued again once its worker is done, and
+`add_after` delays a name (keeping the earliest of several delays).
 """
 
 from __future__ import annotations
@@ -21,6 +21,11 @@ class WorkQueue:
 
     def __len__(self) -> int:
         return len(self._queued)
+
+    @property
+    def idle(self) -> bool:
+        """Nothing queued, nothing being worked on, nothing waiting on a delay."""
+        return not self._queued and not self._active and not self._timers
 
     def add(self, name: str) -> None:
         timer = self._timers.pop(name, None)

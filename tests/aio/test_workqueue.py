@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from minprow.plank.workqueue import WorkQueue
+from minprow.aio.workqueue import WorkQueue
 
 
 async def test_a_queued_name_is_queued_once() -> None:
