@@ -1,0 +1,124 @@
+"""The API's writes: rerun and abort a ProwJob, for holders of the API token.
+
+Corresponds to Deck's `/rerun` and `/abort` (pkg/deck/main.go `handleRerun`,
+`handleAbort`), with a bearer token in place of Deck's OAuth and
+`rerun_auth_config`: `Authorization: Bearer <token>`, compared in constant
+time. Without a configured token the writes are refused outright (403). A rerun
+is made by the one factory (`pjutil.rerun`) in the configured
+`prowjob_namespace`; an abort only marks the job `aborted`, and plank stops its
+process and completes it, as it does for Deck's aborts.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+
+from aiohttp import web
+
+from minprow import pjutil
+from minprow.model import ProwJob, ProwJobState
+from minprow.runtime._api_wire import ApiContext, error, json_response, shown
+from minprow.store import NotFound, StoreError
+
+log = logging.getLogger("minprow.api")
+
+DEFAULT_USER = "an API client"
+"""Who a write is attributed to when the request names no `user`."""
+_MAX_USER = 100
+
+
+def authorize(request: web.Request, ctx: ApiContext) -> web.Response | None:
+    """None when the request carries the API token, else the refusal to send."""
+    expected = ctx.token()
+    if not expected:
+        return error(403, "no API token configured")
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not given.strip():
+        return error(
+            401,
+            "missing bearer token (Authorization: Bearer <token>)",
+            _challenge("invalid_request"),
+        )
+    if not hmac.compare_digest(given.strip().encode(), expected.encode()):
+        return error(401, "invalid API token", _challenge("invalid_token"))
+    return None
+
+
+def _challenge(reason: str) -> dict[str, str]:
+    return {"WWW-Authenticate": f'Bearer realm="minprow", error="{reason}"'}
+
+
+async def _user(request: web.Request) -> str | web.Response:
+    """The optional `{"user": "..."}` of the request body (query `user=` also works)."""
+    user = request.query.get("user", "")
+    if request.can_read_body:
+        try:
+            body = json.loads(await request.read() or b"{}")
+        except ValueError:
+            return error(400, 'the body is not JSON; send {"user": "<name>"} or nothing')
+        if not isinstance(body, dict) or not isinstance(body.get("user", ""), str):
+            return error(400, 'the body must be a JSON object like {"user": "<name>"}')
+        user = body.get("user") or user
+    user = " ".join(user.split())[:_MAX_USER]
+    return user or DEFAULT_USER
+
+
+async def rerun(request: web.Request, ctx: ApiContext) -> web.Response:
+    """`POST /api/v1/prowjobs/{name}/rerun`: a new ProwJob like the named one (201)."""
+    refused = authorize(request, ctx)
+    if refused is not None:
+        return refused
+    user = await _user(request)
+    if isinstance(user, web.Response):
+        return user
+    name = request.match_info["name"]
+    try:
+        old = ctx.store.get(name)
+    except NotFound as err:
+        return error(404, str(err))
+    new = pjutil.rerun(
+        old, now=ctx.clock.now(), user=user, namespace=ctx.config().prowjob_namespace or None
+    )
+    try:
+        created = await ctx.store.create(new)
+    except StoreError as err:
+        return error(500, f"cannot create the rerun of {name}: {err}")
+    log.info("%s reran %s as %s", user, name, created.metadata.name, extra=created.log_fields())
+    return json_response(shown(created), 201)
+
+
+async def abort(request: web.Request, ctx: ApiContext) -> web.Response:
+    """`POST /api/v1/prowjobs/{name}/abort`: mark a job that has not finished `aborted`."""
+    refused = authorize(request, ctx)
+    if refused is not None:
+        return refused
+    user = await _user(request)
+    if isinstance(user, web.Response):
+        return user
+    name = request.match_info["name"]
+    changed = False
+
+    def mark(job: ProwJob) -> ProwJob | None:
+        nonlocal changed
+        changed = False
+        if job.status.state.is_final:
+            return None
+        job.status.state = ProwJobState.ABORTED
+        job.status.description = f"Aborted by {user} through the API."
+        changed = True
+        return job
+
+    try:
+        result = await ctx.store.mutate(name, mark)
+    except NotFound as err:
+        return error(404, str(err))
+    except StoreError as err:
+        return error(500, f"cannot abort {name}: {err}")
+    if not changed:
+        return error(
+            409, f"prowjob {name!r} already finished ({result.status.state}); nothing to abort"
+        )
+    log.info("%s aborted %s", user, name, extra=result.log_fields())
+    return json_response(shown(result))
