@@ -2,7 +2,8 @@
 
 Corresponds to Deck's pkg/deck/main.go (`handleProwJobs`: `omit=` and the
 `var=` wrapping of `writeJSONResponse`) and pkg/deck/jobs (`JobAgent.ProwJobs`:
-newest first by start time, hidden jobs left out). On top of Deck, env values in
+newest first by start time; hidden jobs and `deck.hidden_repos` left out, as
+Deck's filtering lister does by default). On top of Deck, env values in
 the pod spec whose names look secret-like are replaced, and command and args
 go through `logs.redact`: the API never shows a credential (DESIGN.md), while
 the store keeps the job unchanged.
@@ -134,9 +135,24 @@ def newest_first(jobs: Iterable[ProwJob]) -> list[ProwJob]:
     )
 
 
-def visible(jobs: Iterable[ProwJob]) -> list[ProwJob]:
-    """Deck's default view: jobs marked `hidden` are left out."""
-    return [job for job in jobs if not job.spec.hidden]
+def visible(jobs: Iterable[ProwJob], config: Config) -> list[ProwJob]:
+    """Deck's default view: jobs marked `hidden`, and jobs of the repos (or orgs) in
+    config.yaml's `deck.hidden_repos`, are left out."""
+    hidden_repos = _hidden_repos(config)
+    return [job for job in jobs if not job.spec.hidden and not _in(job, hidden_repos)]
+
+
+def _hidden_repos(config: Config) -> frozenset[str]:
+    deck = config.raw_sections.get("deck")
+    repos = deck.get("hidden_repos") if isinstance(deck, dict) else None
+    return frozenset(str(r) for r in repos) if isinstance(repos, list) else frozenset()
+
+
+def _in(job: ProwJob, repos: frozenset[str]) -> bool:
+    if not repos:
+        return False
+    refs = job.spec.refs or (job.spec.extra_refs[0] if job.spec.extra_refs else None)
+    return refs is not None and bool({refs.org, f"{refs.org}/{refs.repo}"} & repos)
 
 
 def dumps(value: Any) -> str:

@@ -98,7 +98,13 @@ def add_api_routes(
 async def _prowjobs_js(request: web.Request, ctx: ApiContext) -> web.Response:
     """Deck's `/prowjobs.js`: every job not hidden, newest first."""
     omit = parse_omit(request.query.get("omit", ""))
-    body = dumps({"items": [shown(job, omit) for job in newest_first(visible(ctx.store.list()))]})
+    body = dumps(
+        {
+            "items": [
+                shown(job, omit) for job in newest_first(visible(ctx.store.list(), ctx.config()))
+            ]
+        }
+    )
     name = request.query.get("var", "")
     if not name:
         return web.Response(text=body, content_type="application/json", headers=no_cache())

@@ -4,6 +4,7 @@ sqlite) and, for running jobs' logs, the real host executor running `sh`."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import uuid
 from collections.abc import AsyncIterator
@@ -22,11 +23,11 @@ from minprow.config import Config
 from minprow.executors.base import Phase
 from minprow.executors.clusters import ClusterMap
 from minprow.executors.host import HostExecutor
-from minprow.model import ProwJob, ProwJobSpec, ProwJobState
+from minprow.model import ProwJob, ProwJobSpec, ProwJobState, Refs
 from minprow.podutils import destination_for, gcspaths
 from minprow.podutils.render import render
 from minprow.runtime.api import add_api_routes
-from minprow.store import JobStore, copy_job, open_store
+from minprow.store import JobStore, MemoryBackend, copy_job, open_store
 
 T0 = datetime(2026, 11, 24, 6, 0, tzinfo=UTC)
 TOKEN = "s3cr3t-api-token"
@@ -87,8 +88,11 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
         yield opened
 
 
-@pytest.fixture
-async def api(store: JobStore, tmp_path: Path) -> AsyncIterator[Api]:
+@contextlib.asynccontextmanager
+async def serving(
+    store: JobStore, tmp_path: Path, config: Config | None = None
+) -> AsyncIterator[Api]:
+    """The API over `store` on a real port, the host executor running every cluster."""
     artifacts = tmp_path / "artifacts"
     executor = HostExecutor(tmp_path / "workspaces", artifacts, SystemClock())
     holder: list[str | None] = [TOKEN]
@@ -97,7 +101,7 @@ async def api(store: JobStore, tmp_path: Path) -> AsyncIterator[Api]:
         app,
         store=store,
         clusters=ClusterMap(fallback=executor),
-        config=Config,
+        config=lambda: config or Config(),
         artifacts_dir=artifacts,
         token=lambda: holder[0],
         clock=SystemClock(),
@@ -105,14 +109,19 @@ async def api(store: JobStore, tmp_path: Path) -> AsyncIterator[Api]:
     )
     client = TestClient(TestServer(app))
     await client.start_server()
-    made = Api(client, store, artifacts, executor, holder)
     try:
-        yield made
+        yield Api(client, store, artifacts, executor, holder)
     finally:
         await client.close()
         for managed in await executor.list_managed():
             await executor.abort(managed.prowjob, timedelta(seconds=1))
             await executor.cleanup(managed.prowjob)
+
+
+@pytest.fixture
+async def api(store: JobStore, tmp_path: Path) -> AsyncIterator[Api]:
+    async with serving(store, tmp_path) as made:
+        yield made
 
 
 async def read_line(resp: ClientResponse) -> bytes:
@@ -313,14 +322,48 @@ async def test_watch_sends_heartbeats_while_quiet(api: Api) -> None:
     resp.close()
 
 
-async def test_watch_expired_ends_with_an_error_line(api: Api) -> None:
-    resp = await api.client.get("/api/v1/watch", params={"since": str(api.store.revision)})
-    assert await read_line(resp) == b"\n"  # the watch is registered and streaming
-    for watcher in list(api.store._watchers):
-        watcher.expire("compacted away")
-    event = await read_event(resp)
-    assert event == {"type": "ERROR", "reason": "compacted away"}
-    assert await read_line(resp) == b""  # and the stream ends: the client relists
+async def test_watch_from_a_compacted_revision_ends_with_an_error_line(tmp_path: Path) -> None:
+    async with JobStore(MemoryBackend(change_log_size=1)) as store, serving(store, tmp_path) as api:
+        for name in ("a", "b", "c"):
+            await store.create(make_job(name))
+        resp = await api.client.get("/api/v1/watch", params={"since": "0"})
+        event = await read_event(resp)
+        assert event["type"] == "ERROR"
+        assert event["reason"]
+        assert await read_line(resp) == b""  # the stream ends: the client lists again
+
+
+async def test_shutdown_ends_open_watches(tmp_path: Path) -> None:
+    async with open_store("memory") as store:
+        async with serving(store, tmp_path) as api:
+            resp = await api.client.get("/api/v1/watch")
+            assert await read_line(resp) == b"\n"
+            started = asyncio.get_running_loop().time()
+        assert asyncio.get_running_loop().time() - started < 5
+        assert not store._watchers
+
+
+@pytest.mark.parametrize(
+    ("hidden_repos", "listed"),
+    [
+        ([], ["plain", "in-org", "in-repo"]),
+        (["hidden-org"], ["plain"]),
+        (["hidden-org/repo"], ["plain", "in-org"]),
+    ],
+    ids=["none", "org", "repo"],
+)
+async def test_prowjobs_js_leaves_out_deck_hidden_repos(
+    tmp_path: Path, hidden_repos: list[str], listed: list[str]
+) -> None:
+    config = Config(raw_sections={"deck": {"hidden_repos": hidden_repos}})
+    async with open_store("memory") as store, serving(store, tmp_path, config) as api:
+        await store.create(make_job("plain", started=T0 + timedelta(minutes=3)))
+        for name, repo, minutes in [("in-org", "other", 2), ("in-repo", "repo", 1)]:
+            pj = make_job(name, started=T0 + timedelta(minutes=minutes))
+            pj.spec.extra_refs = [Refs(org="hidden-org", repo=repo, base_ref="main")]
+            await store.create(pj)
+        items = (await (await api.client.get("/prowjobs.js")).json())["items"]
+        assert [i["metadata"]["name"] for i in items] == listed
 
 
 @pytest.mark.parametrize("since", ["abc", "1.5"], ids=["word", "float"])
@@ -334,6 +377,7 @@ async def test_watch_is_closed_when_the_client_disconnects(api: Api) -> None:
     await api.store.create(make_job("first"))
     resp = await api.client.get("/api/v1/watch")
     await read_event(resp)
+    # The store's registry of watchers is the only place a leaked watch would show.
     assert len(api.store._watchers) == 1
     resp.close()
     deadline = asyncio.get_running_loop().time() + WAIT
