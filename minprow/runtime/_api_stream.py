@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncGenerator, AsyncIterator
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from aiohttp import web
 
@@ -31,6 +31,8 @@ T = TypeVar("T")
 POLL = 0.25
 """Seconds between checks that the client is still there."""
 BUILD_LOG = "build-log.txt"
+_BATCH = 256
+"""Jobs of the initial list written at once."""
 _DONE = object()
 
 
@@ -62,7 +64,7 @@ async def pump(
                 if item is _DONE:
                     return
                 quiet_since = loop.time()
-                yield item  # type: ignore[misc]
+                yield cast(T, item)
             elif heartbeat is not None and loop.time() - quiet_since >= heartbeat:
                 quiet_since = loop.time()
                 yield None
@@ -91,14 +93,17 @@ async def watch(request: web.Request, ctx: ApiContext) -> web.StreamResponse:
     )
     try:
         await response.prepare(request)
-        for job in initial:
-            await _line(response, "ADDED", int(job.metadata.resource_version or 0), job)
+        for start in range(0, len(initial), _BATCH):
+            batch = initial[start : start + _BATCH]
+            await response.write(
+                b"".join(_line("ADDED", int(j.metadata.resource_version or 0), j) for j in batch)
+            )
         async with contextlib.aclosing(pump(request, feed, ctx, ctx.heartbeat)) as events:
             async for event in events:
                 if event is None:
                     await response.write(b"\n")
                 else:
-                    await _line(response, str(event.type), event.revision, event.object)
+                    await response.write(_line(str(event.type), event.revision, event.object))
     except WatchExpired as expired:
         with contextlib.suppress(ConnectionError):
             await response.write((dumps({"type": "ERROR", "reason": str(expired)}) + "\n").encode())
@@ -109,9 +114,8 @@ async def watch(request: web.Request, ctx: ApiContext) -> web.StreamResponse:
     return response
 
 
-async def _line(response: web.StreamResponse, kind: str, revision: int, job: ProwJob) -> None:
-    line = {"type": kind, "revision": revision, "object": shown(job)}
-    await response.write((dumps(line) + "\n").encode())
+def _line(kind: str, revision: int, job: ProwJob) -> bytes:
+    return (dumps({"type": kind, "revision": revision, "object": shown(job)}) + "\n").encode()
 
 
 async def job_log(request: web.Request, ctx: ApiContext) -> web.StreamResponse:
@@ -123,18 +127,13 @@ async def job_log(request: web.Request, ctx: ApiContext) -> web.StreamResponse:
     except NotFound as err:
         return error(404, str(err))
     executor = await _running_on(ctx, job)
-    if job.status.state.is_final:
-        stored = await _build_log(ctx, job)
-        if stored is not None:
-            return web.Response(body=stored, content_type="text/plain", charset="utf-8")
-        if executor is not None:
-            return await _stream_log(request, ctx, executor, name, follow=False)
-    elif executor is not None:
+    if executor is not None and not job.status.state.is_final:
         return await _stream_log(request, ctx, executor, name, follow=follow)
-    else:
-        stored = await _build_log(ctx, job)
-        if stored is not None:
-            return web.Response(body=stored, content_type="text/plain", charset="utf-8")
+    stored = await _build_log(ctx, job)
+    if stored is not None:
+        return web.Response(body=stored, content_type="text/plain", charset="utf-8")
+    if executor is not None:  # finished, its log not uploaded (yet): what the process left
+        return await _stream_log(request, ctx, executor, name, follow=False)
     return error(404, f"prowjob {name!r} has no log: neither its process nor a {BUILD_LOG}")
 
 

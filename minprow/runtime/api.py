@@ -44,7 +44,6 @@ from minprow.store import JobStore, NotFound
 HEARTBEAT = 15.0
 """Seconds of silence after which a watch sends a blank line, so proxies keep it open."""
 _JS_NAME = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
-API_CONTEXT = web.AppKey("api_context", ApiContext)
 _Handler = Callable[[web.Request, ApiContext], Awaitable[web.StreamResponse]]
 
 
@@ -70,7 +69,6 @@ def add_api_routes(
         clock=clock,
         heartbeat=heartbeat,
     )
-    app[API_CONTEXT] = ctx
 
     def bound(handler: _Handler) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
         async def handle(request: web.Request) -> web.StreamResponse:
