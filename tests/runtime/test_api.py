@@ -431,6 +431,30 @@ async def test_log_of_a_finished_job_comes_from_its_build_log(api: Api) -> None:
     assert await resp.text() == "all good\n"
 
 
+async def test_log_of_a_finished_job_not_uploaded_comes_from_its_process(api: Api) -> None:
+    pj = make_job(f"run-{uuid.uuid4().hex[:8]}", script="echo done")
+    await api.executor.start(pj, render(pj))
+    deadline = asyncio.get_running_loop().time() + WAIT
+    while not (await api.executor.observe(pj.name)).phase.is_final:
+        assert asyncio.get_running_loop().time() < deadline, "the process never ended"
+        await asyncio.sleep(0.05)
+    pj.status.state = ProwJobState.SUCCESS
+    await api.store.create(pj)
+    resp = await api.client.get(f"/api/v1/prowjobs/{pj.name}/log", params={"follow": "true"})
+    assert resp.status == 200
+    assert await asyncio.wait_for(resp.text(), WAIT) == "done\n"
+
+
+async def test_log_of_a_job_whose_process_is_gone_comes_from_its_build_log(api: Api) -> None:
+    # A clone failure uploads build-log.txt before any process exists.
+    pj = await api.store.create(make_job("clone-failed", state=ProwJobState.PENDING))
+    destination = destination_for(pj, default_dir=api.artifacts)
+    destination.put_bytes(gcspaths.join(gcspaths.job_path(pj), "build-log.txt"), b"clone failed\n")
+    resp = await api.client.get("/api/v1/prowjobs/clone-failed/log")
+    assert resp.status == 200
+    assert await resp.text() == "clone failed\n"
+
+
 @pytest.mark.parametrize(
     ("name", "state"),
     [("nowhere", None), ("never-ran", ProwJobState.TRIGGERED), ("lost", ProwJobState.FAILURE)],
