@@ -31,7 +31,7 @@ _MAX_USER = 100
 
 def authorize(request: web.Request, ctx: ApiContext) -> web.Response | None:
     """None when the request carries the API token, else the refusal to send."""
-    expected = ctx.token()
+    expected = (ctx.token() or "").strip()
     if not expected:
         return error(403, "no API token configured")
     scheme, _, given = request.headers.get("Authorization", "").partition(" ")
