@@ -33,9 +33,9 @@ from minprow.hook.plugins.cat import (
     CatGitHub,
     Clowder,
     cat_plugin,
-    format_response,
     parse_meow,
 )
+from minprow.hook.plugins.generic import format_response
 from minprow.hook.plugins.registry import Registry
 from minprow.store import JobStore, open_store
 

@@ -24,6 +24,8 @@ from misc_plugin_helpers import (
 )
 
 from minprow.github.client import GitHubClient
+from minprow.hook.plugins.generic import format_response, from_issue_comment
+from minprow.hook.plugins.generic import from_issue_opened as from_issue
 from minprow.hook.plugins.help import (
     GOOD_FIRST_ISSUE_LABEL,
     GOOD_FIRST_ISSUE_MARK,
@@ -32,9 +34,6 @@ from minprow.hook.plugins.help import (
     HELP_MARK,
     Guidelines,
     HelpGitHub,
-    format_response,
-    from_issue,
-    from_issue_comment,
     handle,
 )
 from minprow.hook.plugins.registry import Registry

@@ -18,7 +18,8 @@ from trigger_helpers import (
 )
 
 from minprow.config import Trigger
-from minprow.hook.plugins.trigger import comment_event, handle_comment
+from minprow.hook.plugins.generic import from_issue_comment as comment_event
+from minprow.hook.plugins.trigger import handle_comment
 from minprow.store import JobStore
 
 AUTO = ["not-docs", "optional-check", "unit"]

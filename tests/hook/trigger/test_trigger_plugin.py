@@ -85,7 +85,8 @@ async def test_needs_a_github_client(store: JobStore) -> None:
     ids=["parsed-model", "plain-json"],
 )
 def test_adapters_read_githubs_field_names(as_model: bool) -> None:
-    from minprow.hook.plugins.trigger import comment_event, pull_request_event, push_event
+    from minprow.hook.plugins.generic import from_issue_comment as comment_event
+    from minprow.hook.plugins.trigger import pull_request_event, push_event
 
     pr = payload("pull_request.opened.json")
     pr["action"] = "edited"

@@ -18,15 +18,16 @@ from typing import Any
 
 from minprow.hook.plugins.cat.client import CatGitHub
 from minprow.hook.plugins.cat.clowder import Clowder
-from minprow.hook.plugins.cat.inputs import (
+from minprow.hook.plugins.context import PluginContext
+from minprow.hook.plugins.generic import (
     CREATED,
     GenericComment,
-    from_issue,
+    format_response,
     from_issue_comment,
-    from_pull_request,
+    from_issue_opened,
+    from_pull_request_opened,
     from_review,
 )
-from minprow.hook.plugins.context import PluginContext
 from minprow.hook.plugins.registry import Handler, Plugin
 
 NAME = "cat"
@@ -41,14 +42,6 @@ Commands (anyone):
   /meowvie [category]  a moving cat (a gif)
   /meow grumpy         a grumpy cat
 """
-
-
-def format_response(body: str, url: str, login: str, reply: str) -> str:
-    """Prow's `FormatResponseRaw`: a reply to `login`'s `body` (at `url`), quoting it."""
-    quoted = "\n".join(">" + line for line in body.split("\n"))
-    return (
-        f"@{login}: {reply}\n\n<details>\n\nIn response to [this]({url}):\n\n{quoted}\n</details>"
-    )
 
 
 def parse_meow(body: str) -> tuple[str, bool] | None:
@@ -106,8 +99,8 @@ def cat_plugin(clowder: Clowder | None = None) -> Plugin:
         help=HELP_TEXT,
         handlers={
             "issue_comment": on(from_issue_comment),
-            "issues": on(from_issue),
-            "pull_request": on(from_pull_request),
+            "issues": on(from_issue_opened),
+            "pull_request": on(from_pull_request_opened),
             "pull_request_review": on(from_review),
         },
     )

@@ -1,11 +1,10 @@
 """The help plugin: `/help`, `/good-first-issue` and their `/remove-` forms.
 
 Corresponds to Prow's pkg/plugins/help. `HELP` is the plugin value for hook's
-registry; `handle` is the handler over the plugin's own `GenericComment` input.
+registry; `handle` is the handler over the shared `GenericComment`.
 """
 
 from minprow.hook.plugins.help.client import HelpGitHub
-from minprow.hook.plugins.help.inputs import GenericComment, from_issue, from_issue_comment
 from minprow.hook.plugins.help.plugin import (
     GOOD_FIRST_ISSUE_LABEL,
     GOOD_FIRST_ISSUE_MARK,
@@ -15,7 +14,6 @@ from minprow.hook.plugins.help.plugin import (
     HELP_TEXT,
     NAME,
     Guidelines,
-    format_response,
     handle,
 )
 
@@ -27,11 +25,7 @@ __all__ = [
     "HELP_MARK",
     "HELP_TEXT",
     "NAME",
-    "GenericComment",
     "Guidelines",
     "HelpGitHub",
-    "format_response",
-    "from_issue",
-    "from_issue_comment",
     "handle",
 ]

@@ -26,8 +26,14 @@ from typing import Any
 
 from minprow.github.errors import GitHubError
 from minprow.hook.plugins.context import PluginContext
+from minprow.hook.plugins.generic import (
+    CREATED,
+    GenericComment,
+    format_response,
+    from_issue_comment,
+    from_issue_opened,
+)
 from minprow.hook.plugins.help.client import HelpGitHub
-from minprow.hook.plugins.help.inputs import CREATED, GenericComment, from_issue, from_issue_comment
 from minprow.hook.plugins.registry import Plugin
 
 NAME = "help"
@@ -90,14 +96,6 @@ class Guidelines:
 
     def good_first_issue_message(self) -> str:
         return self._message(GOOD_FIRST_ISSUE_MARK, "#good-first-issue", "/remove-good-first-issue")
-
-
-def format_response(body: str, url: str, login: str, reply: str) -> str:
-    """Prow's `FormatResponseRaw`: a reply to `login`'s `body` (at `url`), quoting it."""
-    quoted = "\n".join(">" + line for line in body.split("\n"))
-    return (
-        f"@{login}: {reply}\n\n<details>\n\nIn response to [this]({url}):\n\n{quoted}\n</details>"
-    )
 
 
 def _same_user(a: str, b: str) -> bool:
@@ -194,7 +192,7 @@ async def on_issue_comment(ctx: PluginContext, event: Any) -> None:
 
 
 async def on_issues(ctx: PluginContext, event: Any) -> None:
-    await _run(ctx, from_issue(event))
+    await _run(ctx, from_issue_opened(event))
 
 
 HELP = Plugin(

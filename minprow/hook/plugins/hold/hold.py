@@ -12,8 +12,8 @@ from __future__ import annotations
 import logging
 import re
 
+from minprow.hook.plugins.generic import GenericComment
 from minprow.hook.plugins.hold.client import HoldGitHub
-from minprow.hook.plugins.trigger.inputs import Comment
 
 HOLD_LABEL = "do-not-merge/hold"
 """Prow's `labels.Hold`."""
@@ -33,7 +33,9 @@ def wants_hold(body: str) -> bool | None:
     return None
 
 
-async def handle_hold(github: HoldGitHub, comment: Comment, log: logging.Logger = _log) -> None:
+async def handle_hold(
+    github: HoldGitHub, comment: GenericComment, log: logging.Logger = _log
+) -> None:
     """Add or remove the hold label as `comment` asks."""
     if not comment.is_pr or comment.action != "created":
         return

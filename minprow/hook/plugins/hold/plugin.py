@@ -11,13 +11,14 @@ from __future__ import annotations
 from typing import Any
 
 from minprow.hook.plugins.context import PluginContext
-from minprow.hook.plugins.hold.client import HoldGitHub
-from minprow.hook.plugins.hold.comments import (
-    Comment,
-    comment_event,
-    opened_body_comment,
-    review_comment,
+from minprow.hook.plugins.generic import (
+    CREATED,
+    GenericComment,
+    from_issue_comment,
+    from_pull_request_opened,
+    from_review,
 )
+from minprow.hook.plugins.hold.client import HoldGitHub
 from minprow.hook.plugins.hold.hold import HOLD_LABEL, handle_hold
 from minprow.hook.plugins.registry import Plugin
 
@@ -43,21 +44,22 @@ def _github(ctx: PluginContext) -> HoldGitHub:
     return github
 
 
-async def _handle(ctx: PluginContext, comment: Comment | None) -> None:
-    if comment is not None:
-        await handle_hold(_github(ctx), comment, ctx.log.logger)
+async def _handle(ctx: PluginContext, comment: GenericComment) -> None:
+    await handle_hold(_github(ctx), comment, ctx.log.logger)
 
 
 async def on_issue_comment(ctx: PluginContext, event: Any) -> None:
-    await _handle(ctx, comment_event(event))
+    await _handle(ctx, from_issue_comment(event))
 
 
 async def on_pull_request_review(ctx: PluginContext, event: Any) -> None:
-    await _handle(ctx, review_comment(event))
+    await _handle(ctx, from_review(event))
 
 
 async def on_pull_request(ctx: PluginContext, event: Any) -> None:
-    await _handle(ctx, opened_body_comment(event))
+    comment = from_pull_request_opened(event)
+    if comment.action == CREATED:  # only an opened PR's body is a new comment
+        await _handle(ctx, comment)
 
 
 HOLD = Plugin(

@@ -20,11 +20,11 @@ import logging
 
 from minprow.config.plugins import Label
 from minprow.github.errors import GitHubError
+from minprow.hook.plugins.generic import GenericComment, format_response
 from minprow.hook.plugins.label.client import LabelGitHub, RepoLabelsGitHub, TeamsGitHub
 from minprow.hook.plugins.label.commands import NEEDS_CATEGORIES, parse_commands, with_category
 from minprow.hook.plugins.label.restricted import RestrictedLabel, restricted_labels_for
-from minprow.hook.plugins.trigger.inputs import Comment, PullRequestAction
-from minprow.hook.plugins.trigger.respond import format_response
+from minprow.hook.plugins.trigger.inputs import PullRequestAction
 
 TRIAGE_ACCEPTED = "triage/accepted"
 """Prow's `labels.TriageAccepted`: only org members may add it."""
@@ -47,7 +47,7 @@ async def _may_change(
 
 
 async def handle_label(
-    github: LabelGitHub, config: Label, comment: Comment, log: logging.Logger = _log
+    github: LabelGitHub, config: Label, comment: GenericComment, log: logging.Logger = _log
 ) -> None:
     """Add and remove the labels `comment` asks for."""
     if comment.action != "created":

@@ -11,12 +11,12 @@ from __future__ import annotations
 from typing import Any
 
 from minprow.hook.plugins.context import PluginContext
-from minprow.hook.plugins.hold.comments import comment_event, review_comment
+from minprow.hook.plugins.generic import from_issue_comment, from_pull_request_opened, from_review
 from minprow.hook.plugins.label.client import LabelGitHub
 from minprow.hook.plugins.label.commands import PREFIXES
 from minprow.hook.plugins.label.label import TRIAGE_ACCEPTED, handle_label, handle_new_commits
 from minprow.hook.plugins.registry import Plugin
-from minprow.hook.plugins.trigger.inputs import pr_body_comment, pull_request_event
+from minprow.hook.plugins.trigger.inputs import pull_request_event
 
 NAME = "label"
 
@@ -47,19 +47,19 @@ def _github(ctx: PluginContext) -> LabelGitHub:
 
 async def on_issue_comment(ctx: PluginContext, event: Any) -> None:
     config = ctx.config().plugins.label
-    await handle_label(_github(ctx), config, comment_event(event), ctx.log.logger)
+    await handle_label(_github(ctx), config, from_issue_comment(event), ctx.log.logger)
 
 
 async def on_pull_request_review(ctx: PluginContext, event: Any) -> None:
     config = ctx.config().plugins.label
-    await handle_label(_github(ctx), config, review_comment(event), ctx.log.logger)
+    await handle_label(_github(ctx), config, from_review(event), ctx.log.logger)
 
 
 async def on_pull_request(ctx: PluginContext, event: Any) -> None:
     action = pull_request_event(event)
     config = ctx.config().plugins.label
     if action.action == "opened":
-        await handle_label(_github(ctx), config, pr_body_comment(action), ctx.log.logger)
+        await handle_label(_github(ctx), config, from_pull_request_opened(event), ctx.log.logger)
     elif action.action == "synchronize" and not event.pull_request.merged:
         await handle_new_commits(_github(ctx), config, action)
 

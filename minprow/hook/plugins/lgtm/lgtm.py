@@ -25,9 +25,8 @@ import logging
 import re
 from dataclasses import dataclass
 
+from minprow.hook.plugins.generic import GenericComment, created_on_pr, format_response
 from minprow.hook.plugins.lgtm.client import LgtmGitHub
-from minprow.hook.plugins.trigger.inputs import Comment
-from minprow.hook.plugins.trigger.respond import format_response
 
 LGTM_LABEL = "lgtm"
 """Prow's `labels.LGTM`."""
@@ -78,7 +77,7 @@ async def _prune_notices(github: LgtmGitHub, org: str, repo: str, number: int) -
 async def set_lgtm(
     github: LgtmGitHub,
     want: bool,
-    comment: Comment,
+    comment: GenericComment,
     log: logging.Logger = _log,
 ) -> None:
     """Prow's `handle`: check who asks, then add or remove the label.
@@ -107,7 +106,9 @@ async def set_lgtm(
         await _prune_notices(github, org, repo, number)
 
 
-async def handle_comment(github: LgtmGitHub, comment: Comment, log: logging.Logger = _log) -> None:
+async def handle_comment(
+    github: LgtmGitHub, comment: GenericComment, log: logging.Logger = _log
+) -> None:
     """A new comment on an open pull request."""
     if not comment.is_pr or comment.issue_state != "open" or comment.action != "created":
         return
@@ -132,13 +133,10 @@ async def handle_review(github: LgtmGitHub, review: Review, log: logging.Logger 
         want = False
     else:
         return
-    comment = Comment(
-        action="created",
-        org=review.org,
-        repo=review.repo,
-        number=review.number,
-        is_pr=True,
-        issue_state="open",
+    comment = created_on_pr(
+        review.org,
+        review.repo,
+        review.number,
         issue_author=review.pr_author,
         author=review.reviewer,
         body=review.body,

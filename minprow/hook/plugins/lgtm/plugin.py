@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from minprow.hook.plugins.context import PluginContext
-from minprow.hook.plugins.hold.comments import comment_event, review_comment
+from minprow.hook.plugins.generic import from_issue_comment, from_pull_request_opened, from_review
 from minprow.hook.plugins.lgtm.client import LgtmGitHub
 from minprow.hook.plugins.lgtm.lgtm import (
     LGTM_LABEL,
@@ -21,7 +21,7 @@ from minprow.hook.plugins.lgtm.lgtm import (
     handle_review,
 )
 from minprow.hook.plugins.registry import Plugin
-from minprow.hook.plugins.trigger.inputs import pr_body_comment, pull_request_event
+from minprow.hook.plugins.trigger.inputs import pull_request_event
 
 NAME = "lgtm"
 
@@ -46,12 +46,12 @@ def _github(ctx: PluginContext) -> LgtmGitHub:
 
 
 async def on_issue_comment(ctx: PluginContext, event: Any) -> None:
-    await handle_comment(_github(ctx), comment_event(event), ctx.log.logger)
+    await handle_comment(_github(ctx), from_issue_comment(event), ctx.log.logger)
 
 
 async def on_pull_request_review(ctx: PluginContext, event: Any) -> None:
     github = _github(ctx)
-    await handle_comment(github, review_comment(event), ctx.log.logger)
+    await handle_comment(github, from_review(event), ctx.log.logger)
     org, repo = event.repository.owner.login, event.repository.name
     if not ctx.config().plugins.lgtm_for(org, repo).review_acts_as_lgtm:
         return
@@ -73,7 +73,7 @@ async def on_pull_request_review(ctx: PluginContext, event: Any) -> None:
 async def on_pull_request(ctx: PluginContext, event: Any) -> None:
     action = pull_request_event(event)
     if action.action == "opened":
-        await handle_comment(_github(ctx), pr_body_comment(action), ctx.log.logger)
+        await handle_comment(_github(ctx), from_pull_request_opened(event), ctx.log.logger)
     elif action.action == "synchronize" and not event.pull_request.merged:
         pr = action.pull_request
         await handle_push(_github(ctx), pr.org, pr.repo, pr.number, ctx.log.logger)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from minprow.hook.plugins.generic import GenericComment, format_response
 from minprow.hook.plugins.trigger.filters import (
     OK_TO_TEST,
     RETEST,
@@ -32,12 +33,8 @@ from minprow.hook.plugins.trigger.help import (
     help_message,
     should_respond_with_help,
 )
-from minprow.hook.plugins.trigger.inputs import Comment, pull_request_from
-from minprow.hook.plugins.trigger.respond import (
-    UNTRUSTED,
-    UNTRUSTED_IGNORE_OK_TO_TEST,
-    format_response,
-)
+from minprow.hook.plugins.trigger.inputs import pull_request_from
+from minprow.hook.plugins.trigger.respond import UNTRUSTED, UNTRUSTED_IGNORE_OK_TO_TEST
 from minprow.hook.plugins.trigger.run import TriggerContext, changed_files, run_requested
 from minprow.hook.plugins.trigger.trust import (
     NEEDS_OK_TO_TEST,
@@ -50,7 +47,7 @@ from minprow.model import ProwJob
 from minprow.model import labels as keys
 
 
-async def handle_comment(ctx: TriggerContext, comment: Comment) -> list[ProwJob]:
+async def handle_comment(ctx: TriggerContext, comment: GenericComment) -> list[ProwJob]:
     """Act on one comment; returns the ProwJobs created."""
     if comment.action != "created" or not comment.is_pr or comment.issue_state != "open":
         return []

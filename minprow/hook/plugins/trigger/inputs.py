@@ -1,16 +1,18 @@
 """What trigger reads from a webhook: small typed inputs, and adapters from events.
 
 The handlers take these dataclasses, not the webhook models, so they stay
-independent of how a payload is parsed. `pull_request_event`, `comment_event`
-and `push_event` read a parsed event by attribute with GitHub's own field names
-(pull_request.head.sha, comment.user.login, repository.owner.login, ...), as
-Prow's pkg/github/types.go names them.
+independent of how a payload is parsed; comments are the shared
+`generic.GenericComment`. `pull_request_event` and `push_event` read a parsed
+event by attribute with GitHub's own field names (pull_request.head.sha,
+repository.owner.login, ...), as Prow's pkg/github/types.go names them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+
+from minprow.hook.plugins.generic import _get
 
 
 @dataclass(frozen=True)
@@ -48,23 +50,6 @@ class PullRequestAction:
 
 
 @dataclass(frozen=True)
-class Comment:
-    """A comment on an issue or pull request (Prow's `GenericCommentEvent`)."""
-
-    action: str
-    org: str
-    repo: str
-    number: int
-    is_pr: bool
-    issue_state: str
-    issue_author: str
-    author: str
-    body: str
-    html_url: str = ""
-    comment_id: int | None = None
-
-
-@dataclass(frozen=True)
 class Push:
     """A `push` event."""
 
@@ -79,17 +64,6 @@ class Push:
     repo_link: str | None = None
     compare: str | None = None
     changed_files: tuple[str, ...] = ()
-
-
-def _get(obj: Any, *path: str, default: Any = None) -> Any:
-    for name in path:
-        if obj is None:
-            return default
-        if isinstance(obj, dict):
-            obj = obj.get(name)
-        else:  # a model; Python keywords such as `from` are stored as `from_`
-            obj = getattr(obj, name, getattr(obj, name + "_", None))
-    return default if obj is None else obj
 
 
 def pull_request_from(pr: Any) -> PullRequest:
@@ -124,42 +98,6 @@ def pull_request_event(event: Any) -> PullRequestAction:
             _get(changes, "base", "ref", "from") or _get(changes, "base", "sha", "from")
         ),
         sender=_get(event, "sender", "login", default=""),
-    )
-
-
-def comment_event(event: Any) -> Comment:
-    """A `Comment` from a parsed `issue_comment` webhook."""
-    comment_id = _get(event, "comment", "id")
-    return Comment(
-        action=_get(event, "action", default=""),
-        org=_get(event, "repository", "owner", "login", default=""),
-        repo=_get(event, "repository", "name", default=""),
-        number=int(_get(event, "issue", "number", default=0)),
-        is_pr=_get(event, "issue", "pull_request") is not None,
-        issue_state=_get(event, "issue", "state", default=""),
-        issue_author=_get(event, "issue", "user", "login", default=""),
-        author=_get(event, "comment", "user", "login", default=""),
-        body=_get(event, "comment", "body", default=""),
-        html_url=_get(event, "comment", "html_url", default=""),
-        comment_id=None if comment_id is None else int(comment_id),
-    )
-
-
-def pr_body_comment(event: PullRequestAction) -> Comment:
-    """The body of a newly opened PR as a comment by its author (Prow's hook turns
-    an `opened` pull request into a created generic comment)."""
-    pr = event.pull_request
-    return Comment(
-        action="created",
-        org=pr.org,
-        repo=pr.repo,
-        number=pr.number,
-        is_pr=True,
-        issue_state="open",
-        issue_author=pr.author,
-        author=pr.author,
-        body=pr.body,
-        html_url=pr.link or "",
     )
 
 

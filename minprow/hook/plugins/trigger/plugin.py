@@ -11,10 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 from minprow.hook.plugins.context import PluginContext
+from minprow.hook.plugins.generic import from_issue_comment
 from minprow.hook.plugins.registry import Plugin
 from minprow.hook.plugins.trigger.client import TriggerGitHub
 from minprow.hook.plugins.trigger.comment import handle_comment
-from minprow.hook.plugins.trigger.inputs import comment_event, pull_request_event, push_event
+from minprow.hook.plugins.trigger.inputs import pull_request_event, push_event
 from minprow.hook.plugins.trigger.pull_request import handle_pull_request
 from minprow.hook.plugins.trigger.push import handle_push
 from minprow.hook.plugins.trigger.run import TriggerContext
@@ -66,7 +67,7 @@ async def on_pull_request(ctx: PluginContext, event: Any) -> None:
 
 
 async def on_issue_comment(ctx: PluginContext, event: Any) -> None:
-    await handle_comment(await trigger_context(ctx), comment_event(event))
+    await handle_comment(await trigger_context(ctx), from_issue_comment(event))
 
 
 async def on_push(ctx: PluginContext, event: Any) -> None:

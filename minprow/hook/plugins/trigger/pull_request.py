@@ -22,8 +22,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 from minprow.config import Trigger
+from minprow.hook.plugins.generic import created_on_pr
 from minprow.hook.plugins.trigger.comment import handle_comment
-from minprow.hook.plugins.trigger.inputs import PullRequestAction, pr_body_comment
+from minprow.hook.plugins.trigger.inputs import PullRequestAction
 from minprow.hook.plugins.trigger.respond import DRAFT_MESSAGE, welcome_message
 from minprow.hook.plugins.trigger.run import TriggerContext, abort_all_jobs, build_all
 from minprow.hook.plugins.trigger.trust import (
@@ -43,7 +44,10 @@ async def handle_pull_request(ctx: TriggerContext, event: PullRequestAction) -> 
     trigger = ctx.config.plugins.trigger_for(pr.org, pr.repo)
     created = await _handle(ctx, trigger, event)
     if event.action == "opened":
-        created += await handle_comment(ctx, pr_body_comment(event))
+        body = created_on_pr(
+            pr.org, pr.repo, pr.number, author=pr.author, body=pr.body, html_url=pr.link or ""
+        )
+        created += await handle_comment(ctx, body)
     return created
 
 

@@ -1,9 +1,9 @@
 """Comments trigger posts: replies quoting the comment, the welcome, the draft note.
 
-Corresponds to Prow's pkg/plugins/respond.go (`FormatResponseRaw`) and the
-`welcomeMsg` / `draftMsg` texts of pkg/plugins/trigger/pull-request.go. The
-layout is Prow's (a mention, the reply, the quoted comment under <details>); the
-wording is minprow's.
+Corresponds to the `welcomeMsg` / `draftMsg` texts of Prow's
+pkg/plugins/trigger/pull-request.go; replies quoting a comment are
+`generic.format_response` (Prow's pkg/plugins/respond.go). The wording is
+minprow's.
 """
 
 from __future__ import annotations
@@ -17,14 +17,6 @@ DRAFT_MESSAGE = (
     "Mark the pull request ready for review to get CI signal, "
     "or start the tests by hand with `/test all`."
 )
-
-
-def format_response(body: str, url: str, login: str, reply: str) -> str:
-    """A reply to `login`'s comment `body` (at `url`), quoting it."""
-    quoted = "\n".join(">" + line for line in body.split("\n"))
-    return (
-        f"@{login}: {reply}\n\n<details>\n\nIn response to [this]({url}):\n\n{quoted}\n</details>"
-    )
 
 
 def welcome_message(trigger: Trigger, org: str, repo: str, author: str) -> str:
