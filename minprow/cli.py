@@ -156,6 +156,11 @@ def _process_options(func: Any) -> Any:
                 type=_EXISTING,
                 help="Prow's webhook HMAC secret file (a token, or tokens per org/repo).",
             ),
+            click.option(
+                "--api-token-file",
+                type=_EXISTING,
+                help="A file holding the bearer token the API's rerun and abort require.",
+            ),
             click.option("--github-endpoint", default="https://api.github.com", show_default=True),
             click.option(
                 "--github-token-path", type=_EXISTING, help="A file holding a GitHub token."

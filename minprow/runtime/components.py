@@ -83,19 +83,56 @@ class Process:
     artifacts_dir: Path
     github: GitHubClient | None = None
     hmac_secret_file: Path | None = None
+    api_token_file: Path | None = None
     slack_webhook_file: Path | None = None
     host: str = "0.0.0.0"
     port: int = DEFAULT_PORT
     started: list[str] = field(default_factory=list)
 
     def add(self, group: TaskGroup, components: Sequence[str]) -> None:
-        """Add the named components to `group`, in shutdown order."""
-        for name in COMPONENTS:
+        """Add the named components to `group`, in shutdown order. The HTTP port (the
+        hook's `/hook` when it runs, `/healthz`, `/metrics`, and the API) comes first."""
+        group.add("http", self._http("hook" in components))
+        if "hook" in components:
+            self.started.append("hook")
+        for name in COMPONENTS[1:]:
             if name in components:
                 group.add(name, getattr(self, f"_{name}")())
                 self.started.append(name)
 
-    def _hook(self) -> Callable[[], Any]:
+    def _http(self, with_hook: bool) -> Callable[[], Any]:
+        from aiohttp import web
+
+        from minprow.hook.server import serve
+        from minprow.runtime.api import add_api_routes
+
+        if with_hook:
+            app = self._hook_app()
+        else:
+            app = web.Application()
+            app.router.add_get("/healthz", _healthz)
+        add_api_routes(
+            app,
+            store=self.store,
+            clusters=self.clusters,
+            config=self.config,
+            artifacts_dir=self.artifacts_dir,
+            token=self._api_token,
+            clock=self.clock,
+        )
+        return lambda: serve(app, host=self.host, port=self.port)
+
+    def _api_token(self) -> str | None:
+        # Re-read on every write request, so a rotated token needs no restart.
+        if self.api_token_file is None:
+            return None
+        try:
+            return self.api_token_file.read_text().strip() or None
+        except OSError as err:
+            log.error("cannot read --api-token-file %s: %s", self.api_token_file, err)
+            return None
+
+    def _hook_app(self) -> Any:
         from minprow.github.hmac import HmacSecretFile
         from minprow.hook.plugins.cat import CAT
         from minprow.hook.plugins.help import HELP
@@ -104,12 +141,12 @@ class Process:
         from minprow.hook.plugins.lgtm import LGTM
         from minprow.hook.plugins.registry import Registry
         from minprow.hook.plugins.trigger.plugin import TRIGGER
-        from minprow.hook.server import make_app, serve
+        from minprow.hook.server import make_app
 
         if self.hmac_secret_file is None:
             raise SettingsError("the hook needs --hmac-secret-file")
         secret = HmacSecretFile(self.hmac_secret_file)
-        app = make_app(
+        return make_app(
             secret=secret.secret,
             registry=Registry((TRIGGER, LGTM, HOLD, LABEL, HELP, CAT)),
             config=self.config,
@@ -117,7 +154,6 @@ class Process:
             github=self.github,
             clock=self.clock,
         )
-        return lambda: serve(app, host=self.host, port=self.port)
 
     def _horologium(self) -> Callable[[], Any]:
         from minprow import horologium
@@ -159,3 +195,9 @@ class Process:
         if self.slack_webhook_file is not None:
             reporters.append(SlackReporter(self.config, webhook_from_file(self.slack_webhook_file)))
         return lambda: crier.run(self.store, reporters, clock=self.clock)
+
+
+async def _healthz(_: Any) -> Any:
+    from aiohttp import web
+
+    return web.Response(text="OK")

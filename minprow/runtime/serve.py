@@ -50,6 +50,8 @@ class Settings:
     host: str = "0.0.0.0"
     port: int = DEFAULT_PORT
     hmac_secret_file: Path | None = None
+    api_token_file: Path | None = None
+    """Bearer token for the API's rerun and abort (none: those are refused)."""
     make_hmac_secret: bool = False
     """Create `<state_dir>/hmac-secret` when no --hmac-secret-file is given (`up`)."""
     slack_webhook_file: Path | None = None
@@ -123,6 +125,7 @@ async def _run(agent: ConfigAgent[Config], settings: Settings, state_dir: Path) 
         artifacts_dir=artifacts,
         github=github,
         hmac_secret_file=_hmac_file(settings, state_dir),
+        api_token_file=settings.api_token_file,
         slack_webhook_file=settings.slack_webhook_file,
         host=settings.host,
         port=settings.port,
@@ -144,6 +147,7 @@ async def _run(agent: ConfigAgent[Config], settings: Settings, state_dir: Path) 
     log.info("minprow is up (%s); Ctrl-C stops it", ", ".join(process.started))
     if "hook" in process.started:
         log.info("webhooks: POST http://localhost:%d/hook", settings.port)
+    log.info("API: http://localhost:%d/prowjobs.js, /api/v1/watch", settings.port)
     await stop.wait()
     log.info("stopping")
     await group.stop()
