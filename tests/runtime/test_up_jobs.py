@@ -9,6 +9,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -95,6 +96,15 @@ def test_up_runs_periodics_and_restarts_without_running_a_job_twice(
     assert (run_dirs[0] / "build-log.txt").read_text() == "hello from hello\n"
     assert (run_dirs[0] / "artifacts" / "out.txt").read_text() == "hi\n"
     assert json.loads((run_dirs[0] / "finished.json").read_text())["passed"] is True
+    # The same port serves the API: Deck's prowjobs.js and the job's log.
+    base = f"http://127.0.0.1:{first.port}"
+    with urllib.request.urlopen(f"{base}/prowjobs.js?omit=pod_spec") as answer:
+        listed = json.load(answer)["items"]
+    hello = next(j for j in listed if j["spec"]["job"] == "hello")
+    with urllib.request.urlopen(
+        f"{base}/api/v1/prowjobs/{hello['metadata']['name']}/log"
+    ) as answer:
+        assert answer.read() == b"hello from hello\n"
 
     # Kill minprow while "slow" runs (it sleeps 4 s); its container goes on without it.
     slow = next(j for j in _prowjobs(state) if j["spec"]["job"] == "slow")  # type: ignore[index]
