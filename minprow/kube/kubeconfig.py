@@ -1,0 +1,298 @@
+"""Build-cluster credentials: kubeconfig files merged into one context map.
+
+Prow's pkg/kube/config.go (`LoadClusterConfigs`, `mergeConfigs`) and
+pkg/flagutil/kubernetes_cluster_clients.go (`--kubeconfig`,
+`--kubeconfig-dir`, `--kubeconfig-suffix`). The rules kept from Prow:
+
+* every context of every file is loaded; a context name defined by two files
+  is an error (here naming both files);
+* `--kubeconfig-dir` reads each plain file of the directory whose name ends
+  with the suffix, skipping directories and names starting with `..`
+  (the ConfigMap/Secret mount's own entries);
+* `in-cluster` is the pod's service account when running in a pod, else the
+  current-context of the files; `default` (Prow's `DefaultClusterAlias`) is
+  the `default` context when one is defined, else `in-cluster`;
+* with in-cluster config turned off (Prow's `NoInClusterConfig`) the contexts
+  are returned as they are, without either alias.
+
+Deliberate differences: the current-context is the last *non-empty* one of
+the files (Prow takes the last file's even when empty, so the result would
+depend on file order); Prow's disabled clusters and projected token file are
+not supported. minprow's addition: a context whose cluster server is the
+literal `in-cluster` and that has no user is the pod's own service account.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+from cryptography import x509
+from kubernetes.client import Configuration
+from kubernetes.config.config_exception import ConfigException
+from kubernetes.config.incluster_config import (
+    InClusterConfigLoader,
+)
+from kubernetes.config.kube_config import KubeConfigLoader
+
+IN_CLUSTER_CONTEXT = "in-cluster"
+DEFAULT_CLUSTER_ALIAS = "default"
+IN_CLUSTER_SERVER = "in-cluster"
+
+_SA_DIR = Path("/var/run/secrets/kubernetes.io/serviceaccount")
+
+
+class KubeconfigError(Exception):
+    """A kubeconfig file (or the service account) that cannot be used."""
+
+
+@dataclass(frozen=True)
+class ServiceAccount:
+    """Where the pod's service account lives; injectable for tests."""
+
+    token_file: Path = _SA_DIR / "token"
+    ca_file: Path = _SA_DIR / "ca.crt"
+    environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+
+    def present(self) -> bool:
+        """Whether this process runs in a pod (the token file exists)."""
+        return self.token_file.is_file()
+
+
+@dataclass(frozen=True)
+class ClusterConfig:
+    """One context: its client configuration and where it came from."""
+
+    context: str
+    server: str
+    source: str
+    fingerprint: str
+    expires_at: datetime | None
+    configuration: Configuration = field(compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class ClusterConfigs(Mapping[str, ClusterConfig]):
+    """Context name → ClusterConfig, with Prow's `default` rule."""
+
+    contexts: Mapping[str, ClusterConfig]
+
+    def __getitem__(self, name: str) -> ClusterConfig:
+        return self.contexts[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(self.contexts))
+
+    def __len__(self) -> int:
+        return len(self.contexts)
+
+    def for_job(self, cluster: str | None) -> ClusterConfig:
+        """The config of a job's `cluster` field; no name means `default`."""
+        name = cluster or DEFAULT_CLUSTER_ALIAS
+        try:
+            return self.contexts[name]
+        except KeyError:
+            raise KubeconfigError(f"no kubeconfig context named {name!r}") from None
+
+
+def _fingerprint(*parts: object) -> str:
+    blob = json.dumps(parts, sort_keys=True, default=str).encode()
+    return hashlib.sha256(blob).hexdigest()
+
+
+def jwt_expiry(token: str) -> datetime | None:
+    """The `exp` claim of a JWT bearer token, when it is one."""
+    pieces = token.strip().split(".")
+    if len(pieces) != 3:
+        return None
+    try:
+        payload = pieces[1] + "=" * (-len(pieces[1]) % 4)
+        claims = json.loads(base64.urlsafe_b64decode(payload))
+    except ValueError:
+        return None
+    exp = claims.get("exp") if isinstance(claims, dict) else None
+    if not isinstance(exp, int | float):
+        return None
+    return datetime.fromtimestamp(exp, UTC)
+
+
+def cert_expiry(pem: bytes) -> datetime:
+    """A PEM client certificate's notAfter."""
+    return x509.load_pem_x509_certificate(pem).not_valid_after_utc
+
+
+def _earliest(*times: datetime | None) -> datetime | None:
+    known = [t for t in times if t is not None]
+    return min(known) if known else None
+
+
+def _user_expiry(user: Mapping[str, Any], base: Path) -> datetime | None:
+    cert: bytes | None = None
+    if data := user.get("client-certificate-data"):
+        cert = base64.b64decode(data)
+    elif path := user.get("client-certificate"):
+        cert = (base / path).read_bytes()
+    token = user.get("token")
+    if token is None and (token_file := user.get("tokenFile")):
+        token = (base / token_file).read_text()
+    return _earliest(
+        cert_expiry(cert) if cert else None,
+        jwt_expiry(token) if isinstance(token, str) else None,
+    )
+
+
+def service_account_config(sa: ServiceAccount, context: str) -> ClusterConfig:
+    """The pod's own service account (`rest.InClusterConfig`)."""
+    cfg = Configuration()
+    try:
+        sa_loader = InClusterConfigLoader(  # type: ignore[no-untyped-call]
+            token_filename=str(sa.token_file),
+            cert_filename=str(sa.ca_file),
+            try_refresh_token=True,
+            environ=sa.environ,
+        )
+        sa_loader.load_and_set(cfg)  # type: ignore[no-untyped-call]
+        token = sa.token_file.read_text()
+        ca = sa.ca_file.read_bytes()
+    except (ConfigException, OSError) as exc:
+        raise KubeconfigError(f"service account ({sa.token_file}): {exc}") from exc
+    return ClusterConfig(
+        context=context,
+        server=cfg.host,
+        source=str(sa.token_file),
+        fingerprint=_fingerprint(cfg.host, token, ca.decode(errors="replace")),
+        expires_at=jwt_expiry(token),
+        configuration=cfg,
+    )
+
+
+def _named(doc: Mapping[str, Any], kind: str, path: Path) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for item in doc.get(kind) or []:
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+            raise KubeconfigError(f"{path}: an entry of {kind} has no name")
+        body = item.get(kind[:-1])
+        out[item["name"]] = body if isinstance(body, dict) else {}
+    return out
+
+
+def load_kubeconfig(path: Path, sa: ServiceAccount) -> tuple[dict[str, ClusterConfig], str]:
+    """Every context of one kubeconfig file, and its current-context."""
+    try:
+        doc = yaml.safe_load(path.read_text())
+    except (OSError, yaml.YAMLError) as exc:
+        raise KubeconfigError(f"{path}: {exc}") from exc
+    if not isinstance(doc, dict):
+        raise KubeconfigError(f"{path}: not a kubeconfig mapping")
+    clusters = _named(doc, "clusters", path)
+    users = _named(doc, "users", path)
+    contexts = _named(doc, "contexts", path)
+    out: dict[str, ClusterConfig] = {}
+    for name, ctx in contexts.items():
+        cluster = clusters.get(str(ctx.get("cluster")))
+        if cluster is None:
+            raise KubeconfigError(f"{path}: context {name!r} names no known cluster")
+        user_name = ctx.get("user")
+        if cluster.get("server") == IN_CLUSTER_SERVER and not user_name:
+            try:
+                out[name] = service_account_config(sa, name)
+            except KubeconfigError as exc:
+                raise KubeconfigError(f"{path}: context {name!r}: {exc}") from exc
+            continue
+        user = users.get(str(user_name), {}) if user_name else {}
+        cfg = Configuration()
+        try:
+            loader = KubeConfigLoader(  # type: ignore[no-untyped-call]
+                config_dict=doc, active_context=name, config_base_path=str(path.parent)
+            )
+            loader.load_and_set(cfg)  # type: ignore[no-untyped-call]
+            expires = _earliest(_user_expiry(user, path.parent), getattr(loader, "expiry", None))
+        except (ConfigException, OSError, ValueError) as exc:
+            raise KubeconfigError(f"{path}: context {name!r}: {exc}") from exc
+        out[name] = ClusterConfig(
+            context=name,
+            server=cfg.host,
+            source=str(path),
+            fingerprint=_fingerprint(ctx, cluster, user),
+            expires_at=expires,
+            configuration=cfg,
+        )
+    current = doc.get("current-context")
+    return out, current if isinstance(current, str) else ""
+
+
+def kubeconfig_candidates(
+    kubeconfigs: Sequence[Path], kubeconfig_dir: Path | None, suffix: str = ""
+) -> list[Path]:
+    """The files to read: the `--kubeconfig` ones, then the dir's, sorted."""
+    files = list(kubeconfigs)
+    if kubeconfig_dir is not None:
+        try:
+            entries = sorted(kubeconfig_dir.iterdir())
+        except OSError as exc:
+            raise KubeconfigError(f"kubeconfig dir {kubeconfig_dir}: {exc}") from exc
+        files.extend(
+            p
+            for p in entries
+            if not p.is_dir() and not p.name.startswith("..") and p.name.endswith(suffix)
+        )
+    return files
+
+
+def _alias(cfg: ClusterConfig, name: str) -> ClusterConfig:
+    return ClusterConfig(
+        context=name,
+        server=cfg.server,
+        source=cfg.source,
+        fingerprint=cfg.fingerprint,
+        expires_at=cfg.expires_at,
+        configuration=cfg.configuration,
+    )
+
+
+def load_cluster_configs(
+    kubeconfigs: Sequence[Path],
+    kubeconfig_dir: Path | None = None,
+    kubeconfig_suffix: str = "",
+    *,
+    in_cluster: bool | None = None,
+    service_account: ServiceAccount | None = None,
+) -> ClusterConfigs:
+    """Prow's `LoadClusterConfigs`.
+
+    `in_cluster`: True requires the pod's service account, None uses it when
+    the token file exists, False is Prow's `NoInClusterConfig` (no aliases).
+    """
+    sa = service_account or ServiceAccount()
+    merged: dict[str, ClusterConfig] = {}
+    current = ""
+    for path in kubeconfig_candidates(kubeconfigs, kubeconfig_dir, kubeconfig_suffix):
+        contexts, file_current = load_kubeconfig(path, sa)
+        current = file_current or current
+        for name, cfg in contexts.items():
+            if name in merged:
+                raise KubeconfigError(
+                    f"context {name!r} is defined in both {merged[name].source} and {path}"
+                )
+            merged[name] = cfg
+    if in_cluster is False:
+        return ClusterConfigs(merged)
+    if in_cluster or sa.present():
+        merged[IN_CLUSTER_CONTEXT] = service_account_config(sa, IN_CLUSTER_CONTEXT)
+    elif current in merged:
+        merged[IN_CLUSTER_CONTEXT] = _alias(merged[current], IN_CLUSTER_CONTEXT)
+    else:
+        raise KubeconfigError(
+            "no cluster access: not in a pod and no current-context in the kubeconfigs"
+        )
+    if DEFAULT_CLUSTER_ALIAS not in merged:
+        merged[DEFAULT_CLUSTER_ALIAS] = _alias(merged[IN_CLUSTER_CONTEXT], DEFAULT_CLUSTER_ALIAS)
+    return ClusterConfigs(merged)
