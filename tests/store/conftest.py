@@ -2,20 +2,23 @@
 
 `backend_factory()` returns a backend over the test's one state: for sqlite a new
 backend (its own connection, as another process would have) on the same file, for
-memory the same instance. Calling it again is how tests restart the store or open
-a second one beside the first. A future Kubernetes backend joins the parameter list.
+memory the same instance, for kube a new backend (its own client and watch) on the
+same fake API server (tests/fakekube.py). Calling it again is how tests restart the
+store or open a second one beside the first.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from fakekube import FakeKubeThread
 
 from minprow.model import ProwJob, ProwJobState, ProwJobType
 from minprow.store import Backend, JobStore, MemoryBackend, SqliteBackend
+from minprow.store.kube import KubeBackend, api_client_for
 
 BackendFactory = Callable[..., Backend]
 MakeJob = Callable[..., ProwJob]
@@ -61,14 +64,35 @@ def make_job() -> MakeJob:
     return build_job
 
 
-@pytest.fixture(params=["memory", "sqlite"], ids=["memory", "sqlite"])
+# The API server owns uid and creationTimestamp: a create never keeps the caller's.
+_NOT_KUBERNETES_SEMANTICS = {"test_create_keeps_a_given_uid_and_creation_time"}
+
+
+@pytest.fixture
+def fake_kube() -> Iterator[FakeKubeThread]:
+    with FakeKubeThread() as server:
+        yield server
+
+
+@pytest.fixture(params=["memory", "sqlite", "kube"], ids=["memory", "sqlite", "kube"])
 def backend_factory(request: pytest.FixtureRequest, tmp_path: Path) -> BackendFactory:
     kind: str = request.param
     memory: list[MemoryBackend] = []
+    if kind == "kube":
+        if request.node.originalname in _NOT_KUBERNETES_SEMANTICS:
+            pytest.skip("the Kubernetes API server sets uid and creationTimestamp on create")
+        server: FakeKubeThread = request.getfixturevalue("fake_kube")
 
     def factory(*, change_log_size: int = 10_000) -> Backend:
         if kind == "sqlite":
             return SqliteBackend(tmp_path / "prowjobs.db", change_log_size=change_log_size)
+        if kind == "kube":
+            return KubeBackend(
+                api_client_for(server.url),
+                "test-pods",
+                change_log_size=change_log_size,
+                watch_read_timeout=0.5,
+            )
         if not memory:
             memory.append(MemoryBackend(change_log_size=change_log_size))
         return memory[0]
