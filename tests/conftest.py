@@ -72,7 +72,8 @@ def busybox_image(docker_client: docker.DockerClient) -> str:
     return TEST_IMAGE
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
@@ -84,7 +85,7 @@ def gcs_emulator() -> Iterator[str]:
     """A GCS emulator in this process, on a free port, for the whole session: its URL."""
     from gcp_storage_emulator.server import create_server
 
-    port = _free_port()
+    port = free_port()
     server = create_server("127.0.0.1", port, in_memory=True)
     server.start()
     try:

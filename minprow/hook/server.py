@@ -124,7 +124,8 @@ def _delivery(delivery_id: str, event_type: str, payload: Mapping[str, Any]) -> 
     return Delivery(delivery_id=delivery_id, event_type=event_type, org=org, repo=repo)
 
 
-async def _healthz(_: web.Request) -> web.Response:
+async def healthz(_: web.Request) -> web.Response:
+    """`GET /healthz`: the process answers (also served by a process without the hook)."""
     return web.Response(text="OK")
 
 
@@ -166,7 +167,7 @@ def make_app(
     app[DISPATCHER] = dispatcher
     app[METRICS] = metrics
     app.router.add_post("/hook", hook.handle)
-    app.router.add_get("/healthz", _healthz)
+    app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", _metrics)
 
     async def _drain(app: web.Application) -> None:

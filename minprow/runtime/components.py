@@ -103,14 +103,14 @@ class Process:
     def _http(self, with_hook: bool) -> Callable[[], Any]:
         from aiohttp import web
 
-        from minprow.hook.server import serve
+        from minprow.hook.server import healthz, serve
         from minprow.runtime.api import add_api_routes
 
         if with_hook:
             app = self._hook_app()
         else:
             app = web.Application()
-            app.router.add_get("/healthz", _healthz)
+            app.router.add_get("/healthz", healthz)
         add_api_routes(
             app,
             store=self.store,
@@ -195,9 +195,3 @@ class Process:
         if self.slack_webhook_file is not None:
             reporters.append(SlackReporter(self.config, webhook_from_file(self.slack_webhook_file)))
         return lambda: crier.run(self.store, reporters, clock=self.clock)
-
-
-async def _healthz(_: Any) -> Any:
-    from aiohttp import web
-
-    return web.Response(text="OK")

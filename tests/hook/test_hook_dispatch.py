@@ -4,7 +4,6 @@ on shutdown (minprow.hook.dispatch, minprow.hook.server.serve)."""
 from __future__ import annotations
 
 import asyncio
-import socket
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +14,7 @@ from hook_helpers import HOOK, captured, hook_config, payload, running_hook
 from minprow.github.hmac import HmacSecretFile, sign
 from minprow.hook import Plugin, PluginContext, Registry, make_app, serve
 from minprow.store import open_store
+from tests.conftest import free_port
 
 PUSH = payload("push.event.json")
 
@@ -58,12 +58,6 @@ async def test_answers_at_once_and_bounds_concurrency(concurrency: int) -> None:
     assert sorted(gate.done) == [f"d{n}" for n in range(5)]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.mark.parametrize(
     ("release", "grace", "finished", "warned"),
     [(True, 5.0, ["d"], False), (False, 0.05, [], True)],
@@ -74,7 +68,7 @@ async def test_serve_drains_on_shutdown(
 ) -> None:
     gate = Gate()
     config = hook_config()
-    port = _free_port()
+    port = free_port()
     with captured() as records:
         async with open_store("memory") as store:
             app = make_app(

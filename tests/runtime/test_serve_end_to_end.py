@@ -16,7 +16,9 @@ import docker
 import pytest
 import yaml
 from fakegithub import FakeGitHub
-from runtime_helpers import UpProcess, free_port, make_remote
+from runtime_helpers import UpProcess, make_remote
+
+from tests.conftest import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIG = REPO / "fixtures" / "e2e" / "config.yaml"
