@@ -65,12 +65,17 @@ async def _user(request: web.Request) -> str | web.Response:
     return user or DEFAULT_USER
 
 
-async def rerun(request: web.Request, ctx: ApiContext) -> web.Response:
-    """`POST /api/v1/prowjobs/{name}/rerun`: a new ProwJob like the named one (201)."""
+async def _caller(request: web.Request, ctx: ApiContext) -> str | web.Response:
+    """Who is writing: their user name once the token is right, else the refusal."""
     refused = authorize(request, ctx)
     if refused is not None:
         return refused
-    user = await _user(request)
+    return await _user(request)
+
+
+async def rerun(request: web.Request, ctx: ApiContext) -> web.Response:
+    """`POST /api/v1/prowjobs/{name}/rerun`: a new ProwJob like the named one (201)."""
+    user = await _caller(request, ctx)
     if isinstance(user, web.Response):
         return user
     name = request.match_info["name"]
@@ -91,10 +96,7 @@ async def rerun(request: web.Request, ctx: ApiContext) -> web.Response:
 
 async def abort(request: web.Request, ctx: ApiContext) -> web.Response:
     """`POST /api/v1/prowjobs/{name}/abort`: mark a job that has not finished `aborted`."""
-    refused = authorize(request, ctx)
-    if refused is not None:
-        return refused
-    user = await _user(request)
+    user = await _caller(request, ctx)
     if isinstance(user, web.Response):
         return user
     name = request.match_info["name"]
