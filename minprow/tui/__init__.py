@@ -1,0 +1,1 @@
+"""The Textual job monitor: `minprow tui` and the TUI inside `minprow up`."""
