@@ -22,6 +22,11 @@ class ClusterMap:
         self._routes = dict(routes or {})
         self._fallback = fallback
 
+    def set_routes(self, routes: Mapping[str, Executor], fallback: Executor | None) -> None:
+        """Replace the mapping (the kubeconfig files changed: clusters came or went)."""
+        self._routes = dict(routes)
+        self._fallback = fallback
+
     def get(self, cluster: str) -> Executor | None:
         """The executor for `cluster`, or None when no executor runs it."""
         return self._routes.get(cluster, self._fallback)
