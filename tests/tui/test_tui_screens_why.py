@@ -1,0 +1,283 @@
+"""why_not_running and the log text helpers: tables of cases."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from tuiscreens_helpers import load_job
+
+from minprow.config.prow import Plank
+from minprow.model import ProwJob, ProwJobState
+from minprow.tui.screens.logtext import LogBuffer, clean, first_failure, is_failure_line
+from minprow.tui.screens.why import why_not_running
+
+NOW = datetime(2026, 11, 24, 8, 30, tzinfo=UTC)
+HEALTHY = {"build-east": {"context": "build-east", "reachable": True}}
+DOWN = {
+    "build-east": {
+        "context": "build-east",
+        "reachable": False,
+        "last_error": "ConnectionRefusedError: [Errno 111] Connection refused",
+        "last_error_at": "2026-11-24T08:29:50+00:00",
+    }
+}
+
+
+def job(state: ProwJobState, description: str | None, **status: Any) -> ProwJob:
+    pj = load_job("presubmit_pending")
+    pj.status.state = state
+    pj.status.description = description
+    for key, value in status.items():
+        setattr(pj.status, key, value)
+    return pj
+
+
+def untimed(pj: ProwJob) -> ProwJob:
+    pj.spec.decoration_config = None
+    return pj
+
+
+CASES = [
+    ("success", job(ProwJobState.SUCCESS, "Job succeeded."), HEALTHY, None),
+    (
+        "concurrency-own",
+        job(
+            ProwJobState.TRIGGERED,
+            "waiting: max_concurrency 2 of pull-minprow-unit reached (2 running or older)",
+        ),
+        HEALTHY,
+        "Waiting on a concurrency limit: max_concurrency 2 of pull-minprow-unit reached "
+        "(2 running or older).",
+    ),
+    (
+        "concurrency-queue-over-down-cluster",
+        job(ProwJobState.TRIGGERED, "waiting: job queue 'unit' has capacity 0"),
+        DOWN,
+        "Waiting on a concurrency limit: job queue 'unit' has capacity 0.",
+    ),
+    (
+        "triggered-cluster-unreachable",
+        job(ProwJobState.TRIGGERED, None),
+        DOWN,
+        "Build cluster 'build-east' is unreachable (last error at 2026-11-24T08:29:50+00:00): "
+        "ConnectionRefusedError: [Errno 111] Connection refused",
+    ),
+    (
+        "triggered-cluster-unknown",
+        job(ProwJobState.TRIGGERED, None),
+        {"default": {"executor": "docker"}},
+        "Build cluster 'build-east' is not configured (known: default).",
+    ),
+    (
+        "triggered-waiting",
+        job(ProwJobState.TRIGGERED, None),
+        HEALTHY,
+        "Triggered for 30m0s; not started by plank yet.",
+    ),
+    (
+        "triggered-no-health-known",
+        job(ProwJobState.TRIGGERED, None),
+        {},
+        "Triggered for 30m0s; not started by plank yet.",
+    ),
+    ("pending-fine", job(ProwJobState.PENDING, "Job triggered."), HEALTHY, None),
+    (
+        "pending-cluster-unreachable",
+        job(ProwJobState.PENDING, "Job triggered."),
+        DOWN,
+        "Build cluster 'build-east' is unreachable (last error at 2026-11-24T08:29:50+00:00): "
+        "ConnectionRefusedError: [Errno 111] Connection refused",
+    ),
+    (
+        "pending-past-timeout",
+        job(
+            ProwJobState.PENDING,
+            "Job triggered.",
+            pending_time=NOW - timedelta(hours=1, minutes=5),
+        ),
+        HEALTHY,
+        "Pending for 1h5m0s, past its timeout and grace period (1h0m30s): "
+        "plank should have stopped it; is plank running?",
+    ),
+    (
+        "pending-undecorated-no-timeout",
+        untimed(job(ProwJobState.PENDING, "Job triggered.", pending_time=NOW - timedelta(days=1))),
+        HEALTHY,
+        None,
+    ),
+    (
+        "pending-being-stopped",
+        job(ProwJobState.PENDING, "Timed out after 1h0m0s; stopping it (grace period 30s)"),
+        HEALTHY,
+        "Timed out after 1h0m0s; stopping it (grace period 30s)",
+    ),
+    (
+        "image-missing",
+        job(
+            ProwJobState.ERROR,
+            "Pod can not be created: image golang:9.99 not found: manifest unknown",
+        ),
+        HEALTHY,
+        "Image missing or not pullable: image golang:9.99 not found: manifest unknown",
+    ),
+    (
+        "start-error",
+        job(ProwJobState.ERROR, "Pod can not be created: the test container has no command"),
+        HEALTHY,
+        "It could not be started: the test container has no command",
+    ),
+    (
+        "pending-timeout-from-job",
+        job(ProwJobState.ERROR, "Pod pending timeout."),
+        HEALTHY,
+        "Its container was created but never started running within 10m0s (pod_pending_timeout).",
+    ),
+    (
+        "unscheduled-timeout",
+        job(ProwJobState.ERROR, "Pod scheduling timeout."),
+        HEALTHY,
+        "It was never scheduled within 5m0s (pod_unscheduled_timeout).",
+    ),
+    (
+        "no-executor",
+        job(
+            ProwJobState.ERROR,
+            "cluster 'build-east' has no executor in minprow's cluster mapping "
+            "(known clusters: default)",
+        ),
+        HEALTHY,
+        "No executor runs its cluster: cluster 'build-east' has no executor in minprow's "
+        "cluster mapping (known clusters: default)",
+    ),
+    (
+        "superseded",
+        job(ProwJobState.ABORTED, "Aborted as the newer version of this job is running."),
+        HEALTHY,
+        "Superseded: a newer run of this job on the same pull request aborted it.",
+    ),
+    (
+        "aborted-by-user",
+        job(ProwJobState.ABORTED, "Aborted by alice through the API."),
+        HEALTHY,
+        "Aborted by alice through the API.",
+    ),
+    (
+        "aborted-by-trigger",
+        job(ProwJobState.ABORTED, "Aborted by trigger plugin."),
+        HEALTHY,
+        "Aborted by trigger plugin.",
+    ),
+    ("aborted-silently", job(ProwJobState.ABORTED, None), HEALTHY, "Aborted."),
+    (
+        "decoration-timeout-failure",
+        job(ProwJobState.FAILURE, "Timed out after 1h0m0s; stopping it (grace period 30s)"),
+        HEALTHY,
+        "Timed out after 1h0m0s.",
+    ),
+    ("plain-failure", job(ProwJobState.FAILURE, "Job failed."), HEALTHY, "Job failed."),
+    (
+        "error-without-description",
+        job(ProwJobState.ERROR, None),
+        HEALTHY,
+        "It ended in error without a description.",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("pj", "health", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
+def test_why_not_running(
+    pj: ProwJob, health: dict[str, dict[str, Any]], expected: str | None
+) -> None:
+    assert why_not_running(pj, health, NOW, plank=Plank()) == expected
+
+
+def test_timeouts_of_the_job_override_plank() -> None:
+    pj = job(ProwJobState.ERROR, "Pod pending timeout.")
+    assert pj.spec.decoration_config is not None
+    pj.spec.decoration_config.pod_pending_timeout = timedelta(minutes=3)
+    assert why_not_running(pj, HEALTHY, NOW, plank=Plank()) == (
+        "Its container was created but never started running within 3m0s (pod_pending_timeout)."
+    )
+    untimed(pj)
+    assert why_not_running(pj, HEALTHY, NOW) == (
+        "Its container was created but never started running (pod_pending_timeout)."
+    )
+
+
+FAILURES = [
+    ("go-test-fail", "--- FAIL: TestWidgets (0.01s)", True),
+    ("go-pkg-fail", "FAIL\tgithub.com/acme/widgets\t0.5s", True),
+    ("make-error", "make: *** [Makefile:12: test] Error 2", True),
+    ("compiler-error", "main.go:3:1: error: expected declaration", True),
+    ("go-panic", "panic: runtime error: index out of range", True),
+    ("go-exit", "exit status 1", True),
+    ("shouting", "ERROR: could not connect", True),
+    ("python", "Traceback (most recent call last):", True),
+    ("exit-zero", "exit status 0", False),
+    ("ok", "ok  \tgithub.com/acme/widgets\t0.2s", False),
+    ("pass", "--- PASS: TestWidgets (0.01s)", False),
+    ("word-inside", "errors are handled by the FAILOVER path", False),
+    ("error-count-zero", "0 errors, 0 warnings", False),
+]
+
+
+@pytest.mark.parametrize(
+    ("line", "failed"), [c[1:] for c in FAILURES], ids=[c[0] for c in FAILURES]
+)
+def test_is_failure_line(line: str, failed: bool) -> None:
+    assert is_failure_line(line) is failed
+
+
+@pytest.mark.parametrize(
+    ("lines", "start", "expected"),
+    [
+        (["ok", "--- FAIL: A", "FAIL"], 0, 1),
+        (["ok", "--- FAIL: A", "FAIL"], 2, 2),
+        (["ok", "fine"], 0, None),
+        ([], 0, None),
+    ],
+    ids=["first", "from-start", "none", "empty"],
+)
+def test_first_failure(lines: list[str], start: int, expected: int | None) -> None:
+    assert first_failure(lines, start) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        ("\x1b[31mred\x1b[0m text", "red text"),
+        ("10%\r50%\r100%", "100%"),
+        ("progress\r", "progress"),
+        ("\x1b]0;title\x07plain", "plain"),
+        ("tabs\tstay", "tabs\tstay"),
+    ],
+    ids=["colour", "carriage-returns", "trailing-cr", "osc-title", "plain"],
+)
+def test_clean(raw: str, shown: str) -> None:
+    assert clean(raw) == shown
+
+
+@pytest.mark.parametrize(
+    ("chunks", "limit", "lines", "dropped", "total"),
+    [
+        ([b"a\nb", b"c\n", b"d"], 10, ["a", "bc", "d"], 0, 3),
+        ([b"caf\xc3", b"\xa9\n"], 10, ["caf\u00e9"], 0, 1),
+        ([b"".join(b"%d\n" % i for i in range(25))], 10, [str(i) for i in range(15, 25)], 15, 25),
+        ([b"1\n2\n3\n", b"4\n5\n"], 3, ["3", "4", "5"], 2, 5),
+        ([b"\xff\n"], 10, ["\ufffd"], 0, 1),
+    ],
+    ids=["split-lines", "split-utf8", "burst-bounded", "across-chunks", "bad-bytes"],
+)
+def test_log_buffer(
+    chunks: list[bytes], limit: int, lines: list[str], dropped: int, total: int
+) -> None:
+    buffer = LogBuffer(limit)
+    for chunk in chunks:
+        buffer.feed(chunk)
+    buffer.finish()
+    assert (buffer.take(), buffer.dropped, buffer.total) == (lines, dropped, total)
+    assert buffer.take() == []
