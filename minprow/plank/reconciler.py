@@ -25,6 +25,7 @@ from minprow.config import Config
 from minprow.executors.base import Executor, ExecutorError, Observation, Phase, StartError
 from minprow.executors.clusters import ClusterMap
 from minprow.model import ProwJob, ProwJobAgent, ProwJobState, ProwJobType
+from minprow.model.duration import format_duration
 from minprow.pjutil import BuildIDGenerator
 from minprow.plank import admission, timeouts
 from minprow.plank.joburl import job_url
@@ -157,8 +158,7 @@ class Plank:
             await self._finish(job, ProwJobState.ERROR, f"Pod can not be created: {err}")
             return Result()
         except ExecutorError as err:
-            _log(job).warning("%s executor cannot start the job yet: %s", executor.name, err)
-            return Result(self.poll_interval * 5)
+            return await self._not_started(job, executor, err)
         now = self.clock.now()
         url = job_url(job, self.config(), default_dir=self.artifacts_dir)
 
@@ -175,6 +175,29 @@ class Plank:
         await self._mutate(name, to_pending)
         _log(job).info("started on %s (%s)", executor.name, job.spec.cluster_alias)
         return Result(0)
+
+    async def _not_started(self, job: ProwJob, executor: Executor, err: ExecutorError) -> Result:
+        """The executor cannot start the job now: a triggered job waits, with the reason
+        in its description, until the unscheduled timeout after its creation, then errs."""
+        _log(job).warning("%s cannot start the job yet: %s", executor.name, err)
+        if job.status.state is not ProwJobState.TRIGGERED:
+            return Result(self.poll_interval * 5)  # a vanished pod: keep trying, as Prow does
+        now = self.clock.now()
+        deadline, limit = timeouts.start_deadline(job, self.config().plank, now)
+        if now >= deadline:
+            description = (
+                f"Pod can not be created: {executor.name} did not take it within "
+                f"{format_duration(limit)}: {err}"
+            )
+            await self._finish(job, ProwJobState.ERROR, description)
+            return Result()
+        waiting = f"Waiting for {executor.name}: {err}"
+        if job.status.description != waiting:
+            await self._set(
+                job.metadata.name, ProwJobState.TRIGGERED, lambda pj: _describe(pj, waiting)
+            )
+        left = (deadline - now).total_seconds()
+        return Result(min(self.poll_interval * 5, max(left, 0.0)))
 
     async def _superseded(self, job: ProwJob) -> bool:
         """Prow's TerminateOlderJobs: abort older unfinished runs of this presubmit on
@@ -246,7 +269,13 @@ class Plank:
     async def _check_timeouts(
         self, job: ProwJob, executor: Executor, observed: Observation
     ) -> Result:
-        found, wait = timeouts.verdict(job, observed, self.config().plank, self.clock.now())
+        found, wait = timeouts.verdict(
+            job,
+            observed,
+            self.config().plank,
+            self.clock.now(),
+            decoration_timeout=not _timeout_in_job(executor),
+        )
         if found is None:
             seconds = self.poll_interval if wait is None else wait.total_seconds()
             return Result(min(self.poll_interval, seconds))
@@ -332,6 +361,15 @@ class Plank:
             log.info("ProwJob %s was deleted while plank worked on it", name)
         except Conflict:
             log.warning("ProwJob %s kept changing under plank; will look again", name)
+
+
+def _timeout_in_job(executor: Executor) -> bool:
+    """Whether the executor's jobs enforce their decoration timeout themselves.
+
+    An executor says so with a `decoration_timeout_in_job = True` attribute
+    (the kubernetes one: Prow's entrypoint runs in the pod); the local engines
+    have no such attribute and plank stops their process at the timeout."""
+    return getattr(executor, "decoration_timeout_in_job", False) is True
 
 
 def _unfinished(pj: ProwJob) -> bool:

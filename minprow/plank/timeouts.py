@@ -9,6 +9,13 @@ process after the decoration `timeout` (SIGTERM, then SIGKILL after the grace
 period), and the job then fails. For a local engine "scheduled" means the
 engine started the container; a container created but never started is
 unscheduled.
+
+Two additions for build clusters. An executor that enforces the decoration
+timeout inside the job (Prow's entrypoint in a pod) gets no decoration verdict
+from plank: stopping the pod would make it vanish and be created again. And a
+job whose executor cannot start it (its cluster unreachable) stays triggered
+until `pod_unscheduled_timeout` after its creation, then ends in `error`: a
+pod that cannot even be created is the least scheduled pod there is.
 """
 
 from __future__ import annotations
@@ -41,17 +48,34 @@ def grace_period(job: ProwJob) -> timedelta:
     return (decoration.grace_period if decoration else None) or DEFAULT_GRACE_PERIOD
 
 
+def unscheduled_timeout(job: ProwJob, plank: Plank) -> timedelta:
+    decoration = job.spec.decoration_config
+    return (decoration and decoration.pod_unscheduled_timeout) or plank.pod_unscheduled_timeout
+
+
+def start_deadline(job: ProwJob, plank: Plank, now: datetime) -> tuple[datetime, timedelta]:
+    """When a job that could not be started yet ends in error, and the limit it exceeds."""
+    created = job.metadata.creation_timestamp or job.status.start_time or now
+    limit = unscheduled_timeout(job, plank)
+    return created + limit, limit
+
+
 def verdict(
-    job: ProwJob, observed: Observation, plank: Plank, now: datetime
+    job: ProwJob,
+    observed: Observation,
+    plank: Plank,
+    now: datetime,
+    *,
+    decoration_timeout: bool = True,
 ) -> tuple[Verdict | None, timedelta | None]:
-    """The timeout that ends the job now, or None and how long until the next one could."""
+    """The timeout that ends the job now, or None and how long until the next one could.
+
+    `decoration_timeout` False: the job enforces its decoration timeout itself."""
     decoration = job.spec.decoration_config
     pending_since = job.status.pending_time or now
     if observed.phase is Phase.PENDING:
         if observed.started_at is None:
-            limit = (
-                decoration and decoration.pod_unscheduled_timeout
-            ) or plank.pod_unscheduled_timeout
+            limit = unscheduled_timeout(job, plank)
             verdict, since = "Pod scheduling timeout.", pending_since
         else:
             limit = (decoration and decoration.pod_pending_timeout) or plank.pod_pending_timeout
@@ -63,7 +87,11 @@ def verdict(
     running_limit = (decoration and decoration.pod_running_timeout) or plank.pod_running_timeout
     if now - started >= running_limit:
         return Verdict("Pod running timeout.", grace_period(job), ProwJobState.ABORTED), None
-    if decoration is None or (job.status.description or "").startswith(TIMED_OUT):
+    if (
+        decoration is None
+        or not decoration_timeout
+        or (job.status.description or "").startswith(TIMED_OUT)
+    ):
         return None, None
     timeout = decoration.timeout or DEFAULT_TIMEOUT
     if now - started < timeout:
