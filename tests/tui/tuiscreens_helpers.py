@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from textual.app import App, ComposeResult
+from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widgets import Static
 
@@ -95,15 +96,26 @@ class StoreSource:
         return None
 
 
+async def until(pilot: Pilot[Any], done: Callable[[], bool], *, tries: int = 500) -> None:
+    """Let the app run until `done()` holds: bounded polling, never a timing assert."""
+    for _ in range(tries):
+        if done():
+            return
+        await pilot.pause(0.01)
+    raise AssertionError(f"still not done after {tries} pauses")
+
+
 class ScreenHost(App[None]):
-    """An app that shows nothing but a placeholder, then pushes `screen`."""
+    """An app that shows nothing but a placeholder, then pushes `screen`; what the
+    screen is dismissed with lands in `results`."""
 
     def __init__(self, screen: Screen[Any]) -> None:
         super().__init__()
         self.first = screen
+        self.results: list[Any] = []
 
     def compose(self) -> ComposeResult:
         yield Static("host")
 
     def on_mount(self) -> None:
-        self.push_screen(self.first)
+        self.push_screen(self.first, callback=self.results.append)

@@ -1,0 +1,164 @@
+"""LogScreen driven headless: a long fast log stays bounded and current; search,
+first failure, top/bottom, follow that pauses when scrolled up."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+from tuiscreens_helpers import ScreenHost, StoreSource, load_job, until
+
+from minprow.model import ProwJob, ProwJobState
+from minprow.store import open_store
+from minprow.tui.screens.logs import LogScreen
+
+LINES = 200_000
+
+
+def finished(pj: ProwJob) -> ProwJob:
+    pj.status.state = ProwJobState.FAILURE
+    return pj
+
+
+async def fast_log(follow: bool) -> AsyncIterator[bytes]:
+    # As fast as a local stream can: 1,000 lines a chunk, never waiting.
+    for start in range(0, LINES, 1000):
+        yield b"".join(b"line %d of the build\n" % i for i in range(start, start + 1000))
+
+
+SMALL = [
+    "cloning acme/widgets",
+    "go test ./...",
+    "ok  \tacme/widgets/a\t0.1s",
+    "--- FAIL: TestB (0.00s)",
+    "    b_test.go:9: widget b is broken",
+    "FAIL\tacme/widgets/b\t0.2s",
+    *[f"cleanup step {i}" for i in range(100)],
+    "widget b is broken, again",
+    "exit status 1",
+]
+
+
+async def small_log(follow: bool) -> AsyncIterator[bytes]:
+    yield "\n".join(SMALL).encode()
+
+
+@pytest.mark.parametrize(
+    ("state", "follows"),
+    [(ProwJobState.PENDING, True), (ProwJobState.FAILURE, False)],
+    ids=["running-follows", "finished-from-artifacts"],
+)
+async def test_long_fast_log_stays_bounded_and_current(state: ProwJobState, follows: bool) -> None:
+    asked: list[bool] = []
+
+    async def feed(follow: bool) -> AsyncIterator[bytes]:
+        asked.append(follow)
+        async for chunk in fast_log(follow):
+            yield chunk
+
+    pj = load_job("presubmit_pending")
+    pj.status.state = state
+    async with open_store("memory") as store:
+        screen = LogScreen(pj, StoreSource(store, logs={pj.name: feed}))
+        app = ScreenHost(screen)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            log = screen.log_widget
+            assert asked == [follows]
+            assert log.line_count == 10_000
+            assert log.lines[-1] == f"line {LINES - 1} of the build"
+            assert log.lines[0] == f"line {LINES - 10_000} of the build"
+            assert screen.dropped == LINES - 10_000
+            assert log.is_vertical_scroll_end  # the last line is what is shown
+            status = str(screen.query_one("#log-status").render())
+            assert "end of log" in status
+            assert f"{LINES - 10_000} older lines dropped" in status
+
+
+async def test_search_failure_and_navigation() -> None:
+    pj = finished(load_job("presubmit_pending"))
+    async with open_store("memory") as store:
+        screen = LogScreen(pj, StoreSource(store, logs={pj.name: small_log}))
+        app = ScreenHost(screen)
+        async with app.run_test(size=(100, 20)) as pilot:
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            log = screen.log_widget
+            assert log.lines == SMALL
+
+            await pilot.press("G")
+            assert log.scroll_y > 3
+            await pilot.press("f")  # the first failure, "--- FAIL: TestB", is line 3
+            assert log.scroll_y <= 3 < log.scroll_y + log.size.height
+            await pilot.press("G", "g")
+            assert log.scroll_y == 0
+
+            await pilot.press("slash", *"broken", "enter")
+            await pilot.pause()
+            assert screen.matches == [4, len(SMALL) - 2]
+            assert screen.match_index == 0
+            status = str(screen.query_one("#log-status").render())
+            assert "/broken: 1/2" in status
+            await pilot.press("n")
+            assert screen.match_index == 1
+            last = len(SMALL) - 2
+            assert log.scroll_y <= last < log.scroll_y + log.size.height
+            await pilot.press("N")
+            assert screen.match_index == 0
+            await pilot.press("n", "n")
+            assert screen.match_index == 0  # wraps around
+
+            await pilot.press("G")
+            assert log.is_vertical_scroll_end
+            await pilot.press("escape")
+            await pilot.pause()
+            assert app.results == [None]
+
+
+async def test_follow_pauses_when_scrolled_up_and_resumes_at_bottom() -> None:
+    more = asyncio.Event()
+    done = asyncio.Event()
+
+    async def running(follow: bool) -> AsyncIterator[bytes]:
+        yield b"".join(b"early %d\n" % i for i in range(200))
+        await more.wait()
+        yield b"".join(b"late %d\n" % i for i in range(200))
+        await done.wait()
+
+    pj = load_job("presubmit_pending")
+    async with open_store("memory") as store:
+        screen = LogScreen(pj, StoreSource(store, logs={pj.name: running}))
+        app = ScreenHost(screen)
+        async with app.run_test(size=(100, 20)) as pilot:
+            log = screen.log_widget
+            await until(pilot, lambda: log.line_count == 200)
+            assert log.is_vertical_scroll_end
+            assert "following" in str(screen.query_one("#log-status").render())
+
+            await pilot.press("g")  # scrolled up: stop following
+            more.set()
+            await until(pilot, lambda: log.line_count == 400)
+            assert log.scroll_y == 0
+            await pilot.pause(0.1)
+            assert "paused (G to follow)" in str(screen.query_one("#log-status").render())
+
+            await pilot.press("G")
+            assert log.is_vertical_scroll_end
+            done.set()
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert log.lines[-1] == "late 199"
+            assert log.is_vertical_scroll_end
+
+
+async def test_source_error_is_shown() -> None:
+    pj = finished(load_job("presubmit_pending"))
+    async with open_store("memory") as store:
+        screen = LogScreen(pj, StoreSource(store))
+        app = ScreenHost(screen)
+        async with app.run_test() as pilot:
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert f"no log for {pj.name}" in str(screen.query_one("#log-status").render())
