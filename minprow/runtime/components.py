@@ -8,8 +8,9 @@ new work), then horologium, plank, sinker and crier.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,6 +28,22 @@ log = logging.getLogger("minprow.runtime")
 COMPONENTS = ("hook", "horologium", "plank", "sinker", "crier")
 DEFAULT_PORT = 8888
 """Prow's hook port."""
+
+
+Leading = Callable[[Callable[[], Awaitable[None]]], Awaitable[None]]
+"""Runs a coroutine function while this replica holds the controllers' lease."""
+
+
+async def _run_group(tasks: Sequence[tuple[str, Callable[[], Awaitable[None]]]]) -> None:
+    """Run `tasks` as one guarded group until cancelled, then stop them in order."""
+    inner = TaskGroup()
+    for name, factory in tasks:
+        inner.add(name, factory)
+    inner.start()
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await inner.stop()
 
 
 class SettingsError(ValueError):
@@ -89,16 +106,26 @@ class Process:
     port: int = DEFAULT_PORT
     started: list[str] = field(default_factory=list)
 
-    def add(self, group: TaskGroup, components: Sequence[str]) -> None:
+    def add(
+        self, group: TaskGroup, components: Sequence[str], *, leading: Leading | None = None
+    ) -> None:
         """Add the named components to `group`, in shutdown order. The HTTP port (the
-        hook's `/hook` when it runs, `/healthz`, `/metrics`, and the API) comes first."""
+        hook's `/hook` when it runs, `/healthz`, `/metrics`, and the API) comes first.
+
+        With `leading` (a leader election's run), the controllers run only while this
+        replica leads: hooks scale out, controllers never reconcile twice at once."""
         group.add("http", self._http("hook" in components))
         if "hook" in components:
             self.started.append("hook")
-        for name in COMPONENTS[1:]:
-            if name in components:
-                group.add(name, getattr(self, f"_{name}")())
-                self.started.append(name)
+        controllers = [
+            (name, getattr(self, f"_{name}")()) for name in COMPONENTS[1:] if name in components
+        ]
+        self.started.extend(name for name, _ in controllers)
+        if leading is None:
+            for name, factory in controllers:
+                group.add(name, factory)
+        elif controllers:
+            group.add("controllers", lambda: leading(lambda: _run_group(controllers)))
 
     def _http(self, with_hook: bool) -> Callable[[], Any]:
         from aiohttp import web
