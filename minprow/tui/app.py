@@ -1,0 +1,213 @@
+"""The job monitor: `MinprowApp`, what `minprow tui` and `minprow up` show.
+
+Deck's front page (Prow's pkg/deck: the job list, `/rerun`, `/abort`, the job's
+log) as a Textual app, live instead of refreshed. One worker reads the source:
+a snapshot, then its change feed, each event applied to the table in place (no
+polling); a one-second timer only redraws the durations of running jobs on
+screen. The app reads and acts through a `JobSource` alone, so the same app runs
+in-process, over a state directory, or against a remote server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import ClassVar
+
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import Footer, Input
+
+from minprow.aio import Clock, SystemClock
+from minprow.model import ProwJob
+from minprow.tui.filtering import JobFilter
+from minprow.tui.rows import JobList
+from minprow.tui.screens.confirm import ConfirmScreen
+from minprow.tui.screens.logs import LogScreen
+from minprow.tui.source import JobEvent, JobSource, SourceError
+from minprow.tui.widgets.filter_bar import FilterBar
+from minprow.tui.widgets.help import HelpScreen
+from minprow.tui.widgets.job_table import JobTable
+from minprow.tui.widgets.summary import SummaryHeader
+
+log = logging.getLogger("minprow.tui")
+
+_RETRY_MAX = 30.0
+"""The longest wait, in seconds, before reading an unreachable source again."""
+_SUMMARY_DELAY = 0.1
+"""Events arrive in bursts; the header is redrawn once per burst, not per event."""
+
+
+class MinprowApp(App[int]):
+    """The job table of `source`, live; `clock` gives durations their `now`."""
+
+    TITLE = "minprow"
+    CSS_PATH = "app.tcss"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "filter", "filter"),
+        Binding("l", "logs", "logs"),
+        Binding("r", "rerun", "rerun"),
+        Binding("a", "abort", "abort"),
+        Binding("c", "clusters", "clusters"),
+        Binding("question_mark", "help", "help"),
+        Binding("q", "quit", "quit"),
+    ]
+
+    def __init__(self, source: JobSource, *, clock: Clock | None = None) -> None:
+        super().__init__()
+        self.source = source
+        self.clock: Clock = clock or SystemClock()
+        self.jobs = JobList()
+        self.problem = ""
+        """Why the feed is not live right now (shown in the header), or ""."""
+        self.live = asyncio.Event()
+        """Set once the first snapshot is in the table (tests and benchmarks wait on it)."""
+        self._summary_due = False
+
+    def compose(self) -> ComposeResult:
+        yield SummaryHeader(id="summary")
+        yield JobTable(self.jobs, clock=self.clock, id="jobs")
+        yield FilterBar(id="filter")
+        yield Footer()
+
+    @property
+    def table(self) -> JobTable:
+        return self.query_one("#jobs", JobTable)
+
+    def on_mount(self) -> None:
+        self.sub_title = self.source.description
+        self.table.focus()
+        self._show_summary()
+        self.run_worker(self._follow(), name="job feed", exclusive=True, exit_on_error=False)
+        self.set_interval(1.0, self._tick)
+
+    async def on_unmount(self) -> None:
+        try:
+            await self.source.close()
+        except SourceError as err:
+            log.warning("closing %s: %s", self.source.description, err)
+
+    # The feed: one worker, snapshot then changes, again after a failure.
+
+    async def _follow(self) -> None:
+        delay = 1.0
+        while True:
+            try:
+                jobs, revision = await self.source.snapshot()
+                self.table.load(jobs)
+                self.problem = ""
+                self._show_summary()
+                self.live.set()
+                delay = 1.0
+                async for event in self.source.changes(revision):
+                    self.apply(event)
+                self.problem = "the job feed ended; reconnecting"
+            except SourceError as err:
+                self.problem = str(err)
+            self._show_summary()
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, _RETRY_MAX)
+
+    def apply(self, event: JobEvent) -> None:
+        """Apply one change of the feed to the table (and, soon after, the header)."""
+        if event.type == "DELETED":
+            self.table.remove_job(event.job.metadata.name)
+        else:
+            self.table.put_job(event.job)
+        if not self._summary_due:
+            self._summary_due = True
+            self.set_timer(_SUMMARY_DELAY, self._show_summary)
+
+    def _show_summary(self) -> None:
+        self._summary_due = False
+        summary = self.query_one("#summary", SummaryHeader)
+        summary.show(self.jobs, self.clock.now(), self.source.description, self.problem)
+
+    def _tick(self) -> None:
+        self.table.tick()
+        # The pass rate's hour slides with the clock, so the header is redrawn too.
+        self._show_summary()
+
+    # Filtering.
+
+    def action_filter(self) -> None:
+        self.query_one("#filter", FilterBar).open()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "filter":
+            self.table.set_filter(JobFilter.parse(event.value))
+            self._show_summary()
+
+    def on_filter_bar_done(self, _: FilterBar.Done) -> None:
+        self.table.focus()
+
+    # Acting on the selected job.
+
+    def _selected(self) -> ProwJob | None:
+        row = self.table.selected
+        if row is None:
+            self.notify("No job selected.", severity="warning")
+            return None
+        return row.job
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    def action_logs(self) -> None:
+        job = self._selected()
+        if job is not None:
+            self.push_screen(LogScreen(job, self.source))
+
+    def action_rerun(self) -> None:
+        job = self._selected()
+        if job is None:
+            return
+        name = job.metadata.name
+
+        async def answered(yes: bool | None) -> None:
+            if not yes:
+                return
+            try:
+                new = await self.source.rerun(name)
+            except SourceError as err:
+                self.notify(f"Rerun of {job.spec.job} failed: {err}", severity="error")
+                return
+            self.notify(f"Rerun of {job.spec.job} created: {new}", title="rerun")
+
+        self.push_screen(ConfirmScreen(f"Rerun {job.spec.job}?\n({name})"), answered)
+
+    def action_abort(self) -> None:
+        job = self._selected()
+        if job is None:
+            return
+        if job.status.state.is_final:
+            self.notify(f"{job.spec.job} already finished ({job.status.state}).")
+            return
+        name = job.metadata.name
+
+        async def answered(yes: bool | None) -> None:
+            if not yes:
+                return
+            try:
+                await self.source.abort(name)
+            except SourceError as err:
+                self.notify(f"Abort of {job.spec.job} failed: {err}", severity="error")
+                return
+            self.notify(f"{job.spec.job} aborted ({name}).", title="abort")
+
+        self.push_screen(ConfirmScreen(f"Abort {job.spec.job}?\n({name})"), answered)
+
+
+def run_tui(source: JobSource, *, clock: Clock | None = None) -> int:
+    """Run the app in this thread until the user quits (`minprow tui`); the exit code."""
+    app = MinprowApp(source, clock=clock)
+    app.run()
+    return app.return_code or 0
+
+
+async def run_in_loop(source: JobSource, *, clock: Clock | None = None) -> int:
+    """Run the app in the running loop, beside the other components (`minprow up`)."""
+    app = MinprowApp(source, clock=clock)
+    await app.run_async()
+    return app.return_code or 0

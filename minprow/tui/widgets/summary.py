@@ -1,0 +1,71 @@
+"""The summary header: where the jobs come from, counts by state, jobs per cluster,
+and the pass rate of the last hour.
+
+Deck shows none of this at a glance (its front page is the job list alone); the
+header answers "is anything on fire?" before the user reads a single row.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.text import Text
+from textual.widgets import Static
+
+from minprow.tui.rows import STATE_LOOK, JobList
+
+_MAX_CLUSTERS = 6
+"""Clusters listed by name; the rest are summed, so the header stays one line."""
+
+
+class SummaryHeader(Static):
+    """Two lines over the table; the app calls `show` when jobs change and each second."""
+
+    DEFAULT_CSS = """
+    SummaryHeader {
+        height: 2;
+        padding: 0 1;
+        background: $boost;
+    }
+    """
+
+    def show(self, jobs: JobList, now: datetime, description: str, problem: str = "") -> None:
+        self.update(summary(jobs, now, description, problem))
+
+
+def summary(jobs: JobList, now: datetime, description: str, problem: str = "") -> Text:
+    """The header's text (a function, so tests and the app render the same thing)."""
+    text = Text()
+    text.append("minprow", style="bold")
+    text.append(f" · {description}", style="dim")
+    text.append(f"   {len(jobs)} jobs", style="bold")
+    shown = len(jobs.shown)
+    if not jobs.filter.empty:
+        text.append(f" ({shown} shown)")
+    for state, (symbol, colour) in STATE_LOOK.items():
+        count = jobs.by_state.get(state, 0)
+        if count:
+            text.append("  ")
+            text.append(f"{symbol} {count} {state}", style=colour)
+    passed, judged = jobs.pass_rate(now)
+    text.append("   pass rate 1h: ")
+    if judged:
+        rate = passed / judged
+        colour = "green" if rate >= 0.9 else "yellow" if rate >= 0.6 else "red"
+        text.append(f"{rate:.0%}", style=f"bold {colour}")
+        text.append(f" ({passed}/{judged})", style="dim")
+    else:
+        text.append("—", style="dim")
+    text.append("\nclusters: ", style="dim")
+    clusters = jobs.by_cluster.most_common()
+    for i, (cluster, count) in enumerate(clusters[:_MAX_CLUSTERS]):
+        text.append(" · " if i else "")
+        text.append(cluster, style="bold")
+        text.append(f" {count}")
+    rest = clusters[_MAX_CLUSTERS:]
+    if rest:
+        text.append(f" · {len(rest)} more: {sum(count for _, count in rest)}")
+    if problem:
+        text.append("   ")
+        text.append(f"⚠ {problem}", style="bold red")
+    return text
