@@ -38,6 +38,8 @@ from minprow.store import Conflict, JobStore, NotFound, copy_job
 
 log = logging.getLogger("minprow.plank")
 
+EVICTED = "Evicted"
+"""The reason (Kubernetes' pod status reason) of a pod the node evicted."""
 COLLECT_DEADLINE = timedelta(minutes=10)
 """How long a finished job's artifacts may fail to upload before the job is completed anyway."""
 
@@ -243,9 +245,25 @@ class Plank:
             # As Prow does when a pod vanished: start it again.
             _log(job).warning("its %s process is gone; starting it again", executor.name)
             return await self._start(job, executor)
+        if observed.phase is Phase.FAILED and observed.reason.startswith(EVICTED):
+            return await self._evicted(job, executor)
         if observed.phase.is_final:
             return await self._completed(job, executor, observed)
         return await self._check_timeouts(job, executor, observed)
+
+    async def _evicted(self, job: ProwJob, executor: Executor) -> Result:
+        """Prow's way with an evicted pod: the job errs if it asked to (`error_on_eviction`),
+        else the pod is deleted and made again at the next look."""
+        if job.spec.error_on_eviction:
+            await self._finish(job, ProwJobState.ERROR, "Job pod was evicted by the cluster.")
+            return Result()
+        _log(job).info("its pod was evicted from %s; creating it again", executor.name)
+        try:
+            await executor.cleanup(job.metadata.name)
+        except ExecutorError as err:
+            _log(job).warning("cannot delete the evicted pod yet: %s", err)
+            return Result(self.poll_interval * 5)
+        return Result(0)
 
     async def _completed(self, job: ProwJob, executor: Executor, observed: Observation) -> Result:
         now = self.clock.now()
