@@ -243,6 +243,38 @@ def serve(components: str, **flags: Any) -> None:
 
 
 @main.command()
+@_state_dir_option
+@click.option("--url", help="Attach to a running minprow server, e.g. http://host:8888.")
+@click.option(
+    "--token-file",
+    type=_EXISTING,
+    help="The server's API token (its --api-token-file), for rerun and abort; with --url.",
+)
+def tui(state_dir: Path | None, url: str | None, token_file: Path | None) -> None:
+    """Watch the jobs live: those of a state directory, or of a server with --url."""
+    if url and state_dir:
+        raise click.UsageError("--state-dir and --url exclude each other")
+    if token_file and not url:
+        raise click.UsageError("--token-file goes with --url")
+    # Textual and the sources load here, not at start-up: every other command skips them.
+    from minprow.tui.app import run_tui
+    from minprow.tui.source import JobSource
+
+    source: JobSource
+    if url:
+        from minprow.tui.sources.remote import RemoteSource
+
+        token = token_file.read_text().strip() if token_file else None
+        source = RemoteSource(url, token)
+    else:
+        from minprow.store import default_state_dir
+        from minprow.tui.sources.statedir import StateDirSource
+
+        source = StateDirSource(state_dir or default_state_dir())
+    sys.exit(run_tui(source))
+
+
+@main.command()
 @_config_options
 @click.option("--repo", "org_repo", required=True, help="The repository, org/repo.")
 @click.option("--pr", type=int, help="Explain the presubmits for this pull request.")
@@ -379,3 +411,71 @@ def run(
         keep=keep,
     )
     sys.exit(runtime_run.main(config_path, job_config_path, options))
+
+
+@main.group()
+def podutils() -> None:
+    """Prow's pod utilities, run inside a job's pod (the minprow image).
+
+    Each reads its options from the env var Prow's utility reads
+    ($CLONEREFS_OPTIONS, $INITUPLOAD_OPTIONS, $ENTRYPOINT_OPTIONS,
+    $SIDECAR_OPTIONS) and $JOB_SPEC."""
+    from minprow import logs
+
+    logs.configure("json", "info")
+
+
+@podutils.command("clonerefs")
+@click.option("--cookiefile", default="", help="Path to a git http.cookiefile (Prow's flag).")
+def podutils_clonerefs(cookiefile: str) -> None:
+    """Clone the job's refs under src_root and write the clone records."""
+    import os
+
+    from minprow.runtime import podutils_cmd
+
+    sys.exit(podutils_cmd.clonerefs(os.environ, cookiefile=cookiefile))
+
+
+@podutils.command("initupload")
+def podutils_initupload() -> None:
+    """Upload started.json and the clone records before the test runs."""
+    import os
+
+    from minprow.runtime import podutils_cmd
+
+    sys.exit(podutils_cmd.run_initupload(os.environ))
+
+
+@podutils.command("entrypoint")
+def podutils_entrypoint() -> None:
+    """Run the test command with its timeout, log it and write its marker file."""
+    import os
+
+    from minprow.runtime import podutils_cmd
+
+    sys.exit(podutils_cmd.run_entrypoint(os.environ))
+
+
+@podutils.command("sidecar")
+def podutils_sidecar() -> None:
+    """Wait for the test containers to finish, then upload logs, artifacts and finished.json."""
+    import os
+
+    from minprow.runtime import podutils_cmd
+
+    sys.exit(podutils_cmd.run_sidecar(os.environ))
+
+
+@podutils.command("place-entrypoint")
+@click.option(
+    "--copy-destination",
+    type=_PATH,
+    default="/tools/entrypoint",
+    show_default=True,
+    help="Where to write the entrypoint wrapper (the shared tools volume).",
+)
+def podutils_place_entrypoint(copy_destination: Path) -> None:
+    """Put the entrypoint wrapper (a POSIX sh program) into the tools volume."""
+    from minprow.runtime import podutils_cmd
+
+    sys.exit(podutils_cmd.place_entrypoint(copy_destination))

@@ -35,6 +35,7 @@ writes one record per refs.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import time
@@ -45,6 +46,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
+
+from pydantic import ValidationError
 
 from minprow.model import Refs, format_duration
 from minprow.podutils.gojson import marshal, refs_data
@@ -92,6 +95,16 @@ class CloneCommand:
     error: str = ""
     duration: timedelta = timedelta(0)
 
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> CloneCommand:
+        """A command read back from `clone-records.json`."""
+        return cls(
+            command=str(data.get("command", "")),
+            output=str(data.get("output", "")),
+            error=str(data.get("error", "")),
+            duration=_from_nanoseconds(data.get("duration", 0)),
+        )
+
     def to_data(self) -> dict[str, Any]:
         data: dict[str, Any] = {"command": self.command}
         if self.output:
@@ -112,6 +125,17 @@ class CloneRecord:
     failed: bool = False
     final_sha: str = ""
     duration: timedelta = timedelta(0)
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> CloneRecord:
+        """A record read back from `clone-records.json` (what initupload reads)."""
+        return cls(
+            refs=Refs.model_validate(data.get("refs") or {}),
+            commands=tuple(CloneCommand.from_data(c) for c in data.get("commands") or ()),
+            failed=bool(data.get("failed", False)),
+            final_sha=str(data.get("final_sha", "")),
+            duration=_from_nanoseconds(data.get("duration", 0)),
+        )
 
     def to_data(self) -> dict[str, Any]:
         """The JSON object of `clone-records.json` (durations in nanoseconds, as Go writes them)."""
@@ -238,6 +262,21 @@ def _failure(record: CloneRecord) -> str:
     words = failed.command.split(" ")
     command = " ".join(words[next((i for i, w in enumerate(words) if "=" not in w), 0) :])
     return f"cloning {refs.org}/{refs.repo} failed: {command}: {reason}"
+
+
+def read_records(text: str) -> list[CloneRecord]:
+    """`clone-records.json` (Prow's `[]clone.Record`) read back; ValueError when malformed."""
+    data = json.loads(text)
+    if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
+        raise ValueError("clone records are not a JSON list of objects")
+    try:
+        return [CloneRecord.from_data(r) for r in data]
+    except ValidationError as err:
+        raise ValueError(f"malformed refs in clone records: {err}") from err
+
+
+def _from_nanoseconds(value: object) -> timedelta:
+    return timedelta(microseconds=value / 1000) if isinstance(value, int) else timedelta(0)
 
 
 def _nanoseconds(value: timedelta) -> int:

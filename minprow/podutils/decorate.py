@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -95,29 +96,50 @@ def prepare(
     """Clone the plan's refs and upload what initupload uploads; CloneError when cloning failed."""
     for directory in (workspace.code, workspace.artifacts):
         directory.mkdir(parents=True, exist_ok=True)
-    destination = destination_for(job, default_dir=default_dir)
-    run_dir = gcspaths.job_path(job)
-    records: list[CloneRecord] = []
+    records: list[CloneRecord] | None = None
     failure: CloneError | None = None
     if plan.refs:
         try:
             records = clone_refs(plan.refs, workspace.code, log=workspace.clone_log)
         except CloneError as err:
             failure, records = err, err.records
+    destination = destination_for(job, default_dir=default_dir)
+    upload_started(job, destination, records, now=now, failure=str(failure) if failure else "")
+    if failure is not None:
+        raise failure
+
+
+def upload_started(
+    job: ProwJob,
+    destination: Destination,
+    records: Sequence[CloneRecord] | None,
+    *,
+    now: datetime,
+    failure: str = "",
+) -> None:
+    """initupload's uploads (pkg/initupload/run.go): `started.json`, and with clone
+    `records` the clone log and records, and when `failure` (or a failed record)
+    says cloning failed, the clone log as `build-log.txt` and a failed
+    `finished.json`; to a bucket also the `latest-build.txt` markers and the
+    presubmit alias."""
+    run_dir = gcspaths.job_path(job)
+    if records is not None:
+        if not failure and any(r.failed for r in records):
+            failure = "cloning the appropriate refs failed"
         clone_log = format_records(records) or f"{failure}\n"
         destination.put_bytes(_at(run_dir, CLONE_LOG), clone_log.encode(), content_type=_TEXT)
         destination.put_bytes(
             _at(run_dir, CLONE_RECORDS), records_json(records).encode(), content_type=_JSON
         )
-        if failure is not None:
+        if failure:
             destination.put_bytes(_at(run_dir, BUILD_LOG), clone_log.encode(), content_type=_TEXT)
             _put_json(destination, _at(run_dir, metadata.FINISHED), metadata.clone_failed(now))
-    _put_json(destination, _at(run_dir, metadata.STARTED), metadata.started(job, now, records))
+    _put_json(
+        destination, _at(run_dir, metadata.STARTED), metadata.started(job, now, records or ())
+    )
     if destination.is_bucket:
         _put_markers(job, destination, run_dir)
     log.info("prepared %s (%s) at %s", job.name, job.spec.job, destination.url(run_dir))
-    if failure is not None:
-        raise failure
 
 
 def finish(
