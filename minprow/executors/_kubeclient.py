@@ -44,6 +44,14 @@ def status_of(err: ApiException) -> tuple[int, str, str]:
     return code, reason, message
 
 
+def describe_error(err: BaseException) -> str:
+    """A connection failure in one line: urllib3's retry wrapper unwrapped."""
+    reason = getattr(err, "reason", None)
+    if isinstance(reason, BaseException):
+        return describe_error(reason)
+    return f"{type(err).__name__}: {err}"
+
+
 class PodClient:
     """Pod calls against the current client of one context."""
 
