@@ -18,10 +18,9 @@ from typing import TypeVar, cast
 
 from aiohttp import web
 
-from minprow.executors.base import Executor, ExecutorError, Phase
+from minprow.executors import joblog
+from minprow.executors.base import ExecutorError
 from minprow.model import ProwJob
-from minprow.podutils import destination_for, gcspaths
-from minprow.podutils.upload import UploadError
 from minprow.runtime._api_wire import ApiContext, dumps, error, no_cache, shown
 from minprow.store import NotFound, StoreError, WatchExpired
 
@@ -30,7 +29,6 @@ log = logging.getLogger("minprow.api")
 T = TypeVar("T")
 POLL = 0.25
 """Seconds between checks that the client is still there."""
-BUILD_LOG = "build-log.txt"
 _BATCH = 256
 """Jobs of the initial list written at once."""
 _DONE = object()
@@ -124,50 +122,12 @@ async def job_log(request: web.Request, ctx: ApiContext) -> web.StreamResponse:
     follow = request.query.get("follow", "").lower() in ("true", "1", "yes")
     try:
         job = ctx.store.get(name)
-    except NotFound as err:
+        source = await joblog.job_log(job, ctx.clusters, ctx.artifacts_dir, follow=follow)
+    except (NotFound, joblog.NoLog) as err:
         return error(404, str(err))
-    executor = await _running_on(ctx, job)
-    if executor is not None and not job.status.state.is_final:
-        return await _stream_log(request, ctx, executor, name, follow=follow)
-    stored = await _build_log(ctx, job)
-    if stored is not None:
-        return web.Response(body=stored, content_type="text/plain", charset="utf-8")
-    if executor is not None:  # finished, its log not uploaded (yet): what the process left
-        return await _stream_log(request, ctx, executor, name, follow=False)
-    return error(404, f"prowjob {name!r} has no log: neither its process nor a {BUILD_LOG}")
-
-
-async def _running_on(ctx: ApiContext, job: ProwJob) -> Executor | None:
-    """The executor that has the job's process (running or ended, not cleaned up)."""
-    executor = ctx.clusters.get(job.spec.cluster_alias) if ctx.clusters else None
-    if executor is None:
-        return None
-    try:
-        seen = await executor.observe(job.metadata.name)
-    except ExecutorError as err:
-        log.info("cannot observe %s for its log: %s", job.metadata.name, err)
-        return None
-    return None if seen.phase is Phase.MISSING else executor
-
-
-async def _build_log(ctx: ApiContext, job: ProwJob) -> bytes | None:
-    def read() -> bytes:
-        destination = destination_for(job, default_dir=ctx.artifacts_dir)
-        return destination.get_bytes(gcspaths.join(gcspaths.job_path(job), BUILD_LOG))
-
-    try:
-        return await asyncio.to_thread(read)
-    except (UploadError, ValueError, KeyError):
-        return None
-
-
-async def _stream_log(
-    request: web.Request, ctx: ApiContext, executor: Executor, name: str, *, follow: bool
-) -> web.StreamResponse:
     response = web.StreamResponse(
         headers={**no_cache(), "Content-Type": "text/plain; charset=utf-8"}
     )
-    source = executor.logs(name, follow=follow)
     try:
         await response.prepare(request)
         async with contextlib.aclosing(pump(request, source, ctx, None)) as chunks:
@@ -180,8 +140,5 @@ async def _stream_log(
         with contextlib.suppress(ConnectionError):
             await response.write(f"\n[minprow: the log ended early: {err}]\n".encode())
     finally:
-        aclose = getattr(source, "aclose", None)
-        if aclose is not None:
-            with contextlib.suppress(Exception):
-                await aclose()
+        await source.aclose()
     return response

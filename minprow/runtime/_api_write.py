@@ -3,26 +3,21 @@
 Corresponds to Deck's `/rerun` and `/abort` (pkg/deck/main.go `handleRerun`,
 `handleAbort`), with a bearer token in place of Deck's OAuth and
 `rerun_auth_config`: `Authorization: Bearer <token>`, compared in constant
-time. Without a configured token the writes are refused outright (403). A rerun
-is made by the one factory (`pjutil.rerun`) in the configured
-`prowjob_namespace`; an abort only marks the job `aborted`, and plank stops its
-process and completes it, as it does for Deck's aborts.
+time. Without a configured token the writes are refused outright (403). The
+writes themselves are `store.actions` (shared with the TUI): a rerun in the
+configured `prowjob_namespace`; an abort only marks the job `aborted`, and plank
+stops its process and completes it, as it does for Deck's aborts.
 """
 
 from __future__ import annotations
 
 import hmac
 import json
-import logging
 
 from aiohttp import web
 
-from minprow import pjutil
-from minprow.model import ProwJob, ProwJobState
 from minprow.runtime._api_wire import ApiContext, error, json_response, shown
-from minprow.store import NotFound, StoreError
-
-log = logging.getLogger("minprow.api")
+from minprow.store import NotFound, StoreError, actions
 
 DEFAULT_USER = "an API client"
 """Who a write is attributed to when the request names no `user`."""
@@ -80,17 +75,17 @@ async def rerun(request: web.Request, ctx: ApiContext) -> web.Response:
         return user
     name = request.match_info["name"]
     try:
-        old = ctx.store.get(name)
+        created = await actions.rerun(
+            ctx.store,
+            name,
+            by=user,
+            now=ctx.clock.now(),
+            namespace=ctx.config().prowjob_namespace or None,
+        )
     except NotFound as err:
         return error(404, str(err))
-    new = pjutil.rerun(
-        old, now=ctx.clock.now(), user=user, namespace=ctx.config().prowjob_namespace or None
-    )
-    try:
-        created = await ctx.store.create(new)
     except StoreError as err:
         return error(500, f"cannot create the rerun of {name}: {err}")
-    log.info("%s reran %s as %s", user, name, created.metadata.name, extra=created.log_fields())
     return json_response(shown(created), 201)
 
 
@@ -100,27 +95,12 @@ async def abort(request: web.Request, ctx: ApiContext) -> web.Response:
     if isinstance(user, web.Response):
         return user
     name = request.match_info["name"]
-    changed = False
-
-    def mark(job: ProwJob) -> ProwJob | None:
-        nonlocal changed
-        changed = False
-        if job.status.state.is_final:
-            return None
-        job.status.state = ProwJobState.ABORTED
-        job.status.description = f"Aborted by {user} through the API."
-        changed = True
-        return job
-
     try:
-        result = await ctx.store.mutate(name, mark)
+        result = await actions.abort(ctx.store, name, by=user, through="the API")
     except NotFound as err:
         return error(404, str(err))
+    except actions.AlreadyFinished as err:
+        return error(409, str(err))
     except StoreError as err:
         return error(500, f"cannot abort {name}: {err}")
-    if not changed:
-        return error(
-            409, f"prowjob {name!r} already finished ({result.status.state}); nothing to abort"
-        )
-    log.info("%s aborted %s", user, name, extra=result.log_fields())
     return json_response(shown(result))
