@@ -295,6 +295,13 @@ class Plank:
             decoration_timeout=not _timeout_in_job(executor),
         )
         if found is None:
+            if observed.phase is Phase.PENDING and observed.reason:
+                # Why it is stuck (an image that cannot be pulled), for whoever looks.
+                stuck = f"Pod pending: {observed.reason}"
+                if job.status.description != stuck:
+                    await self._set(
+                        job.metadata.name, ProwJobState.PENDING, lambda pj: _describe(pj, stuck)
+                    )
             seconds = self.poll_interval if wait is None else wait.total_seconds()
             return Result(min(self.poll_interval, seconds))
         if found.state is None:
