@@ -99,7 +99,7 @@ class KubernetesExecutor:
         self._clock = clock
         self._slow_after = slow_after
         self.breaker = breaker or Breaker(context, clock)
-        self._client = PodClient(config, pool_size=threads + 2, timeout=request_timeout)
+        self._client = PodClient(self._current, pool_size=threads + 2, timeout=request_timeout)
         self._threads = ThreadPoolExecutor(threads, thread_name_prefix=f"kube-{context}")
         self._cache: PodCache | None = None
         self._cache_lock = threading.Lock()
@@ -137,8 +137,20 @@ class KubernetesExecutor:
         self._threads.shutdown(wait=False, cancel_futures=True)
 
     def health(self) -> ClusterHealth:
-        cfg = self._config()
+        try:
+            cfg = self._current()
+        except ExecutorError:
+            return self.breaker.health("", None)
         return self.breaker.health(cfg.server, cfg.expires_at)
+
+    def _current(self) -> ClusterConfig:
+        try:
+            return self._config()
+        except (KeyError, LookupError) as err:
+            # The kubeconfig files were re-read without this context.
+            raise ExecutorError(
+                f"{self.name}: context {self.context!r} is no longer in the kubeconfig files"
+            ) from err
 
     # the protocol
 
@@ -256,7 +268,7 @@ class KubernetesExecutor:
                 self.breaker.check()  # it opened while this call waited for a thread
             try:
                 result = call(self._client)
-            except ExecutorError:
+            except StartError:
                 self.breaker.succeeded()  # refused by the server: it answered
                 raise
             except ApiException as err:
