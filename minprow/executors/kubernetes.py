@@ -126,7 +126,12 @@ class KubernetesExecutor:
     async def wait_synced(self, seconds: float) -> bool:
         """Wait (at most `seconds`) for the pod cache's first list."""
         cache = self.cache()
-        return await asyncio.to_thread(cache.synced.wait, seconds)
+        # Polled, not waited for in a thread: no thread is held for a dead cluster.
+        for _ in range(math.ceil(seconds / _LOOK_EVERY)):
+            if cache.synced.is_set():
+                break
+            await asyncio.sleep(_LOOK_EVERY)
+        return cache.synced.is_set()
 
     def close(self) -> None:
         """Stop the watch and the call threads (calls in flight end at their timeout)."""
