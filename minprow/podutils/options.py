@@ -212,9 +212,11 @@ class SidecarOptions(_Options):
                 "entries": [e.to_data() for e in self.entries],
                 "entry_error": self.entry_error,
                 "ignore_interrupts": self.ignore_interrupts,
-                "censoring_options": self.censoring_options,
             }
         )
+        if self.censoring_options is not None:
+            # A non-nil pointer in Go: written even when empty.
+            data["censoring_options"] = self.censoring_options
         return marshal(data)
 
 
