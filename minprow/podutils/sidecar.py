@@ -190,6 +190,7 @@ def sidecar(
                     log.error("the best-effort upload failed: %s", err)
         return False
 
+    log.info("waiting for %s", ", ".join(e.marker_file for e in entries))
     markers = wait_for_markers(
         [e.marker_file for e in entries], poll_interval=poll_interval, stop=stop
     )
