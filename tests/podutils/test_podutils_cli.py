@@ -241,3 +241,42 @@ def test_commands_without_options_fail(command: str, variable: str) -> None:
     )
     assert done.returncode == 1
     assert f"${variable} is unset" in done.stderr
+
+
+def test_periodic_without_clone(gcs: GCS, tmp_path: Path) -> None:
+    job = load_prowjob("periodic")
+    assert job.spec.decoration_config is not None
+    data = job.spec.decoration_config.model_dump(exclude_none=True)
+    data["gcs_configuration"]["bucket"] = gcs.bucket
+    spec = job.spec.model_copy(update={"decoration_config": DecorationConfig.model_validate(data)})
+    pod = Pod(
+        pod_for(
+            job.model_copy(update={"spec": spec}), render(job), podutils_image="m", namespace="p"
+        ),
+        tmp_path / "pod",
+    )
+    for sub in ("logs", "tools"):
+        (pod.root / sub).mkdir(parents=True)
+    assert [c["name"] for c in pod.manifest["spec"]["initContainers"]] == [
+        "initupload",
+        "place-entrypoint",
+    ]
+    for name in ("initupload", "place-entrypoint"):
+        done = pod.run(name)
+        assert done.returncode == 0, (name, done.stderr)
+    sidecar = subprocess.Popen(pod.argv("sidecar"), env=pod.env("sidecar"))
+    test = subprocess.run(
+        ["/bin/sh", *pod.argv("test")], env=pod.env("test"), capture_output=True, text=True
+    )
+    assert sidecar.wait(timeout=120) == 0
+    assert test.returncode == 0, test.stdout
+    run = "logs/ci-widget-nightly/1861000000000000003"
+    assert gcs.names() == {
+        f"{run}/started.json",
+        f"{run}/build-log.txt",
+        f"{run}/finished.json",
+        "logs/ci-widget-nightly/latest-build.txt",
+    }
+    # A periodic without refs: started.json holds only its timestamp.
+    assert set(_json(gcs, f"{run}/started.json")) == {"timestamp"}
+    assert _json(gcs, f"{run}/finished.json")["result"] == "SUCCESS"
