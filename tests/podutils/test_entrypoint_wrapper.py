@@ -22,11 +22,38 @@ import pytest
 from minprow.podutils.entrypoint import WRAPPER
 
 SECOND = 1_000_000_000
-SHELLS = [
-    pytest.param(["dash"], id="dash"),
-    pytest.param(["bash", "--posix"], id="bash"),
-    pytest.param(["busybox", "sh"], id="busybox"),
-]
+SHELLS = {"dash": ["dash"], "bash": ["bash", "--posix"], "busybox": ["busybox", "sh"]}
+
+
+@dataclass(frozen=True)
+class Shell:
+    """How a test image would run the wrapper: the shell, and the PATH it finds tools on."""
+
+    argv: list[str]
+    env: dict[str, str] = field(default_factory=dict)
+
+
+@pytest.fixture(scope="session")
+def busybox_only(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A bin directory of busybox applets and nothing else (awk, tee, mkfifo... all busybox's)."""
+    busybox = shutil.which("busybox")
+    if busybox is None:
+        pytest.skip("busybox is not installed")
+    bin_dir = tmp_path_factory.mktemp("busybox-bin")
+    applets = subprocess.run([busybox, "--list"], capture_output=True, text=True, check=True)
+    for applet in applets.stdout.split():
+        (bin_dir / applet).symlink_to(busybox)
+    return bin_dir
+
+
+@pytest.fixture(params=[*SHELLS, "busybox-only"])
+def shell(request: pytest.FixtureRequest, busybox_only: Path) -> Shell:
+    name: str = request.param
+    if name == "busybox-only":
+        return Shell([str(busybox_only / "sh")], {"PATH": str(busybox_only)})
+    if shutil.which(SHELLS[name][0]) is None:
+        pytest.skip(f"{name} is not installed")
+    return Shell(SHELLS[name])
 
 
 @dataclass(frozen=True)
@@ -97,11 +124,15 @@ def _finish(proc: subprocess.Popen[str], logs: Path) -> Run:
 
 
 def _start(
-    argv: list[str], tmp_path: Path, args: list[str], **extra: Any
+    argv: list[str],
+    tmp_path: Path,
+    args: list[str],
+    env: dict[str, str] | None = None,
+    **extra: Any,
 ) -> tuple[subprocess.Popen[str], Path]:
     logs = tmp_path / "logs"
     logs.mkdir(exist_ok=True)
-    env = {**os.environ, "ENTRYPOINT_OPTIONS": _options(logs, args, **extra)}
+    env = {**os.environ, **(env or {}), "ENTRYPOINT_OPTIONS": _options(logs, args, **extra)}
     proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, text=True, cwd=tmp_path)
     return proc, logs
 
@@ -186,14 +217,11 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("shell", SHELLS)
 @pytest.mark.parametrize("case", CASES)
-def test_wrapper(shell: list[str], case: Case, placed: Path, tmp_path: Path) -> None:
-    if shutil.which(shell[0]) is None:
-        pytest.skip(f"{shell[0]} is not installed")
+def test_wrapper(shell: Shell, case: Case, placed: Path, tmp_path: Path) -> None:
     if "previous_marker" in case.options:
         (tmp_path / "previous").write_text("2")
-    proc, logs = _start([*shell, str(placed)], tmp_path, case.args, **case.options)
+    proc, logs = _start([*shell.argv, str(placed)], tmp_path, case.args, shell.env, **case.options)
     run = _finish(proc, logs)
     assert run.rc == case.rc, run
     assert (run.marker or "") == case.marker, run
@@ -205,23 +233,20 @@ def test_wrapper(shell: list[str], case: Case, placed: Path, tmp_path: Path) -> 
     assert not [p for p in logs.iterdir() if p.name.startswith(".")], "temporary files left behind"
 
 
-@pytest.mark.parametrize("shell", SHELLS)
-def test_args_arrive_unchanged(shell: list[str], placed: Path, tmp_path: Path) -> None:
+def test_args_arrive_unchanged(shell: Shell, placed: Path, tmp_path: Path) -> None:
     args = ["it's", 'a "quote"', "back\\slash", "new\nline", "<&>", "naïve ☃", "$HOME", "*", ""]
     script = 'for a in "$@"; do printf "[%s]" "$a"; done'
-    proc, logs = _start([*shell, str(placed)], tmp_path, ["sh", "-c", script, "sh", *args])
+    argv = [*shell.argv, str(placed)]
+    proc, logs = _start(argv, tmp_path, ["sh", "-c", script, "sh", *args], shell.env)
     run = _finish(proc, logs)
     assert run.log == "".join(f"[{a}]" for a in args)
     assert (run.rc, run.marker) == (0, "0")
     assert (logs / "artifacts").is_dir()
 
 
-@pytest.mark.parametrize("shell", SHELLS)
-def test_terminated_wrapper_aborts_the_command(
-    shell: list[str], placed: Path, tmp_path: Path
-) -> None:
+def test_terminated_wrapper_aborts_the_command(shell: Shell, placed: Path, tmp_path: Path) -> None:
     script = "trap 'echo interrupted; exit 9' TERM; echo ready; while :; do sleep 1; done"
-    proc, logs = _start([*shell, str(placed)], tmp_path, ["sh", "-c", script])
+    proc, logs = _start([*shell.argv, str(placed)], tmp_path, ["sh", "-c", script], shell.env)
     deadline = time.monotonic() + 30
     log = logs / "process-log.txt"
     while not log.exists() or "ready" not in log.read_text():
