@@ -11,6 +11,7 @@ in-process, over a state directory, or against a remote server.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from typing import ClassVar
 
@@ -42,7 +43,15 @@ class MinprowApp(App[int]):
     """The job table of `source`, live; `clock` gives durations their `now`."""
 
     TITLE = "minprow"
-    CSS_PATH = "app.tcss"
+    # In the class, not a .tcss file: subclasses and installed wheels find it alike.
+    CSS = """
+    JobTable {
+        border: none;
+    }
+    Footer {
+        background: $panel;
+    }
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "filter", "filter"),
@@ -96,6 +105,10 @@ class MinprowApp(App[int]):
             try:
                 jobs, revision = await self.source.snapshot()
                 self.table.load(jobs)
+                # Tens of thousands of long-lived job objects made every full
+                # collection take 200-300 ms (measured at 10,000 jobs): a frozen
+                # keystroke. They live as long as the app; the collector skips them.
+                gc.freeze()
                 self.problem = ""
                 self._show_summary()
                 self.live.set()
