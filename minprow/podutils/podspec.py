@@ -27,7 +27,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from minprow.model import DecorationConfig, ProwJob
+from minprow.model import DecorationConfig, ProwJob, Refs
 from minprow.model.jobenv import JOB_SPEC
 from minprow.model.labels import labels_and_annotations_for_job
 from minprow.podutils import options as opts
@@ -62,8 +62,15 @@ def kube_env(env: dict[str, str]) -> list[dict[str, str]]:
     return [{"name": k, "value": env[k]} for k in sorted(env)]
 
 
-def pod_for(job: ProwJob, plan: RunPlan, *, podutils_image: str, namespace: str) -> dict[str, Any]:
-    """The V1Pod Prow's plank creates for `job` (`plan` is its `render.render`)."""
+def pod_for(
+    job: ProwJob, plan: RunPlan | None, *, podutils_image: str, namespace: str
+) -> dict[str, Any]:
+    """The V1Pod Prow's plank creates for `job`.
+
+    `plan` is the job's `render.render`, whose refs to clone the pod clones; pass
+    None for a job `render` refuses only because a container's env uses
+    `valueFrom` (which the pod keeps as it is): the refs are then the job's
+    refs and extra_refs, as `render` would take them."""
     name, spec_in = job.metadata.name, job.spec.pod_spec
     if not spec_in:
         raise RenderError(f"ProwJob {name} ({job.spec.job}) lacks a pod spec")
@@ -76,8 +83,10 @@ def pod_for(job: ProwJob, plan: RunPlan, *, podutils_image: str, namespace: str)
     if spec.get("automountServiceAccountToken") is None and not spec.get("serviceAccountName"):
         spec["automountServiceAccountToken"] = False
     raw_env = env_for(job)
-    if plan.decorated and job.spec.decoration_config is not None:
-        _Decorator(job, plan, job.spec.decoration_config, podutils_image).decorate(spec, raw_env)
+    config = job.spec.decoration_config
+    if config is not None and (plan is None or plan.decorated):
+        refs = plan.refs if plan is not None else _refs_to_clone(job, config)
+        _Decorator(job, refs, config, podutils_image).decorate(spec, raw_env)
     else:
         for container in containers:
             container["env"] = [*(container.get("env") or []), *kube_env(raw_env)]
@@ -97,6 +106,13 @@ def pod_for(job: ProwJob, plan: RunPlan, *, podutils_image: str, namespace: str)
     }
 
 
+def _refs_to_clone(job: ProwJob, config: DecorationConfig) -> list[Refs]:
+    # What render.render puts in RunPlan.refs: refs then extra_refs, unless skip_cloning.
+    if config.skip_cloning:
+        return []
+    return [r for r in [job.spec.refs, *(job.spec.extra_refs or [])] if r is not None]
+
+
 def _secret_volume(name: str, secret: str, **source: Any) -> dict[str, Any]:
     return {"name": name, "secret": {"secretName": secret, **source}}
 
@@ -104,8 +120,10 @@ def _secret_volume(name: str, secret: str, **source: Any) -> dict[str, Any]:
 class _Decorator:
     """Prow's `decorate` for one job: the parts are methods, the order is `decorate`'s."""
 
-    def __init__(self, job: ProwJob, plan: RunPlan, config: DecorationConfig, image: str) -> None:
-        self.job, self.plan, self.config, self.image = job, plan, config, image
+    def __init__(
+        self, job: ProwJob, refs: list[Refs], config: DecorationConfig, image: str
+    ) -> None:
+        self.job, self.refs, self.config, self.image = job, refs, config, image
 
     def decorate(self, spec: dict[str, Any], raw_env: dict[str, str]) -> None:
         config = self.config
@@ -212,7 +230,7 @@ class _Decorator:
         return volumes, mounts, upload
 
     def _clonerefs(self) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
-        config, refs = self.config, self.plan.refs
+        config, refs = self.config, self.refs
         if config.skip_cloning or not refs:
             return None, []
         volumes: list[dict[str, Any]] = []
@@ -327,7 +345,7 @@ class _Decorator:
 
     def _work_dir(self) -> str:
         # Prow's DetermineWorkDir: the refs marked workdir, else the first.
-        refs = self.plan.refs
+        refs = self.refs
         return _checkout_path(next((r for r in refs if r.workdir), refs[0]))
 
     def _resources_and_scheduling(self, spec: dict[str, Any]) -> None:
