@@ -21,7 +21,7 @@ from minprow.store import JobStore, open_store
 from minprow.tui.app import MinprowApp
 from minprow.tui.sources.inprocess import InProcessSource
 
-SIZE = (150, 24)
+SIZE = (150, 32)
 
 
 async def _filled() -> JobStore:

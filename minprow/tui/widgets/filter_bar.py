@@ -24,8 +24,9 @@ class FilterBar(Input):
     ]
 
     DEFAULT_CSS = """
+    /* Not docked: the Footer docks at the bottom and docked widgets on one edge
+       overlap; in the flow, the bar sits between the table and the footer. */
     FilterBar {
-        dock: bottom;
         display: none;
         border: none;
         height: 1;
