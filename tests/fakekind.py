@@ -30,6 +30,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Set as AbstractSet
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -54,7 +55,7 @@ def _err(message: str) -> int:
 
 
 def _flags(
-    args: list[str], known: set[str], bools: set[str] = frozenset()
+    args: list[str], known: set[str], bools: AbstractSet[str] = frozenset()
 ) -> tuple[dict[str, str], list[str]]:
     """cobra-style `--flag value` / `--flag=value` / `-n value` parsing."""
     values: dict[str, str] = {}
@@ -146,7 +147,10 @@ def _create(state: _State, args: list[str]) -> int:
         return _err(
             f'failed to create cluster: node(s) already exist for a cluster with the name "{name}"'
         )
-    say = lambda line: print(line, file=sys.stderr)  # noqa: E731 - kind's logger writes to stderr
+
+    def say(line: str) -> None:  # kind's logger writes to stderr
+        print(line, file=sys.stderr)
+
     say(f'Creating cluster "{name}" ...')
     if os.environ.get("FAKEKIND_FAIL") == "create":
         say(f" ✗ Ensuring node image ({NODE_IMAGE}) 🖼")
@@ -362,6 +366,10 @@ class KindApiServerThread(FakeKubeThread):
     def __init__(self, *, window: int = 1000) -> None:
         super().__init__(window=window)
         self.fake: KindApiServer = KindApiServer(window=window)
+
+    def __enter__(self) -> KindApiServerThread:
+        self.start()
+        return self
 
 
 def busybox_context(dest: Path) -> Path:

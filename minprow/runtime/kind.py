@@ -52,9 +52,11 @@ __all__ = [
     "KindCluster",
     "KindError",
     "build_image",
+    "default_image_tag",
     "delete_cluster",
     "down",
     "ensure_cluster",
+    "get_clusters",
     "kind_unavailable",
     "load_image",
     "prepare",
@@ -88,6 +90,14 @@ class KindCluster:
 def context_name(name: str) -> str:
     """kind's kubeconfig context for cluster `name` (`kind-<name>`)."""
     return f"kind-{name}"
+
+
+def default_image_tag() -> str:
+    """`minprow:<package version>`: a fixed tag, so pods keep Kubernetes' default
+    `imagePullPolicy: IfNotPresent` and use the loaded image instead of pulling."""
+    from minprow import __version__
+
+    return f"minprow:{__version__}"
 
 
 def kind_unavailable() -> str | None:

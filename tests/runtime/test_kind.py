@@ -74,7 +74,8 @@ def repo_dir(tmp_path: Path) -> Path:
 
 
 def _image_id(client: docker.DockerClient, tag: str) -> str:
-    image_id: str = client.images.get(tag).id
+    image_id = client.images.get(tag).id
+    assert image_id is not None
     return image_id
 
 
@@ -281,6 +282,12 @@ def test_a_hung_kind_times_out(fake_kind: FakeKind, monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("FAKEKIND_HANG", "60")
     with pytest.raises(KindError, match=r"^`kind get clusters` timed out after 0.5s$"):
         get_clusters(timeout=0.5)
+
+
+def test_default_image_tag() -> None:
+    from minprow import __version__
+
+    assert kind.default_image_tag() == f"minprow:{__version__}"
 
 
 def test_prepare_or_reason_falls_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
