@@ -8,6 +8,7 @@ the confirmation dialog (which must write real ProwJobs to the store).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -229,3 +230,19 @@ async def test_abort_of_a_finished_job_is_refused_without_asking(
         await pilot.press("slash", *"state:success pr:101", "enter", "a")
         assert not isinstance(app.screen, ConfirmScreen)
         assert store.get("j03").status.state is ProwJobState.SUCCESS
+
+
+async def test_running_durations_tick_and_finished_ones_stand_still(
+    store: JobStore, tmp_path: Path
+) -> None:
+    clock = VirtualClock(NOW)
+    app = MinprowApp(InProcessSource(store, None, Config, tmp_path), clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, app.live.is_set)
+        await pilot.pause()
+        assert "3m00s" in app.export_screenshot()
+        clock.advance(timedelta(seconds=75))
+        # What the terminal shows, not what a fresh render would: the one-second
+        # timer must redraw the running rows on screen (bounded wait).
+        await until(pilot, lambda: "4m15s" in app.export_screenshot(), tries=400)
+        assert "4m00s" in app.export_screenshot()  # j03 finished: it stands still

@@ -1,0 +1,60 @@
+"""InProcessSource over a real JobStore: the change feed, and its re-list after the
+app fell behind the store's bounded watch queue (deletions included)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from tuiapp_jobs import SPECS, Spec, jobs, m, make_job
+
+from minprow.config import Config
+from minprow.model import ProwJobState, ProwJobType
+from minprow.store import JobStore, MemoryBackend
+from minprow.tui.source import JobEvent
+from minprow.tui.sources.inprocess import InProcessSource
+
+
+def spec(name: str) -> Spec:
+    return Spec(name, "pull-x", ProwJobType.PRESUBMIT, ProwJobState.TRIGGERED, started_ago=m(0))
+
+
+async def test_changes_follow_the_store(tmp_path: Path) -> None:
+    async with JobStore(MemoryBackend()) as store:
+        for job in jobs():
+            await store.create(job)
+        source = InProcessSource(store, None, Config, tmp_path)
+        listed, revision = await source.snapshot()
+        assert sorted(job.metadata.name for job in listed) == [s.name for s in SPECS]
+        feed = source.changes(revision)
+        await store.create(make_job(spec("n1")))
+        await store.delete("j01")
+        first, second = await anext(feed), await anext(feed)
+        assert (first.type, first.job.metadata.name) == ("ADDED", "n1")
+        assert (second.type, second.job.metadata.name) == ("DELETED", "j01")
+        assert second.revision > first.revision > revision
+
+
+async def test_a_feed_that_fell_behind_lists_again_with_deletions(tmp_path: Path) -> None:
+    async with JobStore(MemoryBackend(), watch_queue_size=4) as store:
+        for job in jobs():
+            await store.create(job)
+        source = InProcessSource(store, None, Config, tmp_path)
+        _, revision = await source.snapshot()
+        feed = source.changes(revision)
+        await store.create(make_job(spec("n0")))
+        assert (await anext(feed)).job.metadata.name == "n0"
+        # Ten writes while the reader sleeps: more than its queue holds.
+        for i in range(1, 6):
+            await store.create(make_job(spec(f"n{i}")))
+        for name in ("j01", "j02", "n1", "n2", "n3"):
+            await store.delete(name)
+        events: list[JobEvent] = []
+        async with asyncio.timeout(5):
+            while len(events) < len(store) + 2:
+                events.append(await anext(feed))
+        deleted = {e.job.metadata.name for e in events if e.type == "DELETED"}
+        added = {e.job.metadata.name for e in events if e.type == "ADDED"}
+        assert deleted == {"j01", "j02"}
+        assert added == {job.metadata.name for job in store.list()}
+        assert {e.revision for e in events} == {store.revision}
