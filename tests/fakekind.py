@@ -305,6 +305,9 @@ class KindApiServer(FakeKube):
     def __init__(self, *, window: int = 1000) -> None:
         super().__init__(window=window)
         self.namespaces: dict[str, dict[str, Any]] = {}
+        # Lists of ProwJobs answered 404 before the CRD counts as Established, as
+        # kube-apiserver does in the moment after a CRD is created.
+        self.unserved_lists = 0
         for name in KIND_NAMESPACES:
             self._add_namespace(name)
 
@@ -333,6 +336,13 @@ class KindApiServer(FakeKube):
             app.router.add_get(NAMESPACES + "/{name}", self._get_namespace)
             app.router.add_post(NAMESPACES, self._create_namespace)
         return app
+
+    async def _list_or_watch(self, request: web.Request) -> web.StreamResponse:
+        if self.unserved_lists > 0:
+            self.unserved_lists -= 1
+            body = status(404, "NotFound", "the server could not find the requested resource")
+            return web.json_response(body, status=404)
+        return await super()._list_or_watch(request)
 
     async def _get_namespace(self, request: web.Request) -> web.Response:
         name = request.match_info["name"]

@@ -25,6 +25,7 @@ from minprow.kube import crd
 from minprow.kube.kubeconfig import ServiceAccount, load_cluster_configs
 from minprow.runtime import kind
 from minprow.runtime._kind_cli import KindError, get_clusters
+from minprow.runtime._kind_kube import KubeSetupError, install_crd
 
 REPO = Path(__file__).resolve().parents[2]
 BUSYBOX_DOCKERFILE = REPO / "fixtures" / "images" / "busybox" / "Dockerfile"
@@ -159,6 +160,25 @@ def test_rewrites_a_stale_kubeconfig_as_private(
     cluster = kind.ensure_cluster("minprow", state_dir)
     assert stat.S_IMODE(cluster.kubeconfig.stat().st_mode) == 0o600
     assert "stale" not in cluster.kubeconfig.read_text()
+
+
+@pytest.mark.parametrize(
+    ("unserved", "timeout", "error"),
+    [(3, 30.0, None), (10**6, 0.6, "ProwJobs are not served in kind-minprow namespace 'default'")],
+    ids=["served-after-three-polls", "never-served"],
+)
+def test_waits_until_prowjobs_are_served(
+    fake_kind: FakeKind, tmp_path: Path, unserved: int, timeout: float, error: str | None
+) -> None:
+    cluster = kind.ensure_cluster("minprow", tmp_path / "state")
+    fake_kind.kube.fake.unserved_lists = unserved
+    if error is None:
+        assert install_crd(cluster, "default", timeout=timeout) is True
+        assert fake_kind.kube.fake.unserved_lists == 0
+    else:
+        with pytest.raises(KubeSetupError, match=error):
+            install_crd(cluster, "default", timeout=timeout)
+    assert crd.NAME in fake_kind.kube.fake.crds
 
 
 # (id, cluster exists, FAKEKIND_FAIL, exit code, the message has these, cluster left)
