@@ -5,8 +5,8 @@ rather than a library: kind is a Go program and the CLI is its stable
 interface. Every call has a timeout, and a failure becomes a `KindError` that
 names the command, its exit code and the last lines kind wrote to stderr
 (kind prints `ERROR: ...` there and exits 1), so `minprow up` says what went
-wrong without the user re-running anything. No Prow counterpart: Prow's own
-`hack/` scripts shell out to kind the same way.
+wrong without the user re-running anything. No Prow counterpart in Go: Prow's
+`test/integration/setup-kind-cluster.sh` shells out to kind the same way.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """The Kubernetes side of `minprow up` on kind: the ProwJob CRD and the namespaces.
 
 What Prow's deployment manifests (`config/prow/cluster/prowjob-crd/` and the
-`test-pods` Namespace of `starter-*.yaml`) put into a fresh cluster, done with
+`test-pods` Namespace of `config/prow/cluster/starter/starter-*.yaml`) put into a
+fresh cluster, done with
 the kubernetes client against the kubeconfig `kind.ensure_cluster` wrote. The
 client is synchronous and heavy, so it is imported here, only when `up`
 actually uses kind.

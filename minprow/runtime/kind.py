@@ -2,10 +2,10 @@
 
 When Docker answers and `kind` is on the PATH, `minprow up` runs its jobs as
 pods in a local kind cluster (named `minprow` by default), the way Prow's own
-developers run Prow locally (kubernetes-sigs/prow `hack/` and its
-integration tests: a kind cluster, the images `kind load`ed, the ProwJob CRD
-applied, the `test-pods` namespace created). `prepare()` does each step,
-logging its duration:
+developers run it (kubernetes-sigs/prow `test/integration/setup-kind-cluster.sh`
+and `config/prow/cluster/starter/starter-s3-kind.yaml`: a kind cluster, the
+images `kind load`ed, the ProwJob CRD applied, the `test-pods` namespace).
+`prepare()` does each step, logging its duration:
 
 1. create the cluster, or reuse it when `kind get clusters` lists it;
 2. write its kubeconfig (`kind get kubeconfig`) to `<state-dir>/kind-kubeconfig`,
