@@ -2,7 +2,10 @@
 
 The watch speaks a Kubernetes watch as newline-delimited JSON
 (`{"type", "revision", "object"}` a line), as the list+watch of a client-go
-informer when no `since` is given. A job's log corresponds to Deck's `/log`
+informer when no `since` is given; jobs Deck hides (`hidden`, `deck.hidden_repos`)
+are left out as from `/prowjobs.js`. A watch that cannot go on (its revision
+compacted, or ahead of a store that started over) ends with one
+`{"type": "ERROR", "reason"}` line: the client lists again. A job's log corresponds to Deck's `/log`
 (pkg/deck/main.go `handleLog`): a running job's output from its executor, a
 finished job's `build-log.txt` from where its artifacts went. A stream ends
 when its source does, when the client goes away, or when the server shuts down.
@@ -21,7 +24,16 @@ from aiohttp import web
 from minprow.executors import joblog
 from minprow.executors.base import ExecutorError
 from minprow.model import ProwJob
-from minprow.runtime._api_wire import ApiContext, dumps, error, no_cache, shown
+from minprow.runtime._api_wire import (
+    REVISION_HEADER,
+    ApiContext,
+    dumps,
+    error,
+    is_visible,
+    no_cache,
+    shown,
+    visible,
+)
 from minprow.store import NotFound, StoreError, WatchExpired
 
 log = logging.getLogger("minprow.api")
@@ -80,14 +92,28 @@ async def watch(request: web.Request, ctx: ApiContext) -> web.StreamResponse:
         since = int(raw) if raw not in (None, "") else None
     except ValueError:
         return error(400, f"since={raw!r} is not a revision (a whole number)")
+    if since is not None and since > ctx.store.revision:
+        # A revision this store never reached: it started over (a memory store
+        # restarted). Tell the client to list again, as for a compacted one.
+        return _expired(
+            f"revision {since} is ahead of the store's {ctx.store.revision}; "
+            "the server started over: list again"
+        )
     try:
         feed = ctx.store.watch(since)
     except StoreError as err:
         return error(503, f"the job store cannot be watched: {err}")
+    config = ctx.config()
     # Registered first, listed at once after: nothing falls between the two.
-    initial = [] if since is not None else list(ctx.store.list())
+    revision = ctx.store.revision
+    initial = [] if since is not None else visible(ctx.store.list(), config)
     response = web.StreamResponse(
-        headers={**no_cache(), "Content-Type": "application/x-ndjson", "X-Accel-Buffering": "no"}
+        headers={
+            **no_cache(),
+            "Content-Type": "application/x-ndjson",
+            "X-Accel-Buffering": "no",
+            REVISION_HEADER: str(revision if since is None else since),
+        }
     )
     try:
         await response.prepare(request)
@@ -100,16 +126,28 @@ async def watch(request: web.Request, ctx: ApiContext) -> web.StreamResponse:
             async for event in events:
                 if event is None:
                     await response.write(b"\n")
-                else:
+                elif is_visible(event.object, config):
                     await response.write(_line(str(event.type), event.revision, event.object))
     except WatchExpired as expired:
         with contextlib.suppress(ConnectionError):
-            await response.write((dumps({"type": "ERROR", "reason": str(expired)}) + "\n").encode())
+            await response.write(_error_line(str(expired)))
     except ConnectionError:
         pass
     finally:
         feed.close()
     return response
+
+
+def _expired(reason: str) -> web.Response:
+    """A watch that cannot start: one ERROR line, as when it expires on the way."""
+    return web.Response(
+        body=_error_line(reason),
+        headers={**no_cache(), "Content-Type": "application/x-ndjson"},
+    )
+
+
+def _error_line(reason: str) -> bytes:
+    return (dumps({"type": "ERROR", "reason": reason}) + "\n").encode()
 
 
 def _line(kind: str, revision: int, job: ProwJob) -> bytes:

@@ -29,6 +29,8 @@ from minprow.logs import redact
 from minprow.model import ProwJob
 from minprow.store import JobStore
 
+REVISION_HEADER = "X-Minprow-Revision"
+"""The store revision a list (or a watch) starts from."""
 REDACTED = "<redacted>"
 SECRET_NAME = re.compile(r"(?i)token|secret|password|key|credential")
 """An env var whose name matches this holds a secret; its value is never shown."""
@@ -140,6 +142,11 @@ def visible(jobs: Iterable[ProwJob], config: Config) -> list[ProwJob]:
     config.yaml's `deck.hidden_repos`, are left out."""
     hidden_repos = _hidden_repos(config)
     return [job for job in jobs if not job.spec.hidden and not _in(job, hidden_repos)]
+
+
+def is_visible(job: ProwJob, config: Config) -> bool:
+    """One job under `visible`'s rule (for the watch, event by event)."""
+    return not job.spec.hidden and not _in(job, _hidden_repos(config))
 
 
 def _hidden_repos(config: Config) -> frozenset[str]:

@@ -7,6 +7,7 @@ Kubernetes list+watch, for the TUI and for anything that reads Deck's JSON:
 | method | path | what |
 | --- | --- | --- |
 | GET | `/prowjobs.js[?omit=...][&var=NAME]` | `{"items": [...]}`, newest first, as Deck |
+| GET | `/api/v1/clusters` | each build cluster's health, by name |
 | GET | `/api/v1/prowjobs/{name}` | one ProwJob (404 when unknown) |
 | GET | `/api/v1/watch[?since=REV]` | NDJSON change events (see `_api_stream`) |
 | GET | `/api/v1/prowjobs/{name}/log[?follow=true]` | the job's output as text |
@@ -14,6 +15,9 @@ Kubernetes list+watch, for the TUI and for anything that reads Deck's JSON:
 | POST | `/api/v1/prowjobs/{name}/abort` | abort a job not finished (token) |
 
 Every ProwJob shown has its secret-like env values redacted (`_api_wire`).
+`/prowjobs.js` and the watch answer the store revision they start from in the
+`X-Minprow-Revision` header: a client lists, then watches `since` it, and misses
+nothing in between.
 """
 
 from __future__ import annotations
@@ -26,9 +30,11 @@ from aiohttp import web
 
 from minprow.aio import Clock
 from minprow.config import Config
+from minprow.executors.clusterhealth import cluster_health
 from minprow.executors.clusters import ClusterMap
 from minprow.runtime import _api_stream, _api_write
 from minprow.runtime._api_wire import (
+    REVISION_HEADER,
     ApiContext,
     dumps,
     error,
@@ -79,6 +85,7 @@ def add_api_routes(
     routes: tuple[tuple[str, str, _Handler], ...] = (
         ("GET", "/prowjobs.js", _prowjobs_js),
         ("GET", "/api/v1/prowjobs/{name}", _get),
+        ("GET", "/api/v1/clusters", _clusters),
         ("GET", "/api/v1/watch", _api_stream.watch),
         ("GET", "/api/v1/prowjobs/{name}/log", _api_stream.job_log),
         ("POST", "/api/v1/prowjobs/{name}/rerun", _api_write.rerun),
@@ -96,20 +103,18 @@ def add_api_routes(
 async def _prowjobs_js(request: web.Request, ctx: ApiContext) -> web.Response:
     """Deck's `/prowjobs.js`: every job not hidden, newest first."""
     omit = parse_omit(request.query.get("omit", ""))
-    body = dumps(
-        {
-            "items": [
-                shown(job, omit) for job in newest_first(visible(ctx.store.list(), ctx.config()))
-            ]
-        }
-    )
     name = request.query.get("var", "")
-    if not name:
-        return web.Response(text=body, content_type="application/json", headers=no_cache())
-    if not _JS_NAME.match(name):
+    if name and not _JS_NAME.match(name):
         return error(400, f"var={name!r} is not a JavaScript identifier")
+    # The list and its revision are read with no await between: they agree.
+    revision = ctx.store.revision
+    jobs = newest_first(visible(ctx.store.list(), ctx.config()))
+    body = dumps({"items": [shown(job, omit) for job in jobs]})
+    headers = {**no_cache(), REVISION_HEADER: str(revision)}
+    if not name:
+        return web.Response(text=body, content_type="application/json", headers=headers)
     return web.Response(
-        text=f"var {name} = {body};", content_type="application/javascript", headers=no_cache()
+        text=f"var {name} = {body};", content_type="application/javascript", headers=headers
     )
 
 
@@ -119,3 +124,9 @@ async def _get(request: web.Request, ctx: ApiContext) -> web.Response:
         return json_response(shown(ctx.store.get(name)))
     except NotFound as err:
         return error(404, str(err))
+
+
+async def _clusters(request: web.Request, ctx: ApiContext) -> web.Response:
+    """Each build cluster's health: the mapped ones and those the jobs name."""
+    used = {job.spec.cluster_alias for job in ctx.store.list()}
+    return json_response(await cluster_health(ctx.clusters, used))
