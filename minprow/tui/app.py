@@ -24,6 +24,7 @@ from minprow.model import ProwJob
 from minprow.tui.filtering import JobFilter
 from minprow.tui.rows import JobList
 from minprow.tui.screens.confirm import ConfirmScreen
+from minprow.tui.screens.detail import DetailScreen
 from minprow.tui.screens.logs import LogScreen
 from minprow.tui.source import JobEvent, JobSource, SourceError
 from minprow.tui.widgets.filter_bar import FilterBar
@@ -128,6 +129,11 @@ class MinprowApp(App[int]):
             self.table.remove_job(event.job.metadata.name)
         else:
             self.table.put_job(event.job)
+            # An open detail screen follows its job from this feed, not from a
+            # second snapshot and watch of its own (a second stream, when remote).
+            for screen in self.screen_stack:
+                if isinstance(screen, DetailScreen):
+                    screen.update_job(event.job)
         if not self._summary_due:
             self._summary_due = True
             self.set_timer(_SUMMARY_DELAY, self._show_summary)
@@ -166,6 +172,9 @@ class MinprowApp(App[int]):
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
+
+    def on_job_table_opened(self, event: JobTable.Opened) -> None:
+        self.push_screen(DetailScreen(event.job, self.source, now=self.clock.now, follow=False))
 
     def action_logs(self) -> None:
         job = self._selected()

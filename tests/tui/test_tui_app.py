@@ -22,6 +22,7 @@ from minprow.model import ProwJobState, ProwJobType
 from minprow.store import JobStore, open_store
 from minprow.tui.app import MinprowApp
 from minprow.tui.screens.confirm import ConfirmScreen
+from minprow.tui.screens.detail import DetailScreen
 from minprow.tui.sources.inprocess import InProcessSource
 from minprow.tui.widgets.help import HelpScreen
 
@@ -246,3 +247,30 @@ async def test_running_durations_tick_and_finished_ones_stand_still(
         # timer must redraw the running rows on screen (bounded wait).
         await until(pilot, lambda: "4m15s" in app.export_screenshot(), tries=400)
         assert "4m00s" in app.export_screenshot()  # j03 finished: it stands still
+
+
+@pytest.mark.parametrize("how", ["enter", "double-click"], ids=["enter", "double-click"])
+async def test_opening_a_job_shows_its_details_live(
+    app: MinprowApp, store: JobStore, how: str
+) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, app.live.is_set)
+        await pilot.press("slash", *"pr:200", "enter")
+        if how == "enter":
+            await pilot.press("enter")
+        else:
+            await pilot.double_click("#jobs", offset=(20, 1))
+        await until(pilot, lambda: isinstance(app.screen, DetailScreen))
+        detail = app.screen
+        assert isinstance(detail, DetailScreen)
+        assert detail.job.metadata.name == "j09"
+
+        def fail(job: Any) -> Any:
+            job.status.state = ProwJobState.FAILURE
+            job.status.completion_time = NOW
+            return job
+
+        await store.mutate("j09", fail)
+        await until(pilot, lambda: detail.job.status.state is ProwJobState.FAILURE)
+        await pilot.press("escape")
+        assert app.screen is not detail
