@@ -187,10 +187,63 @@ def _process_options(func: Any) -> Any:
     return func
 
 
+def _kube_options(func: Any) -> Any:
+    """Prow's build-cluster flags (pkg/flagutil/kubernetes_cluster_clients.go) and the store."""
+    for option in reversed(
+        [
+            click.option(
+                "--store",
+                type=click.Choice(["auto", "sqlite", "kube"]),
+                default="auto",
+                show_default=True,
+                help="Where ProwJobs are kept: the embedded SQLite file, or ProwJob custom "
+                "resources (auto: kube when a kubeconfig is given or this runs in a pod).",
+            ),
+            click.option(
+                "--kubeconfig",
+                "kubeconfigs",
+                multiple=True,
+                type=_EXISTING,
+                help="A kubeconfig whose contexts are build clusters; repeatable, merged "
+                "(a context name defined twice is an error).",
+            ),
+            click.option(
+                "--kubeconfig-dir",
+                type=_EXISTING,
+                help="A directory of kubeconfig files (a mounted Secret), re-read on change.",
+            ),
+            click.option(
+                "--kubeconfig-suffix",
+                default="",
+                help="Only files of --kubeconfig-dir ending with this suffix.",
+            ),
+            click.option(
+                "--prow-job-context",
+                help="The context of the service cluster holding the ProwJobs "
+                "[default: in-cluster].",
+            ),
+            click.option(
+                "--podutils-image",
+                help="The minprow image decorated pods run `minprow podutils` from "
+                "[default: minprow:VERSION].",
+            ),
+            click.option(
+                "--leader-elect/--no-leader-elect",
+                default=None,
+                help="Run the controllers only while holding the minprow-controllers Lease "
+                "[default: on with the kube store].",
+            ),
+        ]
+    ):
+        func = option(func)
+    return func
+
+
 def _run_process(log_format: str, log_level: str, **flags: Any) -> None:
     from minprow import logs
     from minprow.runtime import serve
     from minprow.runtime.components import GitHubSettings
+    from minprow.runtime.federation import KubeSettings, default_podutils_image
 
     logs.configure(log_format, log_level)
     github = GitHubSettings(
@@ -199,7 +252,16 @@ def _run_process(log_format: str, log_level: str, **flags: Any) -> None:
         app_id=flags.pop("github_app_id"),
         app_private_key_path=flags.pop("github_app_private_key_path"),
     )
-    sys.exit(serve.main(serve.Settings(github=github, **flags)))
+    kube = KubeSettings(
+        store=flags.pop("store", "auto"),
+        kubeconfigs=tuple(flags.pop("kubeconfigs", ())),
+        kubeconfig_dir=flags.pop("kubeconfig_dir", None),
+        kubeconfig_suffix=flags.pop("kubeconfig_suffix", ""),
+        prow_job_context=flags.pop("prow_job_context", None),
+        podutils_image=flags.pop("podutils_image", None) or default_podutils_image(),
+        leader_elect=flags.pop("leader_elect", None),
+    )
+    sys.exit(serve.main(serve.Settings(github=github, kube=kube, **flags)))
 
 
 @main.command()
@@ -207,16 +269,46 @@ def _run_process(log_format: str, log_level: str, **flags: Any) -> None:
 @_state_dir_option
 @_executor_option
 @_cluster_option
-@click.option("--no-tui", is_flag=True, help="Run headless and log what happens.")
+@click.option("--no-tui", is_flag=True, help="Run headless and log to the terminal.")
+@click.option(
+    "--kind/--no-kind",
+    "use_kind",
+    default=None,
+    help="Run jobs as pods in a kind cluster [default: when kind and Docker are there].",
+)
+@click.option("--kind-name", default="minprow", show_default=True, help="The kind cluster's name.")
 @_process_options
 def up(no_tui: bool, **flags: Any) -> None:
     """Run minprow on this machine: config, job store and every component, in one process.
 
-    Without --hmac-secret-file, the hook uses a secret made in the state directory
-    (its path is logged, for `minprow send-event --hmac-path`)."""
-    # The TUI is not in this build: `up` is headless with or without --no-tui.
-    del no_tui
-    _run_process(make_hmac_secret=True, **flags)
+    With Docker and kind, jobs run in a kind cluster (created or reused); in a
+    terminal the TUI runs in front. Without --hmac-secret-file, the hook uses a
+    secret made in the state directory (for `minprow send-event --hmac-path`)."""
+    from minprow.runtime.up import wants_tui
+
+    _run_process(make_hmac_secret=True, foreground=_tui if wants_tui(no_tui) else None, **flags)
+
+
+async def _tui(process: Any) -> int:
+    """`up`'s TUI over the process's own store and executors, in its loop."""
+    from minprow.tui.app import run_in_loop
+    from minprow.tui.sources.inprocess import InProcessSource
+
+    source = InProcessSource(process.store, process.clusters, process.config, process.artifacts_dir)
+    return await run_in_loop(source)
+
+
+@main.command()
+@_state_dir_option
+@click.option("--name", default="minprow", show_default=True, help="The kind cluster's name.")
+def down(state_dir: Path | None, name: str) -> None:
+    """Delete the kind cluster `minprow up` made (a no-op when there is none)."""
+    from minprow.runtime.kind import down as delete
+    from minprow.store import default_state_dir
+
+    code, message = delete(name, state_dir or default_state_dir())
+    click.echo(message, err=code != 0)
+    sys.exit(code)
 
 
 @main.command()
@@ -230,6 +322,7 @@ def up(no_tui: bool, **flags: Any) -> None:
     show_default=True,
     help="The components this process runs (several hook replicas + one controller scale out).",
 )
+@_kube_options
 @_process_options
 def serve(components: str, **flags: Any) -> None:
     """Run minprow as a server: the hook on --port and the chosen components."""

@@ -15,25 +15,35 @@ import gc
 import logging
 import secrets
 import signal
+import sys
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from minprow.aio import TaskGroup
 from minprow.runtime import commands
-from minprow.runtime.components import COMPONENTS, DEFAULT_PORT, GitHubSettings, SettingsError
+from minprow.runtime.components import (
+    COMPONENTS,
+    DEFAULT_PORT,
+    GitHubSettings,
+    Leading,
+    SettingsError,
+)
 from minprow.runtime.defaults import discover
+from minprow.runtime.federation import KubeSettings
 
 if TYPE_CHECKING:
+    from minprow.aio import Clock
     from minprow.config import Config
     from minprow.config.agent import ConfigAgent
+    from minprow.executors.clusters import ClusterMap
+    from minprow.runtime.components import Process
     from minprow.store import JobStore
 
 log = logging.getLogger("minprow.serve")
 
-NOT_YET_BUILT = ("tui",)
-"""The parts of DESIGN.md this build does not have yet."""
 HMAC_FILE = "hmac-secret"
 """`minprow up`'s own webhook secret, made in the state directory when none is given."""
 
@@ -56,6 +66,13 @@ class Settings:
     """Create `<state_dir>/hmac-secret` when no --hmac-secret-file is given (`up`)."""
     slack_webhook_file: Path | None = None
     github: GitHubSettings = field(default_factory=GitHubSettings)
+    kube: KubeSettings = field(default_factory=KubeSettings)
+    use_kind: bool | None = False
+    """`up`: True requires a kind cluster, None uses one when kind and Docker are there."""
+    kind_name: str = "minprow"
+    foreground: Callable[[Process], Awaitable[object]] | None = None
+    """Run in front while the components work (`up`'s TUI, its logs then go to a
+    file); its end stops the process."""
 
 
 def main(settings: Settings) -> int:
@@ -78,41 +95,68 @@ def main(settings: Settings) -> int:
         return 1
     settings.state_dir = settings.state_dir or default_state_dir()
     try:
+        _prepare_up(agent.get(), settings, settings.state_dir)
+    except UpError as err:
+        return commands.fail_with(str(err))
+    try:
         return asyncio.run(_run(agent, settings, settings.state_dir))
     except SettingsError as err:
         return commands.fail_with(str(err))
 
 
+class UpError(RuntimeError):
+    """`up` cannot get what it was asked for (a kind cluster): says which step and why."""
+
+
+def _prepare_up(config: Config, settings: Settings, state_dir: Path) -> None:
+    """`up`'s extras: the kind cluster when there is one, the log file under a TUI."""
+    from minprow.runtime import up
+    from minprow.runtime._kind_kube import KubeSetupError
+    from minprow.runtime.kind import ImageBuildError, KindError
+
+    if settings.use_kind is not False:
+        try:
+            kube = up.kind_settings(settings.use_kind, config, state_dir, settings.kind_name)
+        except (up.UpError, KindError, ImageBuildError, KubeSetupError) as err:
+            raise UpError(f"minprow up on kind: {err}") from err
+        if kube is not None:
+            settings.kube = kube
+    if settings.foreground is not None:
+        path = up.logs_to_file(state_dir)
+        print(f"minprow: logs go to {path} while the TUI runs", file=sys.stderr)
+
+
 async def _run(agent: ConfigAgent[Config], settings: Settings, state_dir: Path) -> int:
     from minprow.aio import SystemClock
     from minprow.runtime.components import Process
-    from minprow.runtime.engines import EngineError, cluster_map
-    from minprow.store import StoreError, open_store
+    from minprow.runtime.engines import EngineError
+    from minprow.runtime.federation import FederationError
+    from minprow.store import StoreError
 
     clock = SystemClock()
     artifacts = state_dir / "artifacts"
     try:
-        # Every build cluster a job names runs on this machine, by default on one executor.
-        clusters = cluster_map(settings.executor, settings.clusters, state_dir, artifacts, clock)
-    except EngineError as err:
+        backing = _backing(agent, settings, state_dir, artifacts, clock)
+    except (EngineError, FederationError) as err:
         log.error("%s", err)
         return 1
-    store = open_store("sqlite", state_dir)
+    store, clusters = backing.store, backing.clusters
     try:
         await store.start()
     except (StoreError, OSError) as err:
-        log.error("cannot open the job store in %s: %s (check --state-dir)", state_dir, err)
+        log.error("cannot open the job store (%s): %s", backing.where, err)
+        backing.close()
         return 1
     # The cache holds many long-lived objects: keep them out of the cyclic GC's
     # full collections, which would otherwise pause the loop for them.
     gc.freeze()
-    _report_start(agent.get(), store, state_dir)
+    _report_start(agent.get(), store, backing.where)
     routed = ", ".join(f"{c} on {e.name}" for c in clusters for e in [clusters.get(c)] if e)
     default = clusters.get("*")
     log.info(
         "jobs run on %s%s; artifacts go to %s unless a job's gcs_configuration names "
         "a bucket or a local_output_dir",
-        default.name if default else "nothing",
+        default.name if default else "the cluster each job names",
         f" (clusters {routed})" if routed else "",
         artifacts,
     )
@@ -132,10 +176,13 @@ async def _run(agent: ConfigAgent[Config], settings: Settings, state_dir: Path) 
     )
     group = TaskGroup()
     try:
-        process.add(group, settings.components)
+        process.add(group, settings.components, leading=backing.leading)
     except SettingsError:
         await store.close()
+        backing.close()
         raise
+    for name, factory in backing.tasks:
+        group.add(name, factory)
     group.add("config-agent", agent.run)
     group.add("config-log", lambda: _log_reloads(agent))
     group.start()
@@ -148,13 +195,79 @@ async def _run(agent: ConfigAgent[Config], settings: Settings, state_dir: Path) 
     if "hook" in process.started:
         log.info("webhooks: POST http://localhost:%d/hook", settings.port)
     log.info("API: http://localhost:%d/prowjobs.js, /api/v1/watch", settings.port)
-    await stop.wait()
+    if settings.foreground is not None:
+        await _until_either(settings.foreground(process), stop)
+    else:
+        await stop.wait()
     log.info("stopping")
+    # The hook first (no new work), then the controllers: their lease is released
+    # as they stop, so another replica takes over what was in flight.
     await group.stop()
     if github is not None:
         await github.close()
     await store.close()
+    backing.close()
     return 0
+
+
+async def _until_either(foreground: Awaitable[object], stop: asyncio.Event) -> None:
+    """Wait for the foreground (the TUI) to end or a signal, whichever comes first."""
+    front = asyncio.ensure_future(foreground)
+    signalled = asyncio.ensure_future(stop.wait())
+    await asyncio.wait({front, signalled}, return_when=asyncio.FIRST_COMPLETED)
+    for task in (front, signalled):
+        task.cancel()
+    await asyncio.gather(front, signalled, return_exceptions=True)
+
+
+@dataclass
+class _Backing:
+    """Where ProwJobs are kept and run: the store, the executors, their own tasks."""
+
+    store: JobStore
+    clusters: ClusterMap
+    where: str
+    tasks: list[tuple[str, Callable[[], Awaitable[None]]]] = field(default_factory=list)
+    leading: Leading | None = None
+    closers: list[Callable[[], None]] = field(default_factory=list)
+
+    def close(self) -> None:
+        for closer in self.closers:
+            closer()
+
+
+def _backing(
+    agent: ConfigAgent[Config],
+    settings: Settings,
+    state_dir: Path,
+    artifacts: Path,
+    clock: Clock,
+) -> _Backing:
+    from minprow.runtime import federation
+    from minprow.runtime.engines import cluster_map
+    from minprow.store import DB_FILE, open_store
+
+    kube = settings.kube
+    if not kube.wanted(federation.in_pod()):
+        # Every build cluster a job names runs on this machine, by default on one executor.
+        clusters = cluster_map(settings.executor, settings.clusters, state_dir, artifacts, clock)
+        return _Backing(open_store("sqlite", state_dir), clusters, str(state_dir / DB_FILE))
+    if settings.clusters:
+        raise federation.FederationError(
+            "--cluster maps clusters to local executors; with Kubernetes, each cluster is "
+            "a kubeconfig context"
+        )
+    contexts = federation.cluster_agent(kube)
+    namespace = agent.get().prowjob_namespace
+    store = federation.job_store(contexts, kube, namespace)
+    clusters = federation.build_clusters(contexts, kube, agent.get, clock)
+    backing = _Backing(store, clusters, f"ProwJob custom resources in namespace {namespace}")
+    backing.tasks.append(("kubeconfig-agent", lambda: contexts.run(clock)))
+    backing.closers.append(lambda: federation.close_executors(clusters))
+    controllers = [c for c in settings.components if c != "hook"]
+    if controllers and kube.leader_elect is not False:
+        backing.leading = federation.leader_election(contexts, kube, namespace, clock)
+    return backing
 
 
 def _hmac_file(settings: Settings, state_dir: Path) -> Path | None:
@@ -176,7 +289,7 @@ def _hmac_file(settings: Settings, state_dir: Path) -> Path | None:
     return path
 
 
-def _report_start(config: Config, store: JobStore, state_dir: Path) -> None:
+def _report_start(config: Config, store: JobStore, where: str) -> None:
     log.info("config: %s", commands.describe(config))
     if config.not_implemented:
         log.info(
@@ -184,8 +297,7 @@ def _report_start(config: Config, store: JobStore, state_dir: Path) -> None:
         )
     states = Counter(pj.status.state.value for pj in store.list())
     held = ", ".join(f"{n} {s}" for s, n in sorted(states.items())) or "empty"
-    log.info("job store: %s (%s)", state_dir / "prowjobs.db", held)
-    log.warning("not in this build yet: %s", ", ".join(NOT_YET_BUILT))
+    log.info("job store: %s (%s)", where, held)
 
 
 async def _log_reloads(agent: ConfigAgent[Config]) -> None:
