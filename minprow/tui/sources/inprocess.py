@@ -16,6 +16,7 @@ from typing import Any
 
 from minprow import pjutil
 from minprow.config import Config
+from minprow.executors.clusterhealth import cluster_health
 from minprow.executors.clusters import ClusterMap
 from minprow.model import ProwJob, ProwJobState
 from minprow.store import EventType, JobStore, NotFound, StoreError, WatchExpired
@@ -110,13 +111,9 @@ class InProcessSource:
             raise SourceError(f"cannot abort {name}: {err}") from err
 
     async def clusters(self) -> dict[str, dict[str, Any]]:
-        if self._clusters is None:
-            return {}
-        return {
-            cluster: {"executor": executor.name}
-            for executor in self._clusters.executors()
-            for cluster in self._clusters.clusters_of(executor)
-        }
+        # The clusters jobs name count too, as in the API's /api/v1/clusters.
+        used = {job.spec.cluster_alias for job in self._store.list()}
+        return await cluster_health(self._clusters, used)
 
     async def close(self) -> None:
         """Nothing to release: the store belongs to `minprow up`, which closes it."""
