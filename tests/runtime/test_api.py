@@ -23,6 +23,7 @@ from minprow.config import Config
 from minprow.executors.base import Phase
 from minprow.executors.clusters import ClusterMap
 from minprow.executors.host import HostExecutor
+from minprow.kube.health import ClusterHealth
 from minprow.model import ProwJob, ProwJobSpec, ProwJobState, Refs
 from minprow.podutils import destination_for, gcspaths
 from minprow.podutils.render import render
@@ -90,9 +91,13 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
 
 @contextlib.asynccontextmanager
 async def serving(
-    store: JobStore, tmp_path: Path, config: Config | None = None
+    store: JobStore,
+    tmp_path: Path,
+    config: Config | None = None,
+    routes: dict[str, str] | None = None,
 ) -> AsyncIterator[Api]:
-    """The API over `store` on a real port, the host executor running every cluster."""
+    """The API over `store` on a real port, the host executor running every cluster
+    (or, with `routes`, only the named ones: cluster -> "host" or "kube-like")."""
     artifacts = tmp_path / "artifacts"
     executor = HostExecutor(tmp_path / "workspaces", artifacts, SystemClock())
     holder: list[str | None] = [TOKEN]
@@ -100,7 +105,9 @@ async def serving(
     add_api_routes(
         app,
         store=store,
-        clusters=ClusterMap(fallback=executor),
+        clusters=ClusterMap(fallback=executor)
+        if routes is None
+        else ClusterMap({name: _routed(kind, executor, tmp_path) for name, kind in routes.items()}),
         config=lambda: config or Config(),
         artifacts_dir=artifacts,
         token=lambda: holder[0],
@@ -116,6 +123,26 @@ async def serving(
         for managed in await executor.list_managed():
             await executor.abort(managed.prowjob, timedelta(seconds=1))
             await executor.cleanup(managed.prowjob)
+
+
+class ReportingHostExecutor(HostExecutor):
+    """The host executor with the `health()` a kubernetes executor has, so the clusters
+    endpoint shows a ClusterHealth without a real API server."""
+
+    def health(self) -> ClusterHealth:
+        return ClusterHealth(
+            context="build01",
+            server="https://build01.example:6443",
+            reachable=False,
+            last_error="dial tcp: connection refused",
+            last_error_at=T0,
+        )
+
+
+def _routed(kind: str, executor: HostExecutor, tmp_path: Path) -> HostExecutor:
+    if kind == "kube-like":
+        return ReportingHostExecutor(tmp_path / "workspaces", tmp_path / "artifacts", SystemClock())
+    return executor
 
 
 @pytest.fixture
@@ -556,3 +583,104 @@ async def test_abort_without_a_user_names_the_api_client(api: Api) -> None:
     assert api.store.get("busy").status.description == "Aborted by an API client through the API."
     # The store's copy is what plank reads; the API answered from it.
     assert copy_job(api.store.get("busy")).status.state is ProwJobState.ABORTED
+
+
+# Revisions: list, then watch from the list's revision
+
+
+async def test_prowjobs_js_names_its_revision_and_a_watch_from_it_misses_nothing(
+    api: Api,
+) -> None:
+    await api.store.create(make_job("listed"))
+    resp = await api.client.get("/prowjobs.js")
+    revision = int(resp.headers["X-Minprow-Revision"])
+    assert revision == api.store.revision
+    assert [j["metadata"]["name"] for j in (await resp.json())["items"]] == ["listed"]
+    await api.store.create(make_job("after"))
+    watch = await api.client.get("/api/v1/watch", params={"since": str(revision)})
+    assert watch.headers["X-Minprow-Revision"] == str(revision)
+    event = await read_event(watch)
+    assert (event["type"], event["object"]["metadata"]["name"]) == ("ADDED", "after")
+    watch.close()
+
+
+async def test_watch_ahead_of_the_store_ends_with_an_error_line(api: Api) -> None:
+    # A client that followed a server whose memory store has since started over.
+    resp = await api.client.get("/api/v1/watch", params={"since": str(api.store.revision + 50)})
+    event = await read_event(resp)
+    assert event["type"] == "ERROR"
+    assert "list again" in event["reason"]
+    assert await read_line(resp) == b""
+
+
+async def test_watch_leaves_out_hidden_jobs(api: Api) -> None:
+    resp = await api.client.get("/api/v1/watch", params={"since": str(api.store.revision)})
+    await api.store.create(make_job("secret-job", hidden=True))
+    await api.store.create(make_job("plain"))
+    event = await read_event(resp)
+    assert event["object"]["metadata"]["name"] == "plain"
+    resp.close()
+
+
+# Clusters
+
+
+@pytest.mark.parametrize(
+    ("routes", "job_clusters", "expected"),
+    [
+        (
+            None,
+            ["build02"],
+            {
+                "build02": {"executor": "host", "reachable": True},
+                "default": {"executor": "host", "reachable": True},
+            },
+        ),
+        (
+            {"local": "host"},
+            ["gone"],
+            {
+                "gone": {
+                    "executor": None,
+                    "reachable": False,
+                    "last_error": "cluster 'gone' has no executor in minprow's cluster "
+                    "mapping (known clusters: local)",
+                },
+                "local": {"executor": "host", "reachable": True},
+            },
+        ),
+        (
+            {"build01": "kube-like"},
+            [],
+            {
+                "build01": {
+                    "executor": "host",
+                    "context": "build01",
+                    "server": "https://build01.example:6443",
+                    "reachable": False,
+                    "version": None,
+                    "last_error": "dial tcp: connection refused",
+                    "last_error_at": T0.isoformat(),
+                    "last_success_at": None,
+                    "expires_at": None,
+                }
+            },
+        ),
+    ],
+    ids=["fallback-runs-every-cluster", "a-job-names-an-unmapped-cluster", "executor-with-health"],
+)
+async def test_clusters_reports_each_build_cluster(
+    store: JobStore,
+    tmp_path: Path,
+    routes: dict[str, str] | None,
+    job_clusters: list[str],
+    expected: dict[str, Any],
+) -> None:
+    for cluster in job_clusters:
+        pj = make_job(f"on-{cluster}")
+        pj.spec.cluster = cluster
+        await store.create(pj)
+    async with serving(store, tmp_path, routes=routes) as api:
+        resp = await api.client.get("/api/v1/clusters")
+        assert resp.status == 200
+        assert await resp.json() == expected
