@@ -61,6 +61,7 @@ SCREENS = [
     ("cursor-moved", ("down", "down", "down")),
     ("help", ("question_mark",)),
     ("confirm-rerun", ("down", "r")),
+    ("detail", ("down", "enter")),
 ]
 
 

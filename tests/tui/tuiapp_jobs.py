@@ -46,6 +46,8 @@ def make_job(spec: Spec, now: datetime = NOW) -> ProwJob:
         namespace="default",
         name=spec.name,
     )
+    # Created when it started: the store would stamp the wall clock otherwise.
+    job.metadata.creation_timestamp = now - spec.started_ago
     job.status.state = spec.state
     if spec.ran_for is not None:
         job.status.completion_time = now - spec.started_ago + spec.ran_for
