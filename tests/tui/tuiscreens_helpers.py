@@ -21,7 +21,7 @@ from textual.widgets import Static
 
 from minprow import pjutil
 from minprow.model import ProwJob, ProwJobState
-from minprow.store import JobStore, NotFound
+from minprow.store import JobStore, NotFound, open_store
 from minprow.tui.source import JobEvent, SourceError
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "tui"
@@ -119,3 +119,35 @@ class ScreenHost(App[None]):
 
     def on_mount(self) -> None:
         self.push_screen(self.first, callback=self.results.append)
+
+
+class StoreHost(App[None]):
+    """An app that starts a memory JobStore holding `jobs`, wraps it in a
+    StoreSource and pushes the screen `make(source)` builds: for snapshots,
+    where the app, not the test, owns the loop."""
+
+    def __init__(
+        self,
+        make: Callable[[StoreSource], Screen[Any]],
+        jobs: list[ProwJob],
+        **source: Any,
+    ) -> None:
+        super().__init__()
+        self.make = make
+        self.jobs = jobs
+        self.source_args = source
+        self.store = open_store("memory")
+
+    def compose(self) -> ComposeResult:
+        yield Static("host")
+
+    async def on_mount(self) -> None:
+        await self.store.start()
+        for job in self.jobs:
+            job = job.model_copy(deep=True)
+            job.metadata.resource_version = None
+            await self.store.create(job)
+        await self.push_screen(self.make(StoreSource(self.store, **self.source_args)))
+
+    async def on_unmount(self) -> None:
+        await self.store.close()
