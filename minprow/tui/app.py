@@ -23,6 +23,7 @@ from minprow.aio import Clock, SystemClock
 from minprow.model import ProwJob
 from minprow.tui.filtering import JobFilter
 from minprow.tui.rows import JobList
+from minprow.tui.screens.clusters import ClustersScreen
 from minprow.tui.screens.confirm import ConfirmScreen
 from minprow.tui.screens.detail import DetailScreen
 from minprow.tui.screens.logs import LogScreen
@@ -169,6 +170,9 @@ class MinprowApp(App[int]):
             self.notify("No job selected.", severity="warning")
             return None
         return row.job
+
+    def action_clusters(self) -> None:
+        self.push_screen(ClustersScreen(self.source, now=self.clock.now))
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())

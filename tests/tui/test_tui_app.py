@@ -21,6 +21,7 @@ from minprow.config import Config
 from minprow.model import ProwJobState, ProwJobType
 from minprow.store import JobStore, open_store
 from minprow.tui.app import MinprowApp
+from minprow.tui.screens.clusters import ClustersScreen
 from minprow.tui.screens.confirm import ConfirmScreen
 from minprow.tui.screens.detail import DetailScreen
 from minprow.tui.sources.inprocess import InProcessSource
@@ -274,3 +275,15 @@ async def test_opening_a_job_shows_its_details_live(
         await until(pilot, lambda: detail.job.status.state is ProwJobState.FAILURE)
         await pilot.press("escape")
         assert app.screen is not detail
+
+
+async def test_c_shows_the_clusters_the_jobs_name(app: MinprowApp) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, app.live.is_set)
+        await pilot.press("c")
+        await until(pilot, lambda: isinstance(app.screen, ClustersScreen))
+        screen = app.screen
+        assert isinstance(screen, ClustersScreen)
+        await until(pilot, lambda: set(screen.health) == {"default", "build01", "build02"})
+        # This app's source runs no executors: every cluster says so.
+        assert {entry["reachable"] for entry in screen.health.values()} == {False}
