@@ -155,8 +155,8 @@ def test_up_runs_reloads_keeps_the_last_good_config_and_stops_on_sigterm(
     up: tuple[UpProcess, Path],
 ) -> None:
     process, work = up
-    process.wait_for("config: 3 presubmits, 1 postsubmits, 1 periodics, 1 repos")
     process.wait_for("not using kind (kind is not on the PATH)")
+    process.wait_for("config: 3 presubmits, 1 postsubmits, 1 periodics, 1 repos")
     process.wait_for("minprow is up")
 
     jobs = work / "jobs" / "minprow" / "minprow-presubmits.yaml"
