@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from textual.markup import to_content
@@ -12,11 +13,13 @@ from textual.style import Style
 from textual.widgets import Static
 from tuiscreens_helpers import ScreenHost, StoreSource, load_job, until
 
+from minprow.config import Config
 from minprow.model import ProwJob, ProwJobState
 from minprow.store import JobStore, open_store
 from minprow.tui.screens.confirm import ConfirmScreen
 from minprow.tui.screens.detail import DetailScreen
 from minprow.tui.screens.logs import LogScreen
+from minprow.tui.sources.inprocess import InProcessSource
 
 NOW = datetime(2026, 11, 24, 8, 30, tzinfo=UTC)
 HEALTH = {"build-east": {"context": "build-east", "server": "https://10.0.0.1", "reachable": True}}
@@ -149,7 +152,9 @@ async def test_rerun_and_abort_ask_first(
 ) -> None:
     async with open_store("memory") as store:
         pj = await stored(store)
-        screen = DetailScreen(pj, StoreSource(store, now=lambda: NOW), now=lambda: NOW)
+        # The in-process source: rerun and abort as `minprow up`'s TUI does them.
+        source = InProcessSource(store, None, Config, Path("/nonexistent"))
+        screen = DetailScreen(pj, source, now=lambda: NOW)
         app = ScreenHost(screen)
         async with app.run_test(size=(140, 60)) as pilot:
             await pilot.press(key)
@@ -165,7 +170,9 @@ async def test_rerun_and_abort_ask_first(
                 (new,) = [j for j in jobs if j.name != pj.name]
                 assert new.spec == pj.spec
                 assert new.status.state is ProwJobState.TRIGGERED
-                assert new.status.description == f"tui successfully reran {pj.name}."
+                assert new.status.description == f"minprow tui successfully reran {pj.name}."
+            if state is ProwJobState.ABORTED:
+                assert store.get(pj.name).status.description == "Aborted by minprow tui."
 
 
 async def test_abort_of_an_ended_job_is_refused() -> None:

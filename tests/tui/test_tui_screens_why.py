@@ -71,6 +71,18 @@ CASES = [
         "Build cluster 'build-east' is not configured (known: default).",
     ),
     (
+        "triggered-cluster-without-executor",
+        job(ProwJobState.TRIGGERED, None),
+        {
+            "build-east": {
+                "executor": None,
+                "reachable": False,
+                "last_error": "no kubeconfig context build-east",
+            }
+        },
+        "No executor runs build cluster 'build-east': no kubeconfig context build-east",
+    ),
+    (
         "triggered-waiting",
         job(ProwJobState.TRIGGERED, None),
         HEALTHY,

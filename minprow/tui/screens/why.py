@@ -47,6 +47,8 @@ def cluster_problem(cluster: str, health: Mapping[str, Mapping[str, Any]]) -> st
         return f"Build cluster {cluster!r} is not configured (known: {known})."
     if entry.get("reachable") is False:
         error = entry.get("last_error") or "no error recorded"
+        if "executor" in entry and entry["executor"] is None:
+            return f"No executor runs build cluster {cluster!r}: {error}"
         when = entry.get("last_error_at")
         since = f" (last error at {when})" if when else ""
         return f"Build cluster {cluster!r} is unreachable{since}: {error}"
