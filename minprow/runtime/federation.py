@@ -76,9 +76,11 @@ class KubeSettings:
 
 def default_podutils_image() -> str:
     """`minprow:<installed version>`, the tag `minprow up` builds from ./Dockerfile."""
-    from importlib.metadata import version
+    from minprow import __version__
 
-    return f"minprow:{version('minprow')}"
+    # A fixed tag (not `latest`), so pods keep `imagePullPolicy: IfNotPresent` and
+    # use the image `kind load` put on the nodes.
+    return f"minprow:{__version__}"
 
 
 def in_pod() -> bool:

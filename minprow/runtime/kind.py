@@ -52,7 +52,6 @@ __all__ = [
     "KindCluster",
     "KindError",
     "build_image",
-    "default_image_tag",
     "delete_cluster",
     "down",
     "ensure_cluster",
@@ -60,7 +59,6 @@ __all__ = [
     "kind_unavailable",
     "load_image",
     "prepare",
-    "prepare_or_reason",
 ]
 
 log = logging.getLogger("minprow.runtime.kind")
@@ -90,14 +88,6 @@ class KindCluster:
 def context_name(name: str) -> str:
     """kind's kubeconfig context for cluster `name` (`kind-<name>`)."""
     return f"kind-{name}"
-
-
-def default_image_tag() -> str:
-    """`minprow:<package version>`: a fixed tag, so pods keep Kubernetes' default
-    `imagePullPolicy: IfNotPresent` and use the loaded image instead of pulling."""
-    from minprow import __version__
-
-    return f"minprow:{__version__}"
 
 
 def kind_unavailable() -> str | None:
@@ -243,32 +233,6 @@ def prepare(
         ensure_namespaces(cluster, [pod_namespace, prowjob_namespace])
     log.info("kind: cluster %r ready in %.1fs", cluster.name, time.monotonic() - started)
     return cluster
-
-
-def prepare_or_reason(
-    cluster_name: str,
-    state_dir: Path,
-    repo_dir: Path,
-    image_tag: str,
-    pod_namespace: str,
-    *,
-    dockerfile: Path | None = None,
-    prowjob_namespace: str = "default",
-) -> KindCluster | str:
-    """`prepare()` when kind can run here, else the one-line reason `up` logs before it
-    falls back to the embedded store and the local executor. Failures still raise."""
-    why = kind_unavailable()
-    if why is not None:
-        return f"not using kind: {why}; using the embedded store and the local executor"
-    return prepare(
-        cluster_name,
-        state_dir,
-        repo_dir,
-        image_tag,
-        pod_namespace,
-        dockerfile=dockerfile,
-        prowjob_namespace=prowjob_namespace,
-    )
 
 
 def delete_cluster(name: str, kubeconfig: Path | None = None) -> bool:

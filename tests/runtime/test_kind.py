@@ -304,21 +304,6 @@ def test_a_hung_kind_times_out(fake_kind: FakeKind, monkeypatch: pytest.MonkeyPa
         get_clusters(timeout=0.5)
 
 
-def test_default_image_tag() -> None:
-    from minprow import __version__
-
-    assert kind.default_image_tag() == f"minprow:{__version__}"
-
-
-def test_prepare_or_reason_falls_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PATH", str(tmp_path))
-    reason = kind.prepare_or_reason("minprow", tmp_path, tmp_path, TAG, "test-pods")
-    assert reason == (
-        "not using kind: kind is not on the PATH; using the embedded store and the local executor"
-    )
-    assert not (tmp_path / "kind-kubeconfig").exists()
-
-
 @pytest.mark.parametrize(
     ("kind_on_path", "docker_host", "reason"),
     [
