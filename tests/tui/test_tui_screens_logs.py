@@ -162,3 +162,25 @@ async def test_source_error_is_shown() -> None:
             await app.workers.wait_for_complete()
             await pilot.pause()
             assert f"no log for {pj.name}" in str(screen.query_one("#log-status").render())
+
+
+async def test_leaving_while_following_stops_reading() -> None:
+    stopped = asyncio.Event()
+
+    async def endless(follow: bool) -> AsyncIterator[bytes]:
+        try:
+            yield b"started\n"
+            await asyncio.Event().wait()
+        finally:
+            stopped.set()
+
+    pj = load_job("presubmit_pending")
+    async with open_store("memory") as store:
+        screen = LogScreen(pj, StoreSource(store, logs={pj.name: endless}))
+        app = ScreenHost(screen)
+        async with app.run_test() as pilot:
+            await until(pilot, lambda: screen.log_widget.line_count == 1)
+            await pilot.press("escape")
+            await until(pilot, stopped.is_set)
+            assert app.results == [None]
+            assert app.screen is not screen

@@ -166,9 +166,16 @@ class DetailScreen(Screen[None]):
             for job in jobs:
                 if job.metadata.name == self.job.metadata.name:
                     self.update_job(job)
-            async for event in self.source.changes(revision):
-                if event.type != "DELETED":
-                    self.update_job(event.job)
+            feed = self.source.changes(revision)
+            try:
+                async for event in feed:
+                    if event.type != "DELETED":
+                        self.update_job(event.job)
+            finally:
+                # Leaving the screen cancels this worker: end the watch now, not at GC.
+                aclose = getattr(feed, "aclose", None)
+                if aclose is not None:
+                    await aclose()
         except SourceError as err:
             self.notify(f"no live updates: {err}", severity="warning")
 

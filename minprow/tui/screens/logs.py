@@ -116,8 +116,9 @@ class LogScreen(Screen[None]):
     async def read_log(self) -> None:
         """Take chunks as fast as the source gives them; drawing is the timer's job."""
         last_yield = time.monotonic()
+        stream = self.source.logs(self.job.metadata.name, follow=self.follow)
         try:
-            async for chunk in self.source.logs(self.job.metadata.name, follow=self.follow):
+            async for chunk in stream:
                 self.buffer.feed(chunk)
                 if time.monotonic() - last_yield > _YIELD_EVERY:
                     await asyncio.sleep(0)
@@ -125,9 +126,14 @@ class LogScreen(Screen[None]):
         except SourceError as err:
             self.error = str(err)
         finally:
-            self.buffer.finish()
-            self.ended = True
-            self.render_pending()
+            # Leaving the screen cancels this worker: close the stream now (a
+            # followed log holds a connection or a container attach), not at GC.
+            aclose = getattr(stream, "aclose", None)
+            if aclose is not None:
+                await aclose()
+        self.buffer.finish()
+        self.ended = True
+        self.render_pending()
 
     def render_pending(self) -> None:
         """Move what the buffer holds into the widget; the one place lines are drawn."""
