@@ -184,3 +184,39 @@ async def test_leaving_while_following_stops_reading() -> None:
             await until(pilot, stopped.is_set)
             assert app.results == [None]
             assert app.screen is not screen
+
+
+async def test_next_match_follows_lines_that_came_and_went() -> None:
+    more = asyncio.Event()
+
+    def lines(start: int, stop: int) -> bytes:
+        return b"".join(
+            (b"needle %d\n" if i in (50, 90, 120) else b"hay %d\n") % i for i in range(start, stop)
+        )
+
+    async def running(follow: bool) -> AsyncIterator[bytes]:
+        yield lines(0, 100)
+        await more.wait()
+        yield lines(100, 150)
+        await asyncio.Event().wait()
+
+    pj = load_job("presubmit_pending")
+    async with open_store("memory") as store:
+        screen = LogScreen(pj, StoreSource(store, logs={pj.name: running}), limit=100)
+        app = ScreenHost(screen)
+        async with app.run_test(size=(80, 20)) as pilot:
+            log = screen.log_widget
+            await until(pilot, lambda: log.line_count == 100)
+            await pilot.press("slash", *"needle", "enter")
+            await pilot.pause()
+            # Following: the view shows the end, so the first match in view is line 90.
+            assert (screen.matches, screen.match_index) == ([50, 90], 1)
+
+            more.set()
+            await until(pilot, lambda: screen.buffer.total == 150 and log.lines[-1] == "hay 149")
+            assert screen.dropped == 50
+            await pilot.press("n")
+            assert screen.matches == [0, 40, 70]  # needle 50 is now the first line
+            assert log.lines[screen.matches[screen.match_index]] == "needle 120"
+            await pilot.press("N")
+            assert log.lines[screen.matches[screen.match_index]] == "needle 90"

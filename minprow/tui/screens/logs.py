@@ -22,6 +22,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.markup import escape
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Log, Static
 
@@ -94,6 +95,9 @@ class LogScreen(Screen[None]):
         self.matches: list[int] = []
         self.match_index = -1
         self._highlighter = _LogHighlighter()
+        self._status = ""
+        self._matched_total = 0
+        self._matched_dropped = 0
 
     def compose(self) -> ComposeResult:
         yield Static(id="log-status")
@@ -148,9 +152,9 @@ class LogScreen(Screen[None]):
 
     def _show_status(self) -> None:
         log = self.log_widget
-        parts = [f"[b]{self.job.spec.job}[/b] {self.job.metadata.name}"]
+        parts = [f"[b]{escape(self.job.spec.job)}[/b] {escape(self.job.metadata.name)}"]
         if self.error:
-            parts.append(f"[red]{self.error}[/red]")
+            parts.append(f"[red]{escape(self.error)}[/red]")
         elif self.ended:
             parts.append("end of log")
         else:
@@ -160,8 +164,11 @@ class LogScreen(Screen[None]):
             parts.append(f"{self.dropped} older lines dropped")
         if self._highlighter.term:
             where = f"{self.match_index + 1}/{len(self.matches)}" if self.matches else "0"
-            parts.append(f"/{self._highlighter.term}: {where}")
-        self.query_one("#log-status", Static).update(" · ".join(parts))
+            parts.append(f"/{escape(self._highlighter.term)}: {where}")
+        status = " · ".join(parts)
+        if status != self._status:  # the timer calls this every 50 ms: redraw only a change
+            self._status = status
+            self.query_one("#log-status", Static).update(status)
 
     def _go_to(self, line: int) -> None:
         log = self.log_widget
@@ -191,11 +198,7 @@ class LogScreen(Screen[None]):
     def search(self, term: str) -> None:
         """Highlight `term` and go to its first match below the top of the view."""
         self._highlighter.term = term
-        term_folded = term.casefold()
-        lines = self.log_widget.lines
-        self.matches = [
-            i for i, line in enumerate(lines) if term and term_folded in line.casefold()
-        ]
+        self._find_matches()
         self.log_widget.notify_style_update()  # drop the lines rendered without the highlight
         self.log_widget.refresh()
         top = int(self.log_widget.scroll_y)
@@ -205,7 +208,22 @@ class LogScreen(Screen[None]):
             self._go_to(self.matches[self.match_index])
         self._show_status()
 
+    def _find_matches(self) -> None:
+        term = self._highlighter.term.casefold()
+        lines = self.log_widget.lines
+        self.matches = [i for i, line in enumerate(lines) if term and term in line.casefold()]
+        self._matched_total = self.buffer.total
+        self._matched_dropped = self.dropped
+
     def _step(self, delta: int) -> None:
+        if self._matched_total != self.buffer.total:
+            # Lines came (and maybe went) since the search: match the log as it is now.
+            # The current match moved up by the lines dropped from the top meanwhile.
+            shown = self.matches[self.match_index] if self.matches else -1
+            shown -= self.dropped - self._matched_dropped
+            self._find_matches()
+            before = [i for i, line in enumerate(self.matches) if line <= shown]
+            self.match_index = before[-1] if before else -1
         if not self.matches:
             self.notify("no matches", severity="warning")
             return
