@@ -35,6 +35,10 @@ from minprow.tui.source import JobSource, SourceError
 TICK = 1.0
 """Seconds between two redraws of the timings of an unfinished job."""
 
+CLUSTER_REFRESH = 5.0
+"""Seconds between two reads of the cluster health while an unfinished job is shown
+(a cluster coming back changes why the job is not running)."""
+
 
 def _now() -> datetime:
     return datetime.now(UTC)
@@ -114,6 +118,7 @@ class DetailScreen(Screen[None]):
     def on_mount(self) -> None:
         self.show()
         self.set_interval(TICK, self._tick)
+        self.set_interval(CLUSTER_REFRESH, self._refresh_clusters)
         self.load_clusters()
         if self.follow:
             self.follow_job()
@@ -121,6 +126,10 @@ class DetailScreen(Screen[None]):
     def _tick(self) -> None:
         if not self.job.complete:
             self.show()
+
+    def _refresh_clusters(self) -> None:
+        if not self.job.status.state.is_final:
+            self.load_clusters()
 
     def show(self) -> None:
         """Redraw every section from `self.job`."""
