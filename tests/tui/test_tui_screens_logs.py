@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
-from tuiscreens_helpers import ScreenHost, StoreSource, load_job, until
+from tuiscreens_helpers import FIXTURES, ScreenHost, StoreSource, load_job, until
 
+from minprow.config import Config
 from minprow.model import ProwJob, ProwJobState
+from minprow.podutils import gcspaths
 from minprow.store import open_store
 from minprow.tui.screens.logs import LogScreen
+from minprow.tui.sources.inprocess import InProcessSource
 
 LINES = 200_000
 
@@ -220,3 +224,29 @@ async def test_next_match_follows_lines_that_came_and_went() -> None:
             assert log.lines[screen.matches[screen.match_index]] == "needle 120"
             await pilot.press("N")
             assert log.lines[screen.matches[screen.match_index]] == "needle 90"
+
+
+async def test_finished_job_log_from_its_artifacts_in_process(tmp_path: Path) -> None:
+    # The in-process source reads an ended job's build-log.txt from the artifacts
+    # directory, laid out as plank's upload leaves it.
+    pj = finished(load_job("presubmit_pending"))
+    assert pj.spec.decoration_config is not None
+    pj.spec.decoration_config.gcs_configuration = None
+    pj.metadata.resource_version = None
+    build_log = (FIXTURES / "build-log.txt").read_bytes()
+    where = tmp_path / gcspaths.job_path(pj) / "build-log.txt"
+    where.parent.mkdir(parents=True)
+    where.write_bytes(build_log)
+    async with open_store("memory") as store:
+        await store.create(pj)
+        source = InProcessSource(store, None, Config, tmp_path, user="alice")
+        screen = LogScreen(pj, source)
+        app = ScreenHost(screen)
+        async with app.run_test(size=(100, 8)) as pilot:
+            await until(pilot, lambda: screen.ended)
+            await pilot.pause()
+            log = screen.log_widget
+            assert log.lines == build_log.decode().splitlines()
+            await pilot.press("g", "f")
+            assert log.lines[4] == "--- FAIL: TestResize (0.03s)"
+            assert log.scroll_y <= 4 < log.scroll_y + log.size.height
