@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from minprow.executors.clusters import ClusterMap
+from minprow.logs import redact
 
 DEFAULT_CLUSTER = "default"
 """Prow's cluster alias for a job that names none."""
@@ -53,5 +54,8 @@ async def cluster_health(
             to_json = getattr(value, "to_json", None)
             if callable(to_json):
                 entry.update(to_json())
+        if isinstance(entry.get("last_error"), str):
+            # An API server's error may quote a URL or header with a credential in it.
+            entry["last_error"] = redact(entry["last_error"])
         report[name] = entry
     return report

@@ -257,7 +257,7 @@ async def test_get_one_prowjob(api: Api, name: str, status: int) -> None:
 # Secrets
 
 
-ENV = [
+ENV: list[dict[str, Any]] = [
     {"name": "GITHUB_TOKEN", "value": "ghp_abc"},
     {"name": "db_password", "value": "hunter2"},
     {"name": "API_KEY", "value": "k-123"},

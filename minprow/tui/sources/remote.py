@@ -21,7 +21,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Any
 
 import aiohttp
@@ -78,7 +78,7 @@ class RemoteSource:
         self._listed = (revision, {job.metadata.name: job for job in jobs})
         return jobs, revision
 
-    async def changes(self, since: int) -> AsyncIterator[JobEvent]:
+    async def changes(self, since: int) -> AsyncGenerator[JobEvent, None]:
         # The jobs the app has, so a re-list can tell it which ones went meanwhile.
         listed, self._listed = self._listed, None
         if listed is not None and listed[0] == since:
@@ -119,7 +119,7 @@ class RemoteSource:
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, self._max_backoff)
 
-    async def logs(self, name: str, *, follow: bool) -> AsyncIterator[bytes]:
+    async def logs(self, name: str, *, follow: bool) -> AsyncGenerator[bytes, None]:
         params = {"follow": "true"} if follow else {}
         # No read timeout: a running job may be quiet for as long as it likes.
         timeout = aiohttp.ClientTimeout(total=None, sock_connect=self._timeout)

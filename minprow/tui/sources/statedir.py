@@ -26,7 +26,7 @@ import asyncio
 import contextlib
 import getpass
 import logging
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator
 from pathlib import Path
 from typing import Any
 
@@ -93,7 +93,7 @@ class StateDirSource:
         self._listed = (revision, {job.metadata.name: job for job in jobs})
         return jobs, revision
 
-    async def changes(self, since: int) -> AsyncIterator[JobEvent]:
+    async def changes(self, since: int) -> AsyncGenerator[JobEvent, None]:
         store = await self._started()
         # The jobs the app has, so a re-list can tell it which ones went meanwhile:
         # those of the snapshot `since` comes from (the feed starts at its first
@@ -125,7 +125,7 @@ class StateDirSource:
             except StoreError as err:
                 raise SourceError(f"{self._dir}: the job store cannot be followed: {err}") from err
 
-    async def logs(self, name: str, *, follow: bool) -> AsyncIterator[bytes]:
+    async def logs(self, name: str, *, follow: bool) -> AsyncGenerator[bytes, None]:
         job = self._job(await self._started(), name)
         source = await self._log_source(job, follow=follow)
         async with contextlib.aclosing(source) as chunks:
