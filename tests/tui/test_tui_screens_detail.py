@@ -207,3 +207,33 @@ async def test_l_opens_the_log_and_escape_comes_back() -> None:
             await pilot.press("escape")
             await pilot.pause()
             assert app.results == [None]
+
+
+async def test_fed_by_the_app_with_follow_off() -> None:
+    # The app already has a change feed: it hands each new version to update_job.
+    async with open_store("memory") as store:
+        pj = await stored(store)
+        screen = DetailScreen(pj, StoreSource(store), now=lambda: NOW, follow=False)
+        app = ScreenHost(screen)
+        async with app.run_test(size=(140, 60)) as pilot:
+            await pilot.pause()
+            assert "Why not running" not in text(screen, "why")
+            late = pj.model_copy(deep=True)
+            late.status.start_time = datetime(2026, 11, 24, 7, 0, tzinfo=UTC)
+            late.status.pending_time = late.status.start_time
+            screen.update_job(late)
+            await pilot.pause()
+            assert "past its timeout and grace period (1h0m30s)" in text(screen, "why")
+            ended = late.model_copy(deep=True)
+            ended.status.state = ProwJobState.FAILURE
+            ended.status.completion_time = NOW
+            ended.status.description = "Job failed: exit code 2."
+            screen.update_job(ended)
+            other = ended.model_copy(deep=True)
+            other.metadata.name = "another-job"
+            other.status.state = ProwJobState.SUCCESS
+            screen.update_job(other)  # not this screen's job: ignored
+            await pilot.pause()
+            assert [s for _, s, _ in screen.seen] == [ProwJobState.FAILURE]
+            assert "Job failed: exit code 2." in text(screen, "why")
+            assert "duration        1h30m0s" in text(screen, "timings")
