@@ -19,11 +19,13 @@ from tuiapp_jobs import NOW, SPECS, Spec, jobs, m, make_job
 
 from minprow.config import Config
 from minprow.model import ProwJobState, ProwJobType
+from minprow.podutils import destination_for, gcspaths
 from minprow.store import JobStore, open_store
 from minprow.tui.app import MinprowApp
 from minprow.tui.screens.clusters import ClustersScreen
 from minprow.tui.screens.confirm import ConfirmScreen
 from minprow.tui.screens.detail import DetailScreen
+from minprow.tui.screens.logs import LogScreen
 from minprow.tui.sources.inprocess import InProcessSource
 from minprow.tui.widgets.help import HelpScreen
 
@@ -55,6 +57,10 @@ async def until(pilot: Pilot[Any], done: Callable[[], bool], *, tries: int = 400
 
 def shown(app: MinprowApp) -> list[str]:
     return [row.name for row in app.jobs.shown]
+
+
+def summary(app: MinprowApp) -> str:
+    return str(app.query_one("#summary").render())
 
 
 def line(app: MinprowApp, y: int) -> str:
@@ -102,10 +108,9 @@ async def test_typing_a_filter_narrows_the_table(
         await until(pilot, app.live.is_set)
         await pilot.press("slash")
         await pilot.press(*typed)
-        await pilot.pause()
+        await until(pilot, lambda: app.jobs.filter.text == typed)
         assert set(shown(app)) == expected
-        summary = str(app.query_one("#summary").render())
-        assert f"({len(expected)} shown)" in summary
+        await until(pilot, lambda: f"({len(expected)} shown)" in summary(app))
 
 
 async def test_escape_clears_the_filter_and_enter_keeps_it(app: MinprowApp) -> None:
@@ -287,3 +292,41 @@ async def test_c_shows_the_clusters_the_jobs_name(app: MinprowApp) -> None:
         await until(pilot, lambda: set(screen.health) == {"default", "build01", "build02"})
         # This app's source runs no executors: every cluster says so.
         assert {entry["reachable"] for entry in screen.health.values()} == {False}
+
+
+LOGS = [
+    ("j04", b"ok 1 - builds\nnot ok 2 - unit tests\n", None),
+    ("j02", None, "no log"),
+]
+
+
+@pytest.mark.parametrize(("name", "uploaded", "error"), LOGS, ids=["uploaded", "none-yet"])
+async def test_l_shows_the_selected_jobs_log(
+    app: MinprowApp,
+    store: JobStore,
+    tmp_path: Path,
+    name: str,
+    uploaded: bytes | None,
+    error: str | None,
+) -> None:
+    if uploaded is not None:
+        # Where the job's build log lands in the GCS layout, under the artifacts dir.
+        job = store.get(name)
+        destination = destination_for(job, default_dir=tmp_path)
+        destination.put_bytes(gcspaths.join(gcspaths.job_path(job), "build-log.txt"), uploaded)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, app.live.is_set)
+        pr = store.get(name).spec.refs.pulls[0].number  # type: ignore[union-attr,index]
+        job_name = store.get(name).spec.job
+        await pilot.press("slash", *f"pr:{pr} job:{job_name}", "enter", "l")
+        await until(pilot, lambda: isinstance(app.screen, LogScreen))
+        screen = app.screen
+        assert isinstance(screen, LogScreen)
+        assert screen.job.metadata.name == name
+        await until(pilot, lambda: screen.ended or screen.error is not None)
+        if error is None:
+            await until(pilot, lambda: screen.log_widget.line_count >= 2)
+            assert screen.error is None
+        else:
+            assert screen.error is not None
+            assert error in screen.error

@@ -3,27 +3,31 @@
 The app shares the loop with hook, plank and the rest, so the store's own change
 feed is read directly (`store.list()` then `store.watch(revision)`: an informer's
 list+watch, as Deck's job list is fed from its ProwJob informer in
-pkg/deck/jobs/jobs.go). Rerun, abort and logs go through the same job actions the
-HTTP API uses, so a rerun from the TUI is the ProwJob a rerun from Deck makes.
+pkg/deck/jobs/jobs.go). Rerun and abort go through `store.actions` and logs through
+`executors.joblog`, as in the HTTP API: a rerun from the TUI is the ProwJob a rerun
+from Deck makes, and a log is found where the API finds it.
 """
 
 from __future__ import annotations
 
+import contextlib
+import getpass
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from minprow import pjutil
+from minprow.aio import Clock, SystemClock
 from minprow.config import Config
+from minprow.executors import joblog
+from minprow.executors.base import ExecutorError
 from minprow.executors.clusterhealth import cluster_health
 from minprow.executors.clusters import ClusterMap
-from minprow.model import ProwJob, ProwJobState
-from minprow.store import EventType, JobStore, NotFound, StoreError, WatchExpired
+from minprow.model import ProwJob
+from minprow.store import EventType, JobStore, NotFound, StoreError, WatchExpired, actions
 from minprow.tui.source import EventKind, JobEvent, SourceError
 
-USER = "minprow tui"
-"""Who reruns and aborts from the in-process TUI, in the job's description."""
+THROUGH = "the TUI"
+"""The front end named in an abort's description ("Aborted by <user> through the TUI.")."""
 
 _KINDS: dict[EventType, EventKind] = {
     EventType.ADDED: "ADDED",
@@ -41,8 +45,15 @@ class InProcessSource:
         clusters: ClusterMap | None,
         config: Callable[[], Config],
         artifacts_dir: Path,
+        *,
+        clock: Clock | None = None,
+        user: str | None = None,
     ) -> None:
+        """`user` is who reruns and aborts (in the jobs' descriptions); by default
+        the login name of whoever runs `minprow up`."""
         self._store = store
+        self._clock: Clock = clock or SystemClock()
+        self._user = user or _login()
         self._clusters = clusters
         self._config = config
         self._artifacts_dir = artifacts_dir
@@ -80,34 +91,32 @@ class InProcessSource:
                     yield JobEvent("ADDED", job, since)
 
     async def logs(self, name: str, *, follow: bool) -> AsyncIterator[bytes]:
-        raise SourceError(f"no log for {name} yet")
-        yield b""
+        try:
+            job = self._store.get(name)
+            source = await joblog.job_log(job, self._clusters, self._artifacts_dir, follow=follow)
+        except (NotFound, joblog.NoLog) as err:
+            raise SourceError(str(err)) from err
+        async with contextlib.aclosing(source) as chunks:
+            try:
+                async for chunk in chunks:
+                    yield chunk
+            except ExecutorError as err:
+                raise SourceError(f"the log of {name} ended early: {err}") from err
 
     async def rerun(self, name: str) -> str:
+        namespace = self._config().prowjob_namespace or None
         try:
-            old = self._store.get(name)
-            new = pjutil.rerun(
-                old,
-                now=datetime.now(UTC),
-                user=USER,
-                namespace=self._config().prowjob_namespace or None,
+            created = await actions.rerun(
+                self._store, name, by=self._user, now=self._clock.now(), namespace=namespace
             )
-            created = await self._store.create(new)
-        except StoreError as err:
+        except StoreError as err:  # NotFound among them
             raise SourceError(f"cannot rerun {name}: {err}") from err
         return created.metadata.name
 
     async def abort(self, name: str) -> None:
-        def mark(job: ProwJob) -> ProwJob | None:
-            if job.status.state.is_final:
-                return None
-            job.status.state = ProwJobState.ABORTED
-            job.status.description = f"Aborted by {USER}."
-            return job
-
         try:
-            await self._store.mutate(name, mark)
-        except (NotFound, StoreError) as err:
+            await actions.abort(self._store, name, by=self._user, through=THROUGH)
+        except StoreError as err:  # AlreadyFinished among them: its message says so
             raise SourceError(f"cannot abort {name}: {err}") from err
 
     async def clusters(self) -> dict[str, dict[str, Any]]:
@@ -117,3 +126,10 @@ class InProcessSource:
 
     async def close(self) -> None:
         """Nothing to release: the store belongs to `minprow up`, which closes it."""
+
+
+def _login() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry (a container's arbitrary uid)
+        return "minprow up"
