@@ -90,6 +90,8 @@ class LogScreen(Screen[None]):
         self.limit = limit
         self.buffer = LogBuffer(limit)
         self.follow = not job.status.state.is_final
+        """Ask the source to follow: the job may still write (the view's own tail -f
+        is the Log widget's, on while scrolled to the bottom)."""
         self.ended = False
         self.error: str | None = None
         self.matches: list[int] = []
