@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 from aiohttp import web
-from tuisrc_helpers import WAIT, events, finish, make_job, read_all
+from aiohttp.typedefs import Handler
+from tuisrc_helpers import WAIT, events, eventually, finish, make_job, read_all
 
 from minprow.aio import SystemClock
 from minprow.config import Config
@@ -35,8 +36,17 @@ TOKEN = "the-api-token"
 class Server:
     """The minprow API over `store` on a fixed port, so it can stop and come back."""
 
-    def __init__(self, store: JobStore, tmp_path: Path, token: str | None = TOKEN) -> None:
+    def __init__(
+        self,
+        store: JobStore,
+        tmp_path: Path,
+        token: str | None = TOKEN,
+        heartbeat: float = 0.3,
+    ) -> None:
         self.store = store
+        self.heartbeat = heartbeat
+        self.watches = 0
+        """How many watch requests came in."""
         self.artifacts = tmp_path / "artifacts"
         self.executor = HostExecutor(tmp_path / "workspaces", self.artifacts, SystemClock())
         self.token = token
@@ -45,7 +55,13 @@ class Server:
         self._runner: web.AppRunner | None = None
 
     async def start(self) -> None:
-        app = web.Application()
+        @web.middleware
+        async def count(request: web.Request, handler: Handler) -> web.StreamResponse:
+            if request.path == "/api/v1/watch":
+                self.watches += 1
+            return await handler(request)
+
+        app = web.Application(middlewares=[count])
         add_api_routes(
             app,
             store=self.store,
@@ -54,7 +70,7 @@ class Server:
             artifacts_dir=self.artifacts,
             token=lambda: self.token,
             clock=SystemClock(),
-            heartbeat=0.3,
+            heartbeat=self.heartbeat,
         )
         self._runner = web.AppRunner(app)
         await self._runner.setup()
@@ -148,6 +164,27 @@ async def test_the_watch_resumes_after_the_server_restarts(
         ("ADDED", "while-down"),
     ]
     await feed.aclose()
+
+
+async def test_a_silent_watch_is_taken_for_lost_and_resumed(
+    store: JobStore, tmp_path: Path
+) -> None:
+    # No heartbeat reaches the client (a proxy holding the stream): after its idle
+    # timeout it reconnects from the last revision it saw, and misses nothing.
+    server = Server(store, tmp_path, heartbeat=3600)
+    await server.start()
+    source = RemoteSource(server.url, idle_timeout=0.3, first_backoff=0.05, max_backoff=0.1)
+    try:
+        _, revision = await source.snapshot()
+        feed = source.changes(revision)
+        reading = asyncio.ensure_future(events(feed, 1))
+        await eventually(lambda: server.watches >= 3, "the client reconnected twice")
+        await store.create(make_job("late"))
+        assert [e.job.metadata.name for e in await reading] == ["late"]
+        await feed.aclose()
+    finally:
+        await source.close()
+        await server.stop()
 
 
 async def test_a_server_that_started_over_is_listed_again(
