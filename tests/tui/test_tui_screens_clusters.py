@@ -88,6 +88,16 @@ DOWN = {
             ["build", "✓ local (docker)", "—", "—", "—", "—", "—"],
             {1: "green"},
         ),
+        (
+            {"executor": "host", "reachable": True},
+            ["build", "✓ local (host)", "—", "—", "—", "—", "—"],
+            {1: "green"},
+        ),
+        (
+            {"executor": None, "reachable": False, "last_error": "this process runs no executors"},
+            ["build", "✗ no", "—", "—", "this process runs no executors", "—", "—"],
+            {1: "bold red"},
+        ),
     ],
     ids=[
         "healthy",
@@ -97,6 +107,8 @@ DOWN = {
         "expires-later",
         "expired",
         "local",
+        "local-from-clusterhealth",
+        "no-executor",
     ],
 )
 def test_cluster_row(health: dict[str, Any], cells: list[str], styles: dict[int, str]) -> None:

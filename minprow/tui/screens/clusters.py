@@ -53,7 +53,8 @@ def _relative(at: datetime | None, now: datetime) -> str:
 
 def cluster_row(name: str, health: Mapping[str, Any], now: datetime) -> tuple[Text, ...]:
     """One table row for one cluster's health entry."""
-    if "executor" in health and "reachable" not in health:
+    if health.get("executor") and "server" not in health and health.get("reachable") is not False:
+        # A local executor (docker, host): no API server to probe.
         return (
             Text(name, style="bold"),
             Text(f"✓ local ({health['executor']})", style="green"),
@@ -70,7 +71,8 @@ def cluster_row(name: str, health: Mapping[str, Any], now: datetime) -> tuple[Te
     error_at = _time(health.get("last_error_at"))
     error_text = Text("—")
     if error:
-        error_text = Text(f"{error} ({_relative(error_at, now)})", style="red")
+        since = f" ({_relative(error_at, now)})" if error_at else ""
+        error_text = Text(f"{error}{since}", style="red")
     expires_at = _time(health.get("expires_at"))
     expiry = Text(_relative(expires_at, now))
     if expires_at is not None:
