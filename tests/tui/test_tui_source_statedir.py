@@ -186,6 +186,33 @@ async def test_log_of_a_running_job_follows_the_other_process_host_executor(
         await executor.cleanup(pj.name)
 
 
+@pytest.mark.docker
+async def test_log_of_a_running_job_follows_the_other_process_container(
+    writer: JobStore, source: StateDirSource, tmp_path: Path, busybox_image: str
+) -> None:
+    # The other process runs its jobs on the local Docker engine: containers
+    # labelled for their ProwJob, found again by a second DockerExecutor.
+    from minprow.executors.docker import DockerExecutor
+
+    executor = DockerExecutor(
+        tmp_path / "workspaces" / "docker", tmp_path / "artifacts", SystemClock()
+    )
+    pj = await writer.create(
+        make_job(
+            f"run-{uuid.uuid4().hex[:8]}",
+            state=ProwJobState.PENDING,
+            script="echo one; sleep 0.5; echo two",
+            image=busybox_image,
+        )
+    )
+    await executor.start(pj, render(pj))
+    try:
+        await source.snapshot()
+        assert await read_all(source.logs(pj.name, follow=True)) == b"one\ntwo\n"
+    finally:
+        await executor.cleanup(pj.name)
+
+
 @pytest.mark.parametrize(
     ("state", "message"),
     [

@@ -25,8 +25,9 @@ def make_job(
     script: str = "echo hello",
     cluster: str | None = None,
     started: datetime = T0,
+    image: str = "busybox",
 ) -> ProwJob:
-    """A periodic ProwJob running `script` in busybox, in `state`."""
+    """A periodic ProwJob running `script` in `image`, in `state`."""
     spec = ProwJobSpec.model_validate(
         {
             "type": "periodic",
@@ -37,7 +38,7 @@ def make_job(
                 "containers": [
                     {
                         "name": "test",
-                        "image": "busybox",
+                        "image": image,
                         "command": ["sh", "-c", script],
                         "env": [{"name": "GITHUB_TOKEN", "value": "ghp_not_for_your_eyes"}],
                     }
