@@ -266,8 +266,9 @@ def test_first_failure(lines: list[str], start: int, expected: int | None) -> No
         ("progress\r", "progress"),
         ("\x1b]0;title\x07plain", "plain"),
         ("tabs\tstay", "tabs\tstay"),
+        ("form\x0cfeed\u2028sep", "form feed sep"),
     ],
-    ids=["colour", "carriage-returns", "trailing-cr", "osc-title", "plain"],
+    ids=["colour", "carriage-returns", "trailing-cr", "osc-title", "plain", "other-line-breaks"],
 )
 def test_clean(raw: str, shown: str) -> None:
     assert clean(raw) == shown

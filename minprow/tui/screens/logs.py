@@ -150,7 +150,7 @@ class LogScreen(Screen[None]):
     @property
     def dropped(self) -> int:
         """Lines the screen no longer holds (the oldest, past `limit`)."""
-        return self.buffer.total - self.log_widget.line_count
+        return max(0, self.buffer.total - self.log_widget.line_count)
 
     def _show_status(self) -> None:
         log = self.log_widget

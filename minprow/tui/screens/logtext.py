@@ -43,10 +43,15 @@ def first_failure(lines: Sequence[str], start: int = 0) -> int | None:
     return None
 
 
+# Characters str.splitlines() breaks at besides \n and \r: one log line must stay one
+# display line, or the counts of lines kept and dropped would not add up.
+_OTHER_BREAKS = str.maketrans(dict.fromkeys("\v\f\x1c\x1d\x1e\x85\u2028\u2029", " "))
+
+
 def clean(line: str) -> str:
     """A raw line as a terminal would show it: colours dropped, and of text
     rewritten with carriage returns (progress bars) only the last version."""
-    line = _ANSI.sub("", line)
+    line = _ANSI.sub("", line).translate(_OTHER_BREAKS)
     if "\r" in line:
         parts = [p for p in line.split("\r") if p]
         line = parts[-1] if parts else ""
