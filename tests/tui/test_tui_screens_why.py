@@ -113,10 +113,17 @@ CASES = [
         "plank should have stopped it; is plank running?",
     ),
     (
-        "pending-undecorated-no-timeout",
+        "pending-undecorated-within-running-timeout",
         untimed(job(ProwJobState.PENDING, "Job triggered.", pending_time=NOW - timedelta(days=1))),
         HEALTHY,
         None,
+    ),
+    (
+        "pending-past-running-timeout",
+        untimed(job(ProwJobState.PENDING, "Job triggered.", pending_time=NOW - timedelta(days=3))),
+        HEALTHY,
+        "Pending for 72h0m0s, past its pod_running_timeout (48h0m0s): "
+        "plank should have aborted it; is plank running?",
     ),
     (
         "pending-being-stopped",

@@ -109,8 +109,10 @@ def why_not_running(
     ended (aborted by whom, superseded, image missing, a timeout); a triggered
     one the concurrency limit holding it, its cluster's trouble, or how long it
     has waited; a pending one only a problem: its cluster unreachable, a pull
-    error, or being past its decoration timeout plus grace period (with
-    `plank`, the config's defaults fill in what the job leaves unset)."""
+    error, or being past plank's pod_running_timeout or its decoration timeout
+    plus grace period (with `plank`, the config's values fill in what the job
+    leaves unset). Whether a pending job's container has started is not in the
+    ProwJob, so pod_pending/unscheduled timeouts are explained once they fired."""
     state = job.status.state
     description = (job.status.description or "").strip()
     if state is ProwJobState.SUCCESS:
@@ -135,7 +137,17 @@ def why_not_running(
         return description
     since = job.status.pending_time
     decoration = job.spec.decoration_config
-    if since is None or decoration is None:
+    if since is None:
+        return None
+    running_limit = (decoration and decoration.pod_running_timeout) or (
+        plank.pod_running_timeout if plank else None
+    )
+    if running_limit and now - since > running_limit:
+        return (
+            f"Pending for {ago(now - since)}, past its pod_running_timeout "
+            f"({ago(running_limit)}): plank should have aborted it; is plank running?"
+        )
+    if decoration is None:
         return None
     limit = (decoration.timeout or DEFAULT_TIMEOUT) + grace_period(job)
     if now - since > limit:
