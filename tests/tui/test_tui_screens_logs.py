@@ -5,14 +5,20 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from tuiscreens_helpers import FIXTURES, ScreenHost, StoreSource, load_job, until
 
+from minprow import pjutil
+from minprow.aio import SystemClock
 from minprow.config import Config
-from minprow.model import ProwJob, ProwJobState
+from minprow.executors.clusters import ClusterMap
+from minprow.executors.host import HostExecutor
+from minprow.model import ProwJob, ProwJobSpec, ProwJobState
 from minprow.podutils import gcspaths
+from minprow.podutils.render import render
 from minprow.store import open_store
 from minprow.tui.screens.logs import LogScreen
 from minprow.tui.sources.inprocess import InProcessSource
@@ -250,3 +256,53 @@ async def test_finished_job_log_from_its_artifacts_in_process(tmp_path: Path) ->
             await pilot.press("g", "f")
             assert log.lines[4] == "--- FAIL: TestResize (0.03s)"
             assert log.scroll_y <= 4 < log.scroll_y + log.size.height
+
+
+async def test_running_job_followed_through_a_real_executor(tmp_path: Path) -> None:
+    # A real process on the host executor, its output followed by the in-process
+    # source (the executor's `logs`) into the screen until the process ends.
+    go = tmp_path / "go"
+    script = (
+        "for i in $(seq 1 300); do echo line $i; done; "
+        f"while [ ! -f {go} ]; do sleep 0.05; done; echo 'FAIL: late'; exit 1"
+    )
+    spec = ProwJobSpec.model_validate(
+        {
+            "type": "periodic",
+            "job": "follow-me",
+            "agent": "kubernetes",
+            "pod_spec": {
+                "containers": [
+                    {"name": "test", "image": "busybox", "command": ["sh", "-c", script]}
+                ]
+            },
+            "decoration_config": {"timeout": "1h"},
+        }
+    )
+    pj = pjutil.new_prowjob(spec, {}, {}, now=datetime.now(UTC), namespace="default")
+    pj.status.state = ProwJobState.PENDING
+    pj.status.build_id = "1"
+    executor = HostExecutor(tmp_path / "workspaces", tmp_path / "artifacts", SystemClock())
+    async with open_store("memory") as store:
+        pj = await store.create(pj)
+        await executor.start(pj, render(pj))
+        try:
+            source = InProcessSource(
+                store, ClusterMap(fallback=executor), Config, tmp_path / "artifacts", user="alice"
+            )
+            screen = LogScreen(pj, source)
+            app = ScreenHost(screen)
+            async with app.run_test(size=(100, 20)) as pilot:
+                log = screen.log_widget
+                await until(pilot, lambda: log.line_count == 300)
+                assert not screen.ended
+                assert log.is_vertical_scroll_end
+                go.touch()
+                await until(pilot, lambda: screen.ended, tries=1000)
+                assert log.lines[-1] == "FAIL: late"
+                assert log.is_vertical_scroll_end
+                await pilot.press("g", "f")
+                assert log.scroll_y <= 300 < log.scroll_y + log.size.height
+        finally:
+            await executor.abort(pj.name, timedelta(seconds=1))
+            await executor.cleanup(pj.name)
