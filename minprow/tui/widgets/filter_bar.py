@@ -28,9 +28,13 @@ class FilterBar(Input):
        overlap; in the flow, the bar sits between the table and the footer. */
     FilterBar {
         display: none;
-        border: none;
         height: 1;
         padding: 0 1;
+    }
+    /* Input's own focus style draws a tall border, which would leave a one-line
+       bar no room for its text. */
+    FilterBar, FilterBar:focus {
+        border: none;
     }
     FilterBar.-active {
         display: block;
