@@ -1,8 +1,9 @@
 """SVG snapshots of the app's main screens, on a fixed job set at a frozen `now`.
 
-The other screens (detail, log, clusters, confirm) keep their own snapshots in
-test_tui_screens_snapshots.py, next to their code. Run with `--snapshot-update` after a deliberate change of the look, then read the
-new SVGs in tests/tui/__snapshots__/ before committing them.
+The other screens (detail, log, clusters) keep their own snapshots in
+test_tui_screens_snapshots.py, next to their code. Run with `--snapshot-update`
+after a deliberate change of the look, then read the new SVGs in
+tests/tui/__snapshots__/ before committing them.
 """
 
 from __future__ import annotations
