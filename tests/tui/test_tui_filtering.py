@@ -7,6 +7,7 @@ from tuiapp_jobs import SPECS, jobs
 
 from minprow.tui.filtering import JobFilter
 from minprow.tui.rows import JobList, JobRow, format_elapsed
+from minprow.tui.widgets.job_table import COLUMNS, layout
 
 PARSED = [
     ("", (), ()),
@@ -76,3 +77,21 @@ def test_job_list_keeps_counts_order_and_filter_through_changes() -> None:
     assert len(listed) == len(SPECS) - 1
     assert listed.index_of("j03") == 1
     assert listed.index_of("j04") is None
+
+
+LAYOUTS = [
+    (160, ["STATE", "JOB", "TYPE", "REPO / PR", "STARTED", "DURATION", "CLUSTER"]),
+    (120, ["STATE", "JOB", "TYPE", "REPO / PR", "STARTED", "DURATION", "CLUSTER"]),
+    (100, ["STATE", "JOB", "REPO / PR", "STARTED", "DURATION"]),
+    (80, ["STATE", "JOB", "REPO / PR", "DURATION"]),
+    (60, ["STATE", "JOB", "DURATION"]),
+]
+
+
+@pytest.mark.parametrize(("width", "titles"), LAYOUTS, ids=[str(w) for w, _ in LAYOUTS])
+def test_narrow_terminals_drop_columns_before_squeezing_the_job(
+    width: int, titles: list[str]
+) -> None:
+    columns = layout(width)
+    assert [COLUMNS[index][0] for index, _ in columns] == titles
+    assert sum(w for _, w in columns) + len(columns) - 1 <= max(width, 60)

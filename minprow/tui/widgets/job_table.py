@@ -11,6 +11,7 @@ keystroke does not grow with what is off screen.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from typing import ClassVar
 
 from rich.cells import set_cell_size
@@ -29,22 +30,34 @@ from minprow.model import ProwJob
 from minprow.tui.filtering import JobFilter
 from minprow.tui.rows import STATE_LOOK, JobList, JobRow
 
-# (title, width); the job column takes what the others leave (0 here).
-COLUMNS: tuple[tuple[str, int], ...] = (
-    ("STATE", 12),
-    ("JOB", 0),
-    ("TYPE", 10),
-    ("REPO / PR", 30),
-    ("STARTED", 14),
-    ("DURATION", 8),
-    ("CLUSTER", 12),
+# (title, width, drop order); the job column takes what the others leave (width
+# 0). On a narrow terminal columns go, highest drop order first, before the job
+# name is squeezed: on 80 columns a user still sees state, job, PR and duration.
+COLUMNS: tuple[tuple[str, int, int], ...] = (
+    ("STATE", 12, 0),
+    ("JOB", 0, 0),
+    ("TYPE", 10, 3),
+    ("REPO / PR", 30, 1),
+    ("STARTED", 14, 2),
+    ("DURATION", 8, 0),
+    ("CLUSTER", 12, 4),
 )
-_MIN_JOB_WIDTH = 16
+_MIN_JOB_WIDTH = 24
 
 
-def _widths(total: int) -> list[int]:
-    fixed = sum(width for _, width in COLUMNS) + len(COLUMNS) - 1
-    return [width or max(_MIN_JOB_WIDTH, total - fixed) for _, width in COLUMNS]
+@lru_cache(maxsize=8)
+def layout(total: int) -> tuple[tuple[int, int], ...]:
+    """The columns shown at `total` cells wide: (column index, width) pairs."""
+    shown = list(range(len(COLUMNS)))
+
+    def fixed() -> int:
+        return sum(COLUMNS[i][1] for i in shown) + len(shown) - 1
+
+    for drop in sorted({rank for _, _, rank in COLUMNS if rank}, reverse=True):
+        if fixed() + _MIN_JOB_WIDTH <= total:
+            break
+        shown = [i for i in shown if COLUMNS[i][2] != drop]
+    return tuple((i, COLUMNS[i][1] or max(_MIN_JOB_WIDTH, total - fixed())) for i in shown)
 
 
 class JobTable(ScrollView, can_focus=True):
@@ -195,7 +208,7 @@ class JobTable(ScrollView, can_focus=True):
         base = self.rich_style
         if y == 0:
             header = self.get_component_rich_style("job-table--header")
-            cells = [title for title, _ in COLUMNS]
+            cells = [title for title, _, _ in COLUMNS]
             return self._strip(cells, [header] * len(cells), width, header)
         index = round(self.scroll_y) + y - 1
         shown = self.jobs.shown
@@ -209,8 +222,8 @@ class JobTable(ScrollView, can_focus=True):
 
     def _strip(self, cells: list[str], styles: list[Style], width: int, fill: Style) -> Strip:
         segments: list[Segment] = []
-        for text, cell_width, style in zip(cells, _widths(width), styles, strict=True):
-            segments.append(Segment(set_cell_size(text, cell_width), style))
+        for index, cell_width in layout(width):
+            segments.append(Segment(set_cell_size(cells[index], cell_width), styles[index]))
             segments.append(Segment(" ", fill))
         return Strip(segments).crop_extend(0, width, fill)
 
