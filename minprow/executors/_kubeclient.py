@@ -28,6 +28,8 @@ from minprow.kube.kubeconfig import ClusterConfig
 
 Pod = dict[str, Any]
 Timeout = tuple[float, float]
+FOLLOW_READ_TIMEOUT = 24 * 3600.0
+"""A followed log may be quiet as long as a job runs (the client takes no "none")."""
 
 
 def status_of(err: ApiException) -> tuple[int, str, str]:
@@ -146,5 +148,5 @@ class PodClient:
             container=container,
             follow=follow,
             _preload_content=False,
-            _request_timeout=(self.timeout[0], None) if follow else self.timeout,
+            _request_timeout=(self.timeout[0], FOLLOW_READ_TIMEOUT) if follow else self.timeout,
         )
