@@ -129,6 +129,7 @@ def make_job(
     pj_name = name or f"pj-{uuid.uuid4().hex[:12]}"
     pj = pjutil.new_prowjob(spec, now=NOW, namespace="default", name=pj_name)
     pj.status.build_id = "1234"
+    pj.metadata.creation_timestamp = NOW  # virtual time's T0, not the store's wall clock
     return pj
 
 
