@@ -263,11 +263,33 @@ def _backing(
     clusters = federation.build_clusters(contexts, kube, agent.get, clock)
     backing = _Backing(store, clusters, f"ProwJob custom resources in namespace {namespace}")
     backing.tasks.append(("kubeconfig-agent", lambda: contexts.run(clock)))
+    backing.tasks.append(("prowjob-follow", lambda: _follow(store, clock)))
     backing.closers.append(lambda: federation.close_executors(clusters))
     controllers = [c for c in settings.components if c != "hook"]
     if controllers and kube.leader_elect is not False:
         backing.leading = federation.leader_election(contexts, kube, namespace, clock)
     return backing
+
+
+FOLLOW_INTERVAL = 1.0
+"""Seconds between two reads of the ProwJob changes other writers made (kube store)."""
+
+
+async def _follow(store: JobStore, clock: Clock, interval: float = FOLLOW_INTERVAL) -> None:
+    """Bring the ProwJobs others wrote (`kubectl create`, another replica's hook or
+    controllers) into this process's cache, which feeds plank's watch and the API.
+
+    The kube store's cache learns of its own writes at once, but of anyone else's
+    only through `refresh` (Prow's informers follow the watch; this is the same
+    watch, read at the interval)."""
+    from minprow.store import StoreError
+
+    while True:
+        try:
+            await store.refresh()
+        except StoreError as err:
+            log.warning("cannot read the ProwJob changes from the cluster: %s", err)
+        await clock.sleep(interval)
 
 
 def _hmac_file(settings: Settings, state_dir: Path) -> Path | None:
