@@ -1,91 +1,144 @@
-"""A fake Kubernetes API server for ProwJobs, speaking the real wire protocol.
+"""A fake kube-apiserver speaking the real wire protocol, for every Kubernetes test.
 
-It serves what minprow's `kube` JobStore backend and CRD installer use, the way
-kube-apiserver does:
+Driven by the real `kubernetes` client through real kubeconfig files
+(`write_kubeconfig`, `api_client`), it serves what minprow uses:
 
-- `/apis/prow.k8s.io/v1/namespaces/{ns}/prowjobs`: list (a `ProwJobList` with
-  the collection's `metadata.resourceVersion`), create (POST; 409 AlreadyExists),
-  and watch (`?watch=true&resourceVersion=N`: newline-delimited JSON events
-  `{"type": ADDED|MODIFIED|DELETED|ERROR, "object": ...}`; an ERROR event with a
-  410 Expired Status when N is older than the retained window);
-- `.../prowjobs/{name}`: get, update (PUT; 409 Conflict on a stale
-  `metadata.resourceVersion`), delete (with `preconditions.resourceVersion`);
-- `/apis/apiextensions.k8s.io/v1/customresourcedefinitions`: create and get.
+- namespaced CRUD, list, watch and PATCH of core/v1 `pods` and `secrets`,
+  `coordination.k8s.io/v1` `leases` and `prow.k8s.io/v1` `prowjobs`; cluster-
+  scoped `namespaces` and `customresourcedefinitions` (get, create, list);
+  `GET /version`; `GET .../pods/{name}/log` (`container`, `follow`).
+- One resourceVersion counter across every resource (etcd's revision);
+  create sets `uid`, `creationTimestamp`, `generation` (bumped when `spec`
+  changes), the resource's `apiVersion`/`kind`, and names from
+  `metadata.generateName` (prefix + 5 random `[a-z0-9]`; 422 without a name
+  or generateName). 409 AlreadyExists; PUT with a stale resourceVersion is
+  409 Conflict; PUT without one is 422 for custom resources and an
+  unconditional update for built-in kinds (their strategies'
+  `AllowUnconditionalUpdate`). Pods are created `Pending`, their status reset.
+- DELETE honours `preconditions` (uid, resourceVersion). Pods are deleted
+  gracefully as the pod strategy says: a pod bound to a node and not finished
+  gets `deletionTimestamp` + `deletionGracePeriodSeconds` (MODIFIED) and is
+  removed (DELETED) once the fake kubelet confirms - at once when
+  `kubelet_confirms_deletion` (the default), else on `confirm_deletion` - and
+  unbound or finished pods, or grace 0, go at once. DELETE on a pod collection
+  (`labelSelector`) deletes each match the same way.
+- PATCH: merge, strategic merge (merge + named lists merged by `name`; 415 for
+  custom resources, as the API server has no strategic patch for them) and
+  JSON patch; see tests/fakekube_query.py.
+- `labelSelector` and `fieldSelector` (`metadata.name`, `metadata.namespace`,
+  and `status.phase` for pods) on list and watch; a watched object that stops
+  or starts matching is sent as DELETED or ADDED, as the watch cache does.
+- `watch=true` with `resourceVersion` ("" = current state as ADDED events, then
+  changes; "0" and "N" = changes after N - the real "0" may replay less),
+  `timeoutSeconds`, `allowWatchBookmarks` (a BOOKMARK, an object of the kind
+  holding only `metadata.resourceVersion`, every `bookmark_interval` seconds -
+  compressed from the API server's minute), and a 410 Expired ERROR event
+  when N is older than the retained window (`window` events) or `compact()`.
+- ProwJobs are pruned as a structural CRD schema prunes them: unknown top-level
+  fields always, and below when a CRD with a schema is installed in `crds`.
 
-resourceVersions are one increasing integer across the collection, as etcd's
-revision; create sets `uid` and `creationTimestamp`. Errors are `kind: Status`
-objects with `reason` and `code`. `FakeKube` runs on the caller's event loop;
-`FakeKubeThread` runs one in a thread of its own, for synchronous callers.
+Test switches: `set_pod_phase`, `set_log`/`append_log` (the kubelet),
+`unreachable` (requests are accepted and never answered until reset, a black-
+holed API server), `fail_next(count, code)` (Status failures), `held` (watches
+send nothing), `drop_watches()` (an API server restart), `compact()`.
+Simplified: no namespace existence checks, no admission, no field validation
+beyond names, no `limit`/`continue` paging (the client does not ask for it),
+no status subresources (the ProwJob CRD declares none), no authentication.
+`FakeKube` runs on the caller's event loop; `FakeKubeThread` in a thread.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import json
 import threading
-import uuid
 from collections import deque
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from aiohttp import web
+from fakekube_kubelet import api_client, pod_status, write_kubeconfig
+from fakekube_query import QueryError
+from fakekube_resources import (
+    CRDS,
+    PODS,
+    PROWJOBS_RESOURCE,
+    RESOURCES,
+    Resource,
+    fields_of,
+    status,
+)
+from fakekube_writes import WriteHandlers
 
-PROWJOBS = "/apis/prow.k8s.io/v1/namespaces/{ns}/prowjobs"
-CRDS = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
+__all__ = [
+    "CRDS",
+    "PROWJOBS",
+    "FakeKube",
+    "FakeKubeThread",
+    "api_client",
+    "status",
+    "write_kubeconfig",
+]
 
+PROWJOBS = PROWJOBS_RESOURCE.base
 Obj = dict[str, Any]
-
-
-def status(code: int, reason: str, message: str, **details: Any) -> Obj:
-    """A `metav1.Status` failure object as kube-apiserver returns it."""
-    return {
-        "kind": "Status",
-        "apiVersion": "v1",
-        "metadata": {},
-        "status": "Failure",
-        "message": message,
-        "reason": reason,
-        "details": details,
-        "code": code,
-    }
+T = TypeVar("T")
 
 
 def _failure(code: int, reason: str, message: str, **details: Any) -> web.Response:
     return web.json_response(status(code, reason, message, **details), status=code)
 
 
-class FakeKube:
-    """The fake API server's state and routes; `start()` binds a free local port."""
+class FakeKube(WriteHandlers):
+    """The fake API server's state and routes (writes: tests/fakekube_writes.py); `start()` binds a free local port."""
 
-    def __init__(self, *, window: int = 1000) -> None:
-        self.objects: dict[tuple[str, str], Obj] = {}
-        self.crds: dict[str, Obj] = {}
+    def __init__(self, *, window: int = 1000, bookmark_interval: float = 1.0) -> None:
+        self.objects: dict[Any, Obj] = {}  # prowjobs, by (namespace, name)
+        self.pods: dict[Any, Obj] = {}
+        self.secrets: dict[Any, Obj] = {}
+        self.leases: dict[Any, Obj] = {}
+        self.crds: dict[Any, Obj] = {}  # by name
+        self.namespaces: dict[Any, Obj] = {}
+        self.logs: dict[tuple[str, str, str], str] = {}
         self.revision = 0
         self.window = window
+        self.bookmark_interval = bookmark_interval
         self.compacted = 0  # events at or below this revision are gone
-        self.events: deque[tuple[int, str, str, Obj]] = deque()  # (rv, ns, type, object)
+        # (rv, plural, namespace, type, object, previous object or None)
+        self.events: deque[tuple[int, str, str, str, Obj, Obj | None]] = deque()
         self.requests: list[tuple[str, str]] = []
-        self._changed: asyncio.Condition | None = None
-        self._closing = False
         self.held = False  # watches send nothing while held (a partitioned client)
+        self.unreachable = False  # requests hang unanswered while set
+        self.kubelet_confirms_deletion = True
+        self.now: Callable[[], datetime] = lambda: datetime.now(UTC)
+        self._failures: list[int] = []
+        self._changed = asyncio.Event()
+        self._closing = False
         self._generation = 0  # bumped to end every open watch stream
         self._runner: web.AppRunner | None = None
+        self._routes: dict[str, Resource] = {}
         self.url = ""
 
     def app(self) -> web.Application:
-        app = web.Application()
-        app.router.add_get(PROWJOBS, self._list_or_watch)
-        app.router.add_post(PROWJOBS, self._create)
-        app.router.add_get(PROWJOBS + "/{name}", self._get)
-        app.router.add_put(PROWJOBS + "/{name}", self._update)
-        app.router.add_delete(PROWJOBS + "/{name}", self._delete)
-        app.router.add_get(CRDS + "/{name}", self._get_crd)
-        app.router.add_post(CRDS, self._create_crd)
+        app = web.Application(middlewares=[self._switches])
+        for res in RESOURCES.values():
+            self._routes[res.base] = self._routes[res.base + "/{name}"] = res
+            app.router.add_get(res.base, self._list_or_watch)
+            app.router.add_post(res.base, self._create)
+            app.router.add_get(res.base + "/{name}", self._get)
+            app.router.add_put(res.base + "/{name}", self._update)
+            app.router.add_patch(res.base + "/{name}", self._patch)
+            app.router.add_delete(res.base + "/{name}", self._delete)
+            if res is PODS:
+                app.router.add_delete(res.base, self._delete_collection)
+                app.router.add_get(res.base + "/{name}/log", self._log)
+        app.router.add_get("/version", self._version)
         return app
 
     async def start(self) -> str:
-        self._changed = asyncio.Condition()
         self._runner = web.AppRunner(self.app(), shutdown_timeout=1.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -96,11 +149,11 @@ class FakeKube:
 
     async def stop(self) -> None:
         self._closing = True
-        await self._notify()
+        self._wake()
         if self._runner is not None:
             await self._runner.cleanup()
 
-    # State changes, also for tests acting as `kubectl`.
+    # Test switches and state changes (tests acting as `kubectl` or the kubelet).
 
     def compact(self) -> None:
         """Drop every retained event, as etcd compaction does: older watches get 410."""
@@ -112,251 +165,241 @@ class FakeKube:
         self._generation += 1
         if release:
             self.held = False
-        await self._notify()
+        self._wake()
 
-    def _record(self, ns: str, kind: str, obj: Obj) -> None:
-        self.events.append((self.revision, ns, kind, json.loads(json.dumps(obj))))
+    def fail_next(self, count: int, code: int = 503) -> None:
+        """Answer the next `count` requests with a `code` Status (5xx or 429)."""
+        self._failures.extend([code] * count)
+
+    def set_pod_phase(self, namespace: str, name: str, phase: str, **kwargs: Any) -> Obj:
+        """Write the status the kubelet would once the pod reached `phase` (a MODIFIED)."""
+        pod = copy.deepcopy(self.pods[(namespace, name)])
+        pod.setdefault("spec", {}).setdefault("nodeName", "fake-node")
+        pod["status"] = pod_status(pod, phase, now=self.now(), **kwargs)
+        return self._put(PODS, namespace, pod, "MODIFIED")
+
+    def set_log(self, namespace: str, pod: str, container: str, text: str) -> None:
+        """Make `text` the whole log of `container` (what `kubectl logs` shows)."""
+        self.logs[(namespace, pod, container)] = text
+        self._wake()
+
+    def append_log(self, namespace: str, pod: str, container: str, text: str) -> None:
+        """Append `text` to the log of `container`; followers receive it."""
+        key = (namespace, pod, container)
+        self.logs[key] = self.logs.get(key, "") + text
+        self._wake()
+
+    def confirm_deletion(self, namespace: str, name: str) -> None:
+        """The kubelet saw a terminating pod's containers stop: the pod is removed."""
+        if (namespace, name) in self.pods:
+            self._remove(PODS, namespace, self.pods[(namespace, name)])
+
+    # State.
+
+    def _wake(self) -> None:
+        """Wake every waiting watch and log follower (they re-check their state)."""
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    def _put(self, res: Resource, ns: str, obj: Obj, kind: str) -> Obj:
+        """Store `obj` at the next revision and record the watch event."""
+        store = getattr(self, res.attr)
+        key = res.key(ns, obj["metadata"]["name"])
+        previous = store.get(key)
+        self.revision += 1
+        obj["metadata"]["resourceVersion"] = str(self.revision)
+        store[key] = obj
+        self._record(res, ns, kind, obj, previous)
+        return obj
+
+    def _remove(self, res: Resource, ns: str, obj: Obj) -> Obj:
+        store = getattr(self, res.attr)
+        del store[res.key(ns, obj["metadata"]["name"])]
+        self.revision += 1
+        gone = copy.deepcopy(obj)
+        gone["metadata"]["resourceVersion"] = str(self.revision)
+        self._record(res, ns, "DELETED", gone, None)
+        return gone
+
+    def _record(self, res: Resource, ns: str, kind: str, obj: Obj, previous: Obj | None) -> None:
+        self.events.append((self.revision, res.plural, ns, kind, copy.deepcopy(obj), previous))
         while len(self.events) > self.window:
             self.compacted = self.events.popleft()[0]
+        self._wake()
 
-    async def _notify(self) -> None:
-        if self._changed is not None:
-            async with self._changed:
-                self._changed.notify_all()
+    def _items(self, res: Resource, ns: str) -> list[Obj]:
+        store: dict[Any, Obj] = getattr(self, res.attr)
+        return [
+            o
+            for _, o in sorted(store.items(), key=lambda kv: str(kv[0]))
+            if not res.namespaced or o["metadata"].get("namespace") == ns
+        ]
 
-    # Handlers.
+    # Middleware and helpers.
 
-    async def _list_or_watch(self, request: web.Request) -> web.StreamResponse:
-        ns = request.match_info["ns"]
-        self.requests.append(("GET", request.path_qs))
-        if request.query.get("watch") in ("true", "1"):
-            return await self._watch(request, ns)
-        items = [o for (n, _), o in sorted(self.objects.items()) if n == ns]
+    @web.middleware
+    async def _switches(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        while self.unreachable and not self._closing:  # a black hole: never answer
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), 0.05)
+        if self._failures:
+            code = self._failures.pop(0)
+            reason = "TooManyRequests" if code == 429 else "InternalError"
+            return _failure(code, reason, f"the fake API server failed this request ({code})")
+        try:
+            response: web.StreamResponse = await handler(request)
+        except QueryError as e:
+            return _failure(e.code, e.reason, e.message)
+        return response
+
+    def _resource(self, request: web.Request) -> Resource:
+        info = request.match_info
+        canonical = info.route.resource.canonical if info.route.resource else ""
+        return self._routes.get(canonical, PROWJOBS_RESOURCE)
+
+    def _not_found(self, res: Resource, name: str) -> web.Response:
+        return _failure(
+            404,
+            "NotFound",
+            f'{res.group_resource} "{name}" not found',
+            name=name,
+            group=res.group,
+            kind=res.plural,
+        )
+
+    def _conflict(self, res: Resource, name: str, why: str) -> web.Response:
+        return _failure(
+            409,
+            "Conflict",
+            f'Operation cannot be fulfilled on {res.group_resource} "{name}": {why}',
+            name=name,
+            group=res.group,
+            kind=res.plural,
+        )
+
+    def _matcher(self, res: Resource, request: web.Request) -> Callable[[Obj | None], bool]:
+        from fakekube_query import field_matcher, label_matcher
+
+        labels = label_matcher(request.query.get("labelSelector", ""))
+        fields = field_matcher(request.query.get("fieldSelector", ""), fields_of(res))
+
+        def match(obj: Obj | None) -> bool:
+            if obj is None:
+                return False
+            return labels(obj["metadata"].get("labels") or {}) and fields(obj)
+
+        return match
+
+    # Read handlers.
+
+    async def _version(self, request: web.Request) -> web.Response:
         return web.json_response(
             {
-                "apiVersion": "prow.k8s.io/v1",
-                "kind": "ProwJobList",
-                "metadata": {"resourceVersion": str(self.revision)},
-                "items": items,
+                "major": "1",
+                "minor": "31",
+                "gitVersion": "v1.31.0-fakekube",
+                "gitCommit": "0" * 40,
+                "gitTreeState": "clean",
+                "buildDate": "2026-01-01T00:00:00Z",
+                "goVersion": "go1.22.5",
+                "compiler": "gc",
+                "platform": "linux/amd64",
             }
         )
 
-    async def _watch(self, request: web.Request, ns: str) -> web.StreamResponse:
+    async def _list_or_watch(self, request: web.Request) -> web.StreamResponse:
+        res = self._resource(request)
+        ns = request.match_info.get("ns", "")
+        self.requests.append(("GET", request.path_qs))
+        match = self._matcher(res, request)
+        if request.query.get("watch") in ("true", "1"):
+            return await self._watch(request, res, ns, match)
+        return web.json_response(
+            {
+                "apiVersion": res.api_version,
+                "kind": res.kind + "List",
+                "metadata": {"resourceVersion": str(self.revision)},
+                "items": [o for o in self._items(res, ns) if match(o)],
+            }
+        )
+
+    async def _watch(
+        self, request: web.Request, res: Resource, ns: str, match: Callable[[Obj | None], bool]
+    ) -> web.StreamResponse:
         response = web.StreamResponse(headers={"Content-Type": "application/json"})
         writer = await response.prepare(request)
         flush = getattr(writer, "send_headers", None)
         if flush is not None:  # the API server answers a watch's headers at once
             flush()
         since_text = request.query.get("resourceVersion", "")
-        timeout = float(request.query.get("timeoutSeconds", "1800"))
+        bookmarks = request.query.get("allowWatchBookmarks") in ("true", "1")
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
+        deadline = loop.time() + float(request.query.get("timeoutSeconds", "1800"))
+        last_sent = loop.time()
 
         async def send(kind: str, obj: Obj) -> None:
+            nonlocal last_sent
+            last_sent = loop.time()
             await response.write(json.dumps({"type": kind, "object": obj}).encode() + b"\n")
 
         if since_text == "":  # the current state as ADDED events, then changes
             since = self.revision
-            for (n, _), obj in sorted(self.objects.items()):
-                if n == ns:
+            for obj in self._items(res, ns):
+                if match(obj):
                     await send("ADDED", obj)
-        else:  # "0" too: the fake treats it as exact (the API server's "any" may replay less)
+        else:
             since = int(since_text)
             if since < self.compacted:
-                await send(
-                    "ERROR",
-                    status(
-                        410,
-                        "Expired",
-                        f"too old resource version: {since} ({self.compacted + 1})",
-                    ),
-                )
+                gone = f"too old resource version: {since} ({self.compacted + 1})"
+                await send("ERROR", status(410, "Expired", gone))
                 return response
-        assert self._changed is not None
         generation = self._generation
         try:
             while not self._closing and generation == self._generation:
-                for rv, n, kind, obj in [] if self.held else list(self.events):
-                    if rv > since and n == ns:
+                for rv, plural, n, kind, obj, previous in [] if self.held else list(self.events):
+                    if rv <= since:
+                        continue
+                    since = rv
+                    if plural != res.plural or (res.namespaced and n != ns):
+                        continue
+                    now, before = match(obj), kind == "MODIFIED" and match(previous)
+                    if kind == "MODIFIED" and now != before:  # crossed the selector
+                        await send("ADDED" if now else "DELETED", obj)
+                    elif now:
                         await send(kind, obj)
-                    since = max(since, rv)
+                if (
+                    bookmarks
+                    and not self.held
+                    and loop.time() - last_sent >= self.bookmark_interval
+                ):
+                    mark = {"metadata": {"resourceVersion": str(since)}}
+                    await send("BOOKMARK", {"apiVersion": res.api_version, "kind": res.kind} | mark)
                 remaining = deadline - loop.time()
                 if remaining <= 0:
                     break
-                async with self._changed:
-                    if (self.held or self.revision <= since) and not self._closing:
-                        with contextlib.suppress(TimeoutError):
-                            await asyncio.wait_for(self._changed.wait(), min(remaining, 0.5))
+                changed = self._changed
+                if self.held or self.revision <= since:
+                    with contextlib.suppress(TimeoutError):
+                        wait = min(remaining, 0.5, self.bookmark_interval if bookmarks else 0.5)
+                        await asyncio.wait_for(changed.wait(), wait)
         except (ConnectionResetError, asyncio.CancelledError):
             return response
         return response
 
     async def _get(self, request: web.Request) -> web.Response:
-        ns, name = request.match_info["ns"], request.match_info["name"]
-        obj = self.objects.get((ns, name))
+        res = self._resource(request)
+        ns, name = request.match_info.get("ns", ""), request.match_info["name"]
+        obj = getattr(self, res.attr).get(res.key(ns, name))
         if obj is None:
-            return _not_found(name)
+            return self._not_found(res, name)
         return web.json_response(obj)
-
-    async def _create(self, request: web.Request) -> web.Response:
-        ns = request.match_info["ns"]
-        obj: Obj = await request.json()
-        meta = obj.setdefault("metadata", {})
-        name = meta.get("name", "")
-        self.requests.append(("POST", name))
-        if not name:
-            return _failure(422, "Invalid", "metadata.name: Required value", kind="prowjobs")
-        if meta.get("resourceVersion"):
-            return _failure(
-                500,
-                "InternalError",
-                "resourceVersion should not be set on objects to be created",
-            )
-        if (ns, name) in self.objects:
-            return _failure(
-                409,
-                "AlreadyExists",
-                f'prowjobs.prow.k8s.io "{name}" already exists',
-                name=name,
-                group="prow.k8s.io",
-                kind="prowjobs",
-            )
-        self.revision += 1
-        meta["namespace"] = ns
-        meta["resourceVersion"] = str(self.revision)
-        meta["uid"] = str(uuid.uuid4())
-        meta["creationTimestamp"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        meta.setdefault("generation", 1)
-        self.objects[(ns, name)] = obj
-        self._record(ns, "ADDED", obj)
-        await self._notify()
-        return web.json_response(obj, status=201)
-
-    async def _update(self, request: web.Request) -> web.Response:
-        ns, name = request.match_info["ns"], request.match_info["name"]
-        obj: Obj = await request.json()
-        self.requests.append(("PUT", name))
-        stored = self.objects.get((ns, name))
-        if stored is None:
-            return _not_found(name)
-        meta = obj.setdefault("metadata", {})
-        if meta.get("name", name) != name:
-            return _failure(400, "BadRequest", "the name of the object does not match the URL")
-        given = meta.get("resourceVersion")
-        current = stored["metadata"]["resourceVersion"]
-        if not given:
-            return _failure(
-                422,
-                "Invalid",
-                f'prowjobs.prow.k8s.io "{name}" is invalid: metadata.resourceVersion: '
-                "Invalid value: 0x0: must be specified for an update",
-                name=name,
-                group="prow.k8s.io",
-                kind="prowjobs",
-            )
-        if given != current:
-            return _conflict(name)
-        self.revision += 1
-        meta["name"] = name
-        meta["namespace"] = ns
-        meta["resourceVersion"] = str(self.revision)
-        meta["uid"] = stored["metadata"]["uid"]
-        meta["creationTimestamp"] = stored["metadata"]["creationTimestamp"]
-        self.objects[(ns, name)] = obj
-        self._record(ns, "MODIFIED", obj)
-        await self._notify()
-        return web.json_response(obj)
-
-    async def _delete(self, request: web.Request) -> web.Response:
-        ns, name = request.match_info["ns"], request.match_info["name"]
-        self.requests.append(("DELETE", name))
-        body: Obj = {}
-        if request.can_read_body:
-            text = await request.text()
-            body = json.loads(text) if text.strip() else {}
-        stored = self.objects.get((ns, name))
-        if stored is None:
-            return _not_found(name)
-        wanted = (body.get("preconditions") or {}).get("resourceVersion")
-        if wanted is not None and wanted != stored["metadata"]["resourceVersion"]:
-            return _failure(
-                409,
-                "Conflict",
-                f'Operation cannot be fulfilled on prowjobs.prow.k8s.io "{name}": '
-                f"Precondition failed: ResourceVersion in precondition: {wanted}, "
-                f"ResourceVersion in object meta: {stored['metadata']['resourceVersion']}",
-                name=name,
-                group="prow.k8s.io",
-                kind="prowjobs",
-            )
-        del self.objects[(ns, name)]
-        self.revision += 1
-        gone = json.loads(json.dumps(stored))
-        gone["metadata"]["resourceVersion"] = str(self.revision)
-        self._record(ns, "DELETED", gone)
-        await self._notify()
-        return web.json_response(stored)
-
-    async def _get_crd(self, request: web.Request) -> web.Response:
-        name = request.match_info["name"]
-        crd = self.crds.get(name)
-        if crd is None:
-            return _failure(
-                404,
-                "NotFound",
-                f'customresourcedefinitions.apiextensions.k8s.io "{name}" not found',
-                name=name,
-                group="apiextensions.k8s.io",
-                kind="customresourcedefinitions",
-            )
-        return web.json_response(crd)
-
-    async def _create_crd(self, request: web.Request) -> web.Response:
-        crd: Obj = await request.json()
-        name = crd.get("metadata", {}).get("name", "")
-        if name in self.crds:
-            return _failure(
-                409,
-                "AlreadyExists",
-                f'customresourcedefinitions.apiextensions.k8s.io "{name}" already exists',
-                name=name,
-                group="apiextensions.k8s.io",
-                kind="customresourcedefinitions",
-            )
-        crd["metadata"]["uid"] = str(uuid.uuid4())
-        crd["metadata"]["resourceVersion"] = "1"
-        self.crds[name] = crd
-        return web.json_response(crd, status=201)
-
-
-def _not_found(name: str) -> web.Response:
-    return _failure(
-        404,
-        "NotFound",
-        f'prowjobs.prow.k8s.io "{name}" not found',
-        name=name,
-        group="prow.k8s.io",
-        kind="prowjobs",
-    )
-
-
-def _conflict(name: str) -> web.Response:
-    return _failure(
-        409,
-        "Conflict",
-        f'Operation cannot be fulfilled on prowjobs.prow.k8s.io "{name}": the object has '
-        "been modified; please apply your changes to the latest version and try again",
-        name=name,
-        group="prow.k8s.io",
-        kind="prowjobs",
-    )
 
 
 class FakeKubeThread:
     """A `FakeKube` served from an event loop in its own thread; `url` once started."""
 
-    def __init__(self, *, window: int = 1000) -> None:
-        self.fake = FakeKube(window=window)
+    def __init__(self, *, window: int = 1000, bookmark_interval: float = 1.0) -> None:
+        self.fake = FakeKube(window=window, bookmark_interval=bookmark_interval)
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self.url = ""
@@ -367,18 +410,39 @@ class FakeKubeThread:
         return self.url
 
     def stop(self) -> None:
+        self.fake.unreachable = False
         asyncio.run_coroutine_threadsafe(self.fake.stop(), self._loop).result(10)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(10)
         self._loop.close()
 
+    def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run `fn(*args, **kwargs)` on the server's loop and return its result."""
+
+        async def run() -> T:
+            return fn(*args, **kwargs)
+
+        return asyncio.run_coroutine_threadsafe(run(), self._loop).result(10)
+
     def compact(self) -> None:
         """`FakeKube.compact`, run on the server's loop."""
-        self._loop.call_soon_threadsafe(self.fake.compact)
+        self.call(self.fake.compact)
 
     def drop_watches(self) -> None:
         """`FakeKube.drop_watches`, run on the server's loop."""
         asyncio.run_coroutine_threadsafe(self.fake.drop_watches(), self._loop).result(10)
+
+    def set_pod_phase(self, namespace: str, name: str, phase: str, **kwargs: Any) -> Obj:
+        """`FakeKube.set_pod_phase`, run on the server's loop."""
+        return self.call(self.fake.set_pod_phase, namespace, name, phase, **kwargs)
+
+    def set_log(self, namespace: str, pod: str, container: str, text: str) -> None:
+        """`FakeKube.set_log`, run on the server's loop."""
+        self.call(self.fake.set_log, namespace, pod, container, text)
+
+    def append_log(self, namespace: str, pod: str, container: str, text: str) -> None:
+        """`FakeKube.append_log`, run on the server's loop."""
+        self.call(self.fake.append_log, namespace, pod, container, text)
 
     def __enter__(self) -> FakeKubeThread:
         self.start()
