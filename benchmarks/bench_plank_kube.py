@@ -109,7 +109,7 @@ def clusters(names: list[str], dead: set[str]) -> Iterator[dict[str, KubernetesE
 
 def plank_over(store: JobStore, executors: dict[str, KubernetesExecutor]) -> Plank:
     config = Config(plank=PlankConfig())
-    return Plank(store, lambda: config, ClusterMap(executors), SystemClock(), poll_interval=0.5)
+    return Plank(store, lambda: config, ClusterMap(executors), SystemClock())
 
 
 async def until_pending(store: JobStore, names: set[str], within: float) -> dict[str, float]:
