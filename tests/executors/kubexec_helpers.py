@@ -106,6 +106,7 @@ class Federation:
 async def federation(names: list[str], tmp_path: Path, clock: Clock) -> Federation:
     fakes = {name: AuthRecordingKube() for name in names}
     for fake in fakes.values():
+        fake.now = clock.now  # the kubelet's times in the test's virtual time
         await fake.start()
     fed = Federation(tmp_path / "kubeconfig.yaml", clock, fakes)
     fed.write("token-1")

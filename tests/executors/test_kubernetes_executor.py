@@ -196,3 +196,22 @@ async def test_health_says_when_the_cluster_last_answered(fed: Federation) -> No
         fed.fakes["east"].url,
         True,
     )
+
+
+async def test_the_pod_cache_lists_again_when_its_watch_position_is_compacted(
+    fed: Federation,
+) -> None:
+    name = await started(fed)
+    executor, fake = fed.executor("east"), fed.fakes["east"]
+    lists = len([r for r in fake.requests if r[0] == "GET" and "watch=true" not in r[1]])
+    fake.held = True  # the watch misses the change ...
+    fake.set_pod_phase(NAMESPACE, name, "Succeeded", exit_code=0)
+    fake.compact()  # ... and its position is gone: resuming is a 410
+    await fake.drop_watches()
+
+    async def seen() -> bool:
+        return (await executor.observe(name)).phase is Phase.SUCCEEDED
+
+    await wait_for(seen, lambda: f"{name} seen succeeded after the relist")
+    relists = [r for r in fake.requests if r[0] == "GET" and "watch=true" not in r[1]]
+    assert len(relists) == lists + 1

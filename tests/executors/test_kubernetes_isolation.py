@@ -162,3 +162,31 @@ async def test_plank_leaves_a_pods_decoration_timeout_to_its_entrypoint(
     assert store.get("long").status.state is ProwJobState.PENDING
     assert fed.fakes["east"].pods.get((NAMESPACE, "long")) is not None
     assert not [r for r in fed.fakes["east"].requests if r[0] == "DELETE"]
+
+
+async def test_a_pod_stuck_on_its_image_says_so_then_times_out(
+    fed: Federation, store: JobStore, clock: VirtualClock
+) -> None:
+    async with running_plank(fed, store, clock) as plank:
+        await store.create(make_job("east", name="stuck"))
+        await wait_for(
+            lambda: store.get("stuck").status.state is ProwJobState.PENDING,
+            lambda: "stuck pending",
+        )
+        fed.fakes["east"].set_pod_phase(
+            NAMESPACE, "stuck", "Pending", reason="ErrImagePull", message="pull access denied"
+        )
+        await wait_for(
+            lambda: (
+                store.get("stuck").status.description
+                == "Pod pending: ErrImagePull: pull access denied"
+            ),
+            lambda: f"the reason in the description: {store.get('stuck').status.description}",
+        )
+    clock.advance(timedelta(minutes=10))  # plank's pod_pending_timeout, Prow's default
+    await plank.reconcile("stuck")
+    final = store.get("stuck")
+    assert (final.status.state, final.status.description) == (
+        ProwJobState.ERROR,
+        "Pod pending timeout.",
+    )
