@@ -190,3 +190,45 @@ async def test_a_pod_stuck_on_its_image_says_so_then_times_out(
         ProwJobState.ERROR,
         "Pod pending timeout.",
     )
+
+
+EVICTIONS = [
+    ("recreated", False, ProwJobState.PENDING, "Job triggered."),
+    ("error-on-eviction", True, ProwJobState.ERROR, "Job pod was evicted by the cluster."),
+]
+
+
+@pytest.mark.parametrize(
+    ("error_on_eviction", "state", "description"),
+    [e[1:] for e in EVICTIONS],
+    ids=[e[0] for e in EVICTIONS],
+)
+async def test_an_evicted_pod_is_made_again_unless_the_job_says_error(
+    fed: Federation,
+    store: JobStore,
+    clock: VirtualClock,
+    error_on_eviction: bool,
+    state: ProwJobState,
+    description: str,
+) -> None:
+    job = make_job("east", name="evicted")
+    job.spec.error_on_eviction = error_on_eviction
+    fake = fed.fakes["east"]
+    async with running_plank(fed, store, clock):
+        await store.create(job)
+        await wait_for(
+            lambda: store.get("evicted").status.state is ProwJobState.PENDING,
+            lambda: "evicted pending",
+        )
+        first_uid = fake.pods[(NAMESPACE, "evicted")]["metadata"]["uid"]
+        fake.set_pod_phase(NAMESPACE, "evicted", "Failed", reason="Evicted", message="low memory")
+
+        def settled() -> bool:
+            pod = fake.pods.get((NAMESPACE, "evicted"))
+            if error_on_eviction:
+                return store.get("evicted").status.state is ProwJobState.ERROR
+            return pod is not None and pod["metadata"]["uid"] != first_uid
+
+        await wait_for(settled, lambda: f"the eviction handled: {store.get('evicted').status}")
+    final = store.get("evicted")
+    assert (final.status.state, final.status.description) == (state, description)
