@@ -22,7 +22,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from minprow.executors._kubeclient import Pod, PodClient, describe_error
+from minprow.executors._kubeclient import Pod, PodClient, describe_error, unreachable
 from minprow.model.labels import CREATED_BY_PROW
 
 log = logging.getLogger("minprow.executors.kubernetes")
@@ -114,7 +114,10 @@ class PodCache:
             except Exception as err:  # any failure: note it, pause, resume
                 if self._stop.is_set():
                     return
-                self._on_failure(f"watching pods: {describe_error(err)}")
+                if unreachable(err):
+                    self._on_failure(f"watching pods: {describe_error(err)}")
+                else:  # the server answered (403, a bad event): it is there
+                    log.warning("pod watch of %s: %s", self.namespace, describe_error(err))
                 self._stop.wait(pause)
                 pause = min(pause * 2, RETRY_SECONDS[1])
 

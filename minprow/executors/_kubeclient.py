@@ -21,6 +21,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import urllib3.exceptions
 from kubernetes.client import ApiClient, CoreV1Api
 from kubernetes.client.exceptions import ApiException
 
@@ -52,6 +53,17 @@ def describe_error(err: BaseException) -> str:
     if isinstance(reason, BaseException):
         return describe_error(reason)
     return f"{type(err).__name__}: {err}"
+
+
+UNAVAILABLE = frozenset({0, 502, 503, 504})
+"""HTTP answers that mean the API server is not really there (0: no answer at all)."""
+
+
+def unreachable(err: BaseException) -> bool:
+    """Whether `err` says the API server did not answer, rather than answered no."""
+    if isinstance(err, ApiException):
+        return int(err.status or 0) in UNAVAILABLE
+    return isinstance(err, urllib3.exceptions.HTTPError | OSError)
 
 
 class PodClient:

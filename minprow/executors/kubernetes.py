@@ -48,7 +48,13 @@ from minprow.aio import Clock
 from minprow.executors import _kubepods as pods
 from minprow.executors._kubebreaker import Breaker
 from minprow.executors._kubecache import PodCache
-from minprow.executors._kubeclient import PodClient, Timeout, describe_error, status_of
+from minprow.executors._kubeclient import (
+    PodClient,
+    Timeout,
+    describe_error,
+    status_of,
+    unreachable,
+)
 from minprow.executors._threadstream import stream_in_thread
 from minprow.executors.base import ExecutorError, Managed, Observation, Phase, StartError
 from minprow.kube.health import ClusterHealth
@@ -66,7 +72,6 @@ SLOW_AFTER = 1.0
 """Seconds a call may go unanswered before the cluster counts as unreachable."""
 REFUSED = {400, 404, 422}
 """Answers to a pod creation that no retry changes (a bad spec, no such namespace)."""
-_UNAVAILABLE = {502, 503, 504}
 _LOOK_EVERY = 0.05
 """Seconds between looks at a waiting call's age and its cluster's breaker."""
 _T = TypeVar("_T")
@@ -278,7 +283,7 @@ class KubernetesExecutor:
                 raise
             except ApiException as err:
                 code, reason, message = status_of(err)
-                if code in _UNAVAILABLE or code == 0:
+                if unreachable(err):
                     raise self.breaker.failed(f"{what}: {code} {reason}") from err
                 self.breaker.succeeded()
                 raise ExecutorError(f"{self.name}: {what}: {code} {reason}: {message}") from err

@@ -14,7 +14,7 @@ import pytest
 from fakes import VirtualClock
 from kubexec_helpers import NAMESPACE, Federation, federation, make_job, wait_for
 
-from minprow.executors.base import Managed, Observation, Phase
+from minprow.executors.base import ExecutorError, Managed, Observation, Phase, StartError
 from minprow.podutils.render import render
 
 
@@ -215,3 +215,30 @@ async def test_the_pod_cache_lists_again_when_its_watch_position_is_compacted(
     await wait_for(seen, lambda: f"{name} seen succeeded after the relist")
     relists = [r for r in fake.requests if r[0] == "GET" and "watch=true" not in r[1]]
     assert len(relists) == lists + 1
+
+
+ANSWERS = [
+    ("unavailable-opens-the-breaker", 503, True, False),
+    ("throttled-is-an-answer", 429, False, False),
+    ("invalid-is-final", 422, False, True),
+]
+
+
+@pytest.mark.parametrize(
+    ("code", "opens", "final"), [a[1:] for a in ANSWERS], ids=[a[0] for a in ANSWERS]
+)
+async def test_a_failed_create_is_retried_or_final_and_only_no_answer_opens_the_breaker(
+    fed: Federation, code: int, opens: bool, final: bool
+) -> None:
+    await started(fed)  # the cache is listed ...
+    fake = fed.fakes["east"]
+    await wait_for(  # ... and watching, so the failure is the create's
+        lambda: any("watch=true" in path for _, path in fake.requests),
+        lambda: "the pod watch",
+    )
+    fake.fail_next(1, code)
+    job = make_job("east")
+    with pytest.raises(ExecutorError, match=str(code)) as raised:
+        await fed.executor("east").start(job, render(job))
+    assert isinstance(raised.value, StartError) is final
+    assert fed.executor("east").breaker.is_open is opens
