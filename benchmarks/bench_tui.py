@@ -14,6 +14,7 @@ against the budget; exits 1 when over.
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 import statistics
 import sys
@@ -54,6 +55,7 @@ class TimedApp(MinprowApp):
 
     expect: str | None = None
     shown_at = 0.0
+    shown_cpu = 0.0
 
     def _display(self, screen: Screen[Any], renderable: RenderableType | None) -> None:
         super()._display(screen, renderable)
@@ -61,6 +63,7 @@ class TimedApp(MinprowApp):
             renderable.render_segments(self.console)
             if self.expect is not None and self.jobs.filter.text == self.expect:
                 self.shown_at = time.perf_counter()
+                self.shown_cpu = time.process_time()
                 self.expect = None
 
 
@@ -106,12 +109,14 @@ async def filled_store() -> JobStore:
     return store
 
 
-async def measure() -> list[float]:
+async def measure() -> tuple[list[float], list[float]]:
+    """Wall-clock and CPU seconds of each keystroke, from the press to the update."""
     store = await filled_store()
     with tempfile.TemporaryDirectory() as artifacts:
         source = InProcessSource(store, None, Config, Path(artifacts))
         app = TimedApp(source, clock=FrozenClock())
         times: list[float] = []
+        cpu: list[float] = []
         async with app.run_test(size=(160, 50)) as pilot:
             await asyncio.wait_for(app.live.wait(), timeout=60)
             await pilot.press("slash")
@@ -122,29 +127,47 @@ async def measure() -> list[float]:
                 steps += [("backspace", want) for want in [*typed[-2::-1], ""]]
                 for key, want in steps:
                     app.expect = want
-                    start = time.perf_counter()
+                    start, start_cpu = time.perf_counter(), time.process_time()
                     await pilot.press(key)
                     await pilot.pause()
                     if app.expect is not None:
                         raise AssertionError(f"no screen update showed the filter {want!r}")
                     times.append(app.shown_at - start)
+                    cpu.append(app.shown_cpu - start_cpu)
             assert len(app.jobs) == JOBS
     await store.close()
-    return times
+    return times, cpu
+
+
+def _stats(seconds: list[float]) -> tuple[float, float, float]:
+    ordered = sorted(seconds)
+    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+    return statistics.median(ordered), p99, ordered[-1]
 
 
 def main() -> int:
-    times = asyncio.run(measure())
-    ordered = sorted(times)
-    median = statistics.median(ordered)
-    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
-    verdict = "OK" if p99 < BUDGET_S else "OVER BUDGET"
+    wall, cpu = asyncio.run(measure())
+    load = os.getloadavg()[0]
     print(
-        f"tui filter keystroke -> redraw at {JOBS} jobs over {len(times)} keys: "
-        f"median {median * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms, worst {ordered[-1] * 1000:.1f} ms "
-        f"(budget {BUDGET_S * 1000:.0f} ms): {verdict}"
+        f"tui filter keystroke -> screen update, {JOBS} jobs, {len(wall)} keys "
+        f"(load average {load:.1f} on {os.cpu_count()} CPUs):"
     )
-    return 0 if verdict == "OK" else 1
+    for what, seconds in (("wall", wall), ("cpu ", cpu)):
+        median, p99, worst = _stats(seconds)
+        print(
+            f"  {what}: median {median * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms, "
+            f"worst {worst * 1000:.1f} ms (budget {BUDGET_S * 1000:.0f} ms)"
+        )
+    # The budget is for wall time. On a machine other processes keep busy, the
+    # process's own CPU time per key says whether the app or the machine is slow.
+    if _stats(wall)[1] < BUDGET_S:
+        print("OK")
+        return 0
+    if _stats(cpu)[1] < BUDGET_S:
+        print(f"OVER BUDGET in wall time only: the machine is loaded ({load:.1f}); rerun when idle")
+        return 1
+    print("OVER BUDGET")
+    return 1
 
 
 if __name__ == "__main__":

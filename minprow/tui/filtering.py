@@ -95,4 +95,8 @@ class JobFilter:
         for word in self.words:
             if word not in haystack:
                 return False
-        return all(test(row) for test in self._tests)
+        # A loop, not all(): this runs for every job at every keystroke.
+        for test in self._tests:  # noqa: SIM110
+            if not test(row):
+                return False
+        return True

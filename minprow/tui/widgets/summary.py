@@ -7,8 +7,6 @@ header answers "is anything on fire?" before the user reads a single row.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from rich.text import Text
 from textual.widgets import Static
 
@@ -29,12 +27,17 @@ class SummaryHeader(Static):
     }
     """
 
-    def show(self, jobs: JobList, now: datetime, description: str, problem: str = "") -> None:
-        self.update(summary(jobs, now, description, problem))
+    def show(
+        self, jobs: JobList, passed: tuple[int, int], description: str, problem: str = ""
+    ) -> None:
+        self.update(summary(jobs, passed, description, problem))
 
 
-def summary(jobs: JobList, now: datetime, description: str, problem: str = "") -> Text:
-    """The header's text (a function, so tests and the app render the same thing)."""
+def summary(
+    jobs: JobList, passed_judged: tuple[int, int], description: str, problem: str = ""
+) -> Text:
+    """The header's text; `passed_judged` is `jobs.pass_rate(now)`, which the caller
+    keeps: it costs a pass over every job, too much for each filter keystroke."""
     text = Text()
     text.append("minprow", style="bold")
     text.append(f" · {description}", style="dim")
@@ -47,7 +50,7 @@ def summary(jobs: JobList, now: datetime, description: str, problem: str = "") -
         if count:
             text.append("  ")
             text.append(f"{symbol} {count} {state}", style=colour)
-    passed, judged = jobs.pass_rate(now)
+    passed, judged = passed_judged
     text.append("   pass rate 1h: ")
     if judged:
         rate = passed / judged
