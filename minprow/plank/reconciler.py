@@ -9,7 +9,11 @@ pod running, `failure` for the decoration timeout, as Prow's entrypoint makes
 it); `aborted` jobs that are not complete yet have their process stopped.
 Errors decide what happens next (pkg/plank/error.go): a job that can never
 start ends in `error` with the reason in its description; an executor that
-is unavailable is retried later.
+is unavailable is retried later, the triggered job saying why in its
+description, until `pod_unscheduled_timeout` after its creation ends it in
+`error` (a pod that cannot even be created; Prow retries without end). An
+evicted pod is made again, or the job errs when it sets `error_on_eviction`,
+as in Prow.
 """
 
 from __future__ import annotations
