@@ -82,9 +82,11 @@ class Cluster:
         self.thread.set_pod_phase(POD_NAMESPACE, name, phase, **kwargs)
 
     def prowjob(self, name: str) -> Obj | None:
-        return self.thread.call(
+        """The ProwJob custom resource `name` as the API server holds it now."""
+        found: Obj | None = self.thread.call(
             lambda: json.loads(json.dumps(self.thread.fake.objects.get((JOB_NAMESPACE, name))))
         )
+        return found
 
     def lease_holder(self) -> str:
         """The Lease's holderIdentity ("" when absent or released)."""
@@ -132,6 +134,7 @@ def create_prowjob(config: Path, context: str, pj: Obj) -> str:
         created = CustomObjectsApi(client).create_namespaced_custom_object(
             "prow.k8s.io", "v1", JOB_NAMESPACE, "prowjobs", pj
         )
+    assert isinstance(created, dict)
     return str(created["metadata"]["name"])
 
 
