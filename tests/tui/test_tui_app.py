@@ -27,6 +27,7 @@ from minprow.tui.screens.confirm import ConfirmScreen
 from minprow.tui.screens.detail import DetailScreen
 from minprow.tui.screens.logs import LogScreen
 from minprow.tui.sources.inprocess import InProcessSource
+from minprow.tui.sources.statedir import StateDirSource
 from minprow.tui.widgets.help import HelpScreen
 
 SIZE = (160, 30)
@@ -331,3 +332,12 @@ async def test_l_shows_the_selected_jobs_log(
         else:
             assert screen.error is not None
             assert error in screen.error
+
+
+async def test_a_source_that_fails_is_shown_in_the_header(tmp_path: Path) -> None:
+    # A state directory no minprow has written: the source says so; the app shows it.
+    app = MinprowApp(StateDirSource(tmp_path), clock=VirtualClock(NOW))
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: "holds no minprow job store" in summary(app))
+        assert "⚠" in summary(app)
+        assert len(app.jobs) == 0
