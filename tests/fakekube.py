@@ -136,6 +136,7 @@ class FakeKube(WriteHandlers):
                 app.router.add_delete(res.base, self._delete_collection)
                 app.router.add_get(res.base + "/{name}/log", self._log)
         app.router.add_get("/version", self._version)
+        app.router.add_get("/version/", self._version)
         return app
 
     async def start(self) -> str:

@@ -105,11 +105,22 @@ def pod_status(
         )
     initialized = phase != "Pending"
     inits = []
+    init_images = {
+        c["name"]: c.get("image", "") for c in (pod.get("spec") or {}).get("initContainers") or []
+    }
     for name in _names(pod, "initContainers"):
         done = {"exitCode": 0, "reason": "Completed", "startedAt": stamp, "finishedAt": stamp}
         state = {"terminated": done} if initialized else {"waiting": {"reason": "PodInitializing"}}
         inits.append(
-            {"name": name, "ready": initialized, "restartCount": 0, "state": state, "image": ""}
+            {
+                "name": name,
+                "image": init_images.get(name, ""),
+                "imageID": "",
+                "ready": initialized,
+                "restartCount": 0,
+                "started": False,
+                "state": state,
+            }
         )
     running = phase == "Running"
 

@@ -88,18 +88,19 @@ def label_matcher(selector: str) -> Matcher:
 def field_matcher(selector: str, fields: Callable[[Obj], dict[str, str]]) -> Callable[[Obj], bool]:
     """A predicate over objects for `fieldSelector`; `fields` gives an object's fields."""
     checks: list[tuple[str, bool, str]] = []
+    supported = set(fields({}))
     for term in _split_terms(selector):
         found = _EQ_TERM.match(term)
         if found is None:
             raise QueryError(400, "BadRequest", f"invalid selector: {term.strip()!r}")
         key, op, value = found.groups()
+        if key not in supported:
+            raise QueryError(400, "BadRequest", f'field label not supported: "{key}"')
         checks.append((key, op != "!=", value))
 
     def match(obj: Obj) -> bool:
         known = fields(obj)
         for key, equal, value in checks:
-            if key not in known:
-                raise QueryError(400, "BadRequest", f'field label not supported: "{key}"')
             if (known[key] == value) != equal:
                 return False
         return True
