@@ -6,12 +6,13 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
 from tuiapp_jobs import SPECS, Spec, jobs, m, make_job
 
 from minprow.config import Config
 from minprow.model import ProwJobState, ProwJobType
 from minprow.store import JobStore, MemoryBackend
-from minprow.tui.source import JobEvent
+from minprow.tui.source import JobEvent, SourceError
 from minprow.tui.sources.inprocess import InProcessSource
 
 
@@ -58,3 +59,19 @@ async def test_a_feed_that_fell_behind_lists_again_with_deletions(tmp_path: Path
         assert deleted == {"j01", "j02"}
         assert added == {job.metadata.name for job in store.list()}
         assert {e.revision for e in events} == {store.revision}
+
+
+async def test_a_closed_store_ends_the_feed_then_refuses_it(tmp_path: Path) -> None:
+    store = JobStore(MemoryBackend())
+    await store.start()
+    source = InProcessSource(store, None, Config, tmp_path)
+    _, revision = await source.snapshot()
+    feed = source.changes(revision)
+    reading = asyncio.ensure_future(anext(feed))
+    await asyncio.sleep(0)
+    await store.close()
+    with pytest.raises(StopAsyncIteration):
+        await asyncio.wait_for(reading, timeout=5)
+    # What the app does next: follow again, from a store that is gone.
+    with pytest.raises(SourceError, match="not started"):
+        await anext(source.changes(revision))

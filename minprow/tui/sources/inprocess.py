@@ -89,6 +89,8 @@ class InProcessSource:
                 known = fresh
                 for job in fresh.values():
                     yield JobEvent("ADDED", job, since)
+            except StoreError as err:  # closed under us (minprow up is stopping)
+                raise SourceError(f"the job store's change feed failed: {err}") from err
 
     async def logs(self, name: str, *, follow: bool) -> AsyncIterator[bytes]:
         try:
