@@ -34,6 +34,7 @@ JOBS = FIXTURES / "jobs.yaml"
 JOB_NAMESPACE = "prow-jobs"
 POD_NAMESPACE = "test-pods"
 LEASE = "minprow-controllers"
+PODUTILS_IMAGE = "gcr.io/k8s-prow/minprow:e2e"
 WAIT = 60.0
 """How long a poll waits: generous, as the machine is shared; never a timing assert."""
 
@@ -145,7 +146,7 @@ def serve(tmp_path: Path, *args: str, name: str = "serve") -> UpProcess:
         tmp_path / name,
         "--store", "kube", "--components", "plank",
         "--config-path", str(CONFIG), "--job-config-path", str(JOBS),
-        "--podutils-image", "gcr.io/k8s-prow/minprow:e2e",
+        "--podutils-image", PODUTILS_IMAGE,
         *args,
         command="serve",
     )  # fmt: skip

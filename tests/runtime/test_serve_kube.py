@@ -18,6 +18,7 @@ from servekube_helpers import (
     FIXTURES,
     JOBS,
     POD_NAMESPACE,
+    PODUTILS_IMAGE,
     Cluster,
     Obj,
     api_when_up,
@@ -34,22 +35,41 @@ RunMinprow = Callable[..., subprocess.CompletedProcess[str]]
 """tests/runtime/conftest.py's `minprow` fixture: the CLI as a subprocess."""
 
 
-def test_a_prowjob_created_with_kubectl_runs_as_a_pod_and_succeeds(tmp_path: Path) -> None:
+PODS = [
+    pytest.param("unit-default", ["test"], [], id="plain"),
+    pytest.param(
+        "unit-decorated", ["test", "sidecar"], ["initupload", "place-entrypoint"], id="decorated"
+    ),
+]
+
+
+@pytest.mark.parametrize(("job", "containers", "inits"), PODS)
+def test_a_prowjob_created_with_kubectl_runs_as_a_pod_and_succeeds(
+    tmp_path: Path, job: str, containers: list[str], inits: list[str]
+) -> None:
     with clusters("service") as fakes:
         service = fakes["service"]
         config = kubeconfig(tmp_path / "kubeconfig", {"default": service})
         process = serve(tmp_path, "--kubeconfig", str(config), "--prow-job-context", "default")
         try:
             process.wait_for("minprow is up")
-            name = create_prowjob(config, "default", mkpj("unit-default"))
+            name = create_prowjob(config, "default", mkpj(job))
             pod = poll("the job's pod", lambda: service.pod(name))
+            pending = _finished(service, name, "pending")
             labels = pod["metadata"]["labels"]
             assert pod["metadata"]["namespace"] == POD_NAMESPACE
-            assert labels["prow.k8s.io/job"] == "unit-default"
+            assert labels["prow.k8s.io/job"] == job
             assert labels["prow.k8s.io/id"] == name
+            assert labels["prow.k8s.io/build-id"] == pending["status"]["build_id"]
             assert labels["created-by-prow"] == "true"
             assert labels["prow.k8s.io/type"] == "periodic"
-            _finished(service, name, "pending")
+            assert pod["spec"]["restartPolicy"] == "Never"
+            assert [c["name"] for c in pod["spec"]["containers"]] == containers
+            assert [c["name"] for c in pod["spec"].get("initContainers", [])] == inits
+            utilities = pod["spec"]["containers"][1:] + pod["spec"].get("initContainers", [])
+            assert {c["image"] for c in utilities} <= {PODUTILS_IMAGE}
+            env = {e["name"]: e.get("value") for e in pod["spec"]["containers"][0]["env"]}
+            assert (env["JOB_NAME"], env["PROW_JOB_ID"]) == (job, name)
             service.kubelet(name, "Running")
             service.kubelet(name, "Succeeded")
             done = _finished(service, name, "success")
@@ -146,6 +166,7 @@ def test_one_replica_leads_and_hands_over_on_sigterm(tmp_path: Path) -> None:
             first = create_prowjob(config, "default", mkpj("unit-default"))
             poll("the first job's pod", lambda: service.pod(first))
             _finished(service, first, "pending")
+            assert len(_pod_creations(service)) == 1
             assert leader.stop() == 0
             leader.wait_for("released lease")
             poll("the follower holds the Lease", lambda: service.lease_holder() == follower_id)
