@@ -299,6 +299,30 @@ async def _tui(process: Any) -> int:
 
 
 @main.command()
+@click.option("--install", is_flag=True, help="Create it in the cluster instead of printing it.")
+@click.option(
+    "--kubeconfig", "kubeconfigs", multiple=True, type=_EXISTING, help="Kubeconfig file(s)."
+)
+@click.option("--prow-job-context", help="The context to install into [default: in-cluster].")
+def crd(install: bool, kubeconfigs: tuple[Path, ...], prow_job_context: str | None) -> None:
+    """Print minprow's ProwJob CRD (Prow's group, version and names) or --install it."""
+    if not install:
+        from minprow.kube.crd import crd_yaml
+
+        click.echo(crd_yaml(), nl=False)
+        return
+    from minprow.runtime.federation import FederationError, KubeSettings, install_crd
+
+    settings = KubeSettings(kubeconfigs=kubeconfigs, prow_job_context=prow_job_context)
+    try:
+        created = install_crd(settings)
+    except FederationError as err:
+        click.echo(f"minprow crd: {err}", err=True)
+        sys.exit(1)
+    click.echo("ProwJob CRD created" if created else "ProwJob CRD already installed")
+
+
+@main.command()
 @_state_dir_option
 @click.option("--name", default="minprow", show_default=True, help="The kind cluster's name.")
 def down(state_dir: Path | None, name: str) -> None:

@@ -71,6 +71,12 @@ class Executor(Protocol):
         """Short name for logs and job descriptions (docker, host, ...)."""
         ...
 
+    @property
+    def decoration_timeout_in_job(self) -> bool:
+        """Whether the job's own entrypoint enforces the decoration timeout (a pod's, as
+        Prow's); when False, plank stops the process at the timeout."""
+        ...
+
     async def start(self, job: ProwJob, plan: RunPlan) -> None:
         """Start the job's process (and its decoration); a no-op if it already exists.
 

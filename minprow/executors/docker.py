@@ -90,6 +90,8 @@ class DockerExecutor:
     """Runs ProwJobs as containers of one Docker engine (see the module docstring)."""
 
     name = "docker"
+    decoration_timeout_in_job = False
+    """minprow stops the process at the decoration timeout (plank asks it to)."""
 
     def __init__(
         self,

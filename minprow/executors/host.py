@@ -82,6 +82,8 @@ class HostExecutor:
     """Runs ProwJobs as process groups on this machine (see the module docstring)."""
 
     name = "host"
+    decoration_timeout_in_job = False
+    """minprow stops the process at the decoration timeout (plank asks it to)."""
 
     def __init__(self, workspaces_dir: Path, artifacts_dir: Path, clock: Clock) -> None:
         self._workspaces = Path(workspaces_dir).absolute()

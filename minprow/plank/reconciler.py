@@ -296,7 +296,7 @@ class Plank:
             observed,
             self.config().plank,
             self.clock.now(),
-            decoration_timeout=not _timeout_in_job(executor),
+            decoration_timeout=not executor.decoration_timeout_in_job,
         )
         if found is None:
             if observed.phase is Phase.PENDING and observed.reason:
@@ -390,15 +390,6 @@ class Plank:
             log.info("ProwJob %s was deleted while plank worked on it", name)
         except Conflict:
             log.warning("ProwJob %s kept changing under plank; will look again", name)
-
-
-def _timeout_in_job(executor: Executor) -> bool:
-    """Whether the executor's jobs enforce their decoration timeout themselves.
-
-    An executor says so with a `decoration_timeout_in_job = True` attribute
-    (the kubernetes one: Prow's entrypoint runs in the pod); the local engines
-    have no such attribute and plank stops their process at the timeout."""
-    return getattr(executor, "decoration_timeout_in_job", False) is True
 
 
 def _unfinished(pj: ProwJob) -> bool:

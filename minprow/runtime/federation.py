@@ -165,7 +165,10 @@ def build_clusters(
 
     def reloaded(diff: ClusterDiff) -> None:
         for name in diff.removed:
-            made.pop(name, None)
+            gone = made.pop(name, None)
+            close = getattr(gone, "close", None)
+            if close is not None:
+                close()  # its pod watch and threads would outlive it
         clusters.set_routes(routes(), fallback())
         log.info("build clusters now: %s", ", ".join(sorted(agent.get())))
 
@@ -213,3 +216,26 @@ def leader_election(
     )
     log.info("controllers run while %s holds lease %s/%s", elector.identity, namespace, LEASE_NAME)
     return elector.run
+
+
+def install_crd(settings: KubeSettings) -> bool:
+    """Install minprow's ProwJob CRD into the service cluster unless one is there (Prow's
+    included); True when this call created it."""
+    from kubernetes.client import ApiextensionsV1Api
+    from kubernetes.client.exceptions import ApiException
+    from urllib3.exceptions import HTTPError
+
+    from minprow.kube import crd
+    from minprow.kube.kubeconfig import IN_CLUSTER_CONTEXT
+
+    agent = cluster_agent(settings)
+    context = settings.prow_job_context or IN_CLUSTER_CONTEXT
+    with api_client_factory(agent.get, context)() as client:
+        try:
+            return crd.install(ApiextensionsV1Api(client))
+        except ApiException as err:
+            raise FederationError(
+                f"cannot install the ProwJob CRD in {context}: {err.status} {err.reason}"
+            ) from err
+        except HTTPError as err:
+            raise FederationError(f"cannot reach {context}: {err}") from err
