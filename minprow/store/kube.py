@@ -178,18 +178,10 @@ class KubeBackend:
                 )
         except Conflict as conflict:
             raise await self._conflict(name, resource_version) from conflict
-        # The answer carries the object's last resourceVersion, not the deletion's
-        # revision: take the tombstone from the watch.
-        last = _obj(answer)
-        before = int(last.get("metadata", {}).get("resourceVersion") or 0)
-        uid = last.get("metadata", {}).get("uid")
-        tombstone = await asyncio.to_thread(self._await_deletion, name, uid, before)
-        if tombstone is None:
-            raise StoreError(
-                f'prowjob "{name}" was deleted, but its deletion did not arrive on the watch '
-                f"within {self._sync_timeout * 10}s"
-            )
-        return tombstone
+        # kube-apiserver answers a delete with the object as it was, stamped with
+        # the deletion's revision (etcd3 store's conditionalDelete): the tombstone
+        # the watch will also deliver.
+        return self._decode(_obj(answer))
 
     async def changes_since(self, revision: int) -> list[WatchEvent]:
         with self._errors("", None):
@@ -258,23 +250,6 @@ class KubeBackend:
     def _await_seen(self, revision: int, timeout: float) -> None:
         with self._cond:
             self._cond.wait_for(lambda: self._seen >= revision, timeout)
-
-    def _await_deletion(self, name: str, uid: str | None, before: int) -> ProwJob | None:
-        def find() -> WatchEvent | None:
-            for event in self._log:
-                meta = event.object.metadata
-                if (
-                    event.type is EventType.DELETED
-                    and event.revision > before
-                    and meta.name == name
-                    and (uid is None or meta.uid == uid)
-                ):
-                    return event
-            return None
-
-        with self._cond:
-            found = self._cond.wait_for(find, self._sync_timeout * 10)
-        return found.object if found is not None else None
 
     def _decode(self, obj: dict[str, Any]) -> ProwJob:
         return self._decoder.decode(json.dumps(obj))

@@ -109,6 +109,13 @@ def backend_factory(request: pytest.FixtureRequest, tmp_path: Path) -> BackendFa
 
 
 @pytest.fixture
+def prunes_top_level(request: pytest.FixtureRequest) -> bool:
+    """Whether the backend drops unknown top-level fields: the API server prunes them."""
+    params: dict[str, Any] = request.node.callspec.params
+    return bool(params.get("backend_factory") == "kube")
+
+
+@pytest.fixture
 async def store(backend_factory: BackendFactory) -> AsyncIterator[JobStore]:
     jobs = JobStore(backend_factory())
     await jobs.start()
