@@ -222,6 +222,26 @@ BAD_FLAGS = [
         [str(FIXTURES / "not-yaml.yaml"), "line 3"],
         id="not-yaml",
     ),
+    pytest.param(
+        ["--kubeconfig-dir", str(FIXTURES / "collide")],
+        [f"context 'build' is defined in both {FIXTURES}/collide/a.yaml and "],
+        id="context-defined-twice",
+    ),
+    pytest.param(
+        [],
+        ["not in a pod and no current-context in the kubeconfigs"],
+        id="no-kubeconfig-off-cluster",
+    ),
+    pytest.param(
+        ["--kubeconfig", str(FIXTURES / "ok.yaml"), "--cluster", "build=docker"],
+        ["--cluster maps clusters to local executors"],
+        id="local-executor-with-kube",
+    ),
+    pytest.param(
+        ["--kubeconfig", str(FIXTURES / "ok.yaml")],
+        ["cannot open the job store", "Connection refused"],
+        id="service-cluster-refuses",
+    ),
 ]
 
 
