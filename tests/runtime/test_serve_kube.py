@@ -134,6 +134,32 @@ def test_jobs_run_in_the_build_cluster_they_name(tmp_path: Path) -> None:
             ended(process)
 
 
+def test_a_black_holed_build_cluster_holds_up_only_its_own_jobs(tmp_path: Path) -> None:
+    with clusters("service", "build2") as fakes:
+        service, build2 = fakes["service"], fakes["build2"]
+        config = kubeconfig(tmp_path / "kubeconfig", {"default": service, "build2": build2})
+        process = serve(tmp_path, "--kubeconfig", str(config), "--prow-job-context", "default")
+        try:
+            process.wait_for("minprow is up")
+            build2.thread.call(setattr, build2.thread.fake, "unreachable", True)
+            stuck = create_prowjob(config, "default", mkpj("unit-build2"))
+            here = create_prowjob(config, "default", mkpj("unit-default"))
+            assert _run_pod(service, service, here)["status"]["completionTime"]
+
+            def build2_down() -> Obj | None:
+                health: Obj = api_when_up(process, "/api/v1/clusters")["build2"]
+                return health if health["reachable"] is False else None
+
+            assert poll("build2 unreachable in /api/v1/clusters", build2_down)["last_error"]
+            assert build2.pods() == []
+            assert (service.prowjob(stuck) or {})["status"]["state"] == "triggered"
+            build2.thread.call(setattr, build2.thread.fake, "unreachable", False)
+            assert _run_pod(build2, service, stuck)["status"]["completionTime"]
+            assert process.stop() == 0
+        finally:
+            ended(process)
+
+
 def _identity(process: UpProcess) -> str:
     """The Lease identity `serve` announced at start-up."""
     line = process.wait_for("controllers run while ")
