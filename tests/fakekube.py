@@ -337,19 +337,21 @@ class FakeKube(WriteHandlers):
         loop = asyncio.get_running_loop()
         deadline = loop.time() + float(request.query.get("timeoutSeconds", "1800"))
         last_sent = loop.time()
+        marked = 0  # the revision the client last heard of (an event or bookmark)
 
         async def send(kind: str, obj: Obj) -> None:
-            nonlocal last_sent
+            nonlocal last_sent, marked
             last_sent = loop.time()
+            marked = int((obj.get("metadata") or {}).get("resourceVersion") or marked)
             await response.write(json.dumps({"type": kind, "object": obj}).encode() + b"\n")
 
         if since_text == "":  # the current state as ADDED events, then changes
-            since = self.revision
+            since = marked = self.revision
             for obj in self._items(res, ns):
                 if match(obj):
                     await send("ADDED", obj)
         else:
-            since = int(since_text)
+            since = marked = int(since_text)
             if since < self.compacted:
                 gone = f"too old resource version: {since} ({self.compacted + 1})"
                 await send("ERROR", status(410, "Expired", gone))
@@ -368,11 +370,10 @@ class FakeKube(WriteHandlers):
                         await send("ADDED" if now else "DELETED", obj)
                     elif now:
                         await send(kind, obj)
-                if (
-                    bookmarks
-                    and not self.held
-                    and loop.time() - last_sent >= self.bookmark_interval
-                ):
+                # Progress: at once when events this watch filtered out moved the
+                # revision on, and at least every `bookmark_interval` seconds.
+                due = since > marked or loop.time() - last_sent >= self.bookmark_interval
+                if bookmarks and not self.held and due:
                     mark = {"metadata": {"resourceVersion": str(since)}}
                     await send("BOOKMARK", {"apiVersion": res.api_version, "kind": res.kind} | mark)
                 remaining = deadline - loop.time()

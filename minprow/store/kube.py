@@ -15,14 +15,21 @@ Before answering `changes_since`, the backend asks the server for the
 collection's current resourceVersion and waits (at most `sync_timeout`) for the
 watch to deliver up to it, so a follower sees every write acknowledged before
 its call. On a real cluster that resourceVersion is etcd's global revision,
-which a ProwJob watch only reaches through its own events or bookmarks; the
-wait is bounded, so a quiet namespace costs at most `sync_timeout` per refresh.
+which a ProwJob watch reaches through its own events or through bookmarks: the
+watch asks for them (`allowWatchBookmarks`), and a bookmark moves the watch's
+revision without a change, so a quiet namespace waits only as long as the
+server takes to send one (at most `sync_timeout`).
+
+A delete's answer is the tombstone: kube-apiserver returns the deleted object
+stamped with the deletion's revision, as the watch's DELETED event carries it.
 
 The official `kubernetes` client is synchronous: calls run in worker threads.
 The watch request reads with a `watch_read_timeout` and is renewed (from the last
-revision) when it expires, which also bounds how long `close` waits for the thread.
-Unlike the embedded backends, the API server always sets `uid` and
-`creationTimestamp` on create, whatever the caller sent.
+revision) when it expires. `close` shuts the open watch response down (under a
+lock shared with the thread, which releases it) and does not wait for the
+daemon thread beyond a moment; each thread has its own stop event, so a later
+`open` never revives it. Unlike the embedded backends, the API server always
+sets `uid` and `creationTimestamp` on create, whatever the caller sent.
 """
 
 from __future__ import annotations
@@ -33,7 +40,7 @@ import logging
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any, cast
 
 import urllib3
@@ -57,6 +64,7 @@ from minprow.store.events import EventType, WatchEvent
 _log = logging.getLogger(__name__)
 _WATCH_TIMEOUT = 300  # seconds a watch request lasts before the thread renews it
 _RETRY_DELAY = 1.0
+_CLOSE_WAIT = 0.2  # seconds close waits for the watch thread before leaving it
 
 ApiClientFactory = Callable[[], client.ApiClient]
 
@@ -103,7 +111,11 @@ class KubeBackend:
         self._seen = 0  # the last revision the watch delivered
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        # The open watch response, registered and released under `_response_lock`
+        # so `close` never shuts down a socket the watch thread already released
+        # (that raced: EBADF from `shutdown` about once in fifty closes).
         self._response: urllib3.HTTPResponse | None = None
+        self._response_lock = threading.Lock()
 
     # The Backend protocol.
 
@@ -113,9 +125,14 @@ class KubeBackend:
             with self._cond:
                 self._log.clear()
                 self._compacted = self._seen = revision
-            self._stop.clear()
+            # A fresh event per thread: a previous thread close left running
+            # must stay stopped.
+            self._stop = threading.Event()
             self._thread = threading.Thread(
-                target=self._watch_loop, args=(revision,), name="kube-prowjob-watch", daemon=True
+                target=self._watch_loop,
+                args=(revision, self._stop),
+                name="kube-prowjob-watch",
+                daemon=True,
             )
             self._thread.start()
         return jobs, revision
@@ -200,10 +217,14 @@ class KubeBackend:
         if thread is None:
             return
         self._stop.set()
-        response = self._response
-        if response is not None:
-            response.shutdown()
-        await asyncio.to_thread(thread.join, self._read_timeout + 10)
+        with self._response_lock:
+            if self._response is not None:
+                # Ends the blocked read at once; the thread then sees `_stop`.
+                with suppress(OSError):
+                    self._response.shutdown()
+        # The thread is a daemon that exits by itself once its call returns (at
+        # most the watch's read timeout): close does not wait that long for it.
+        await asyncio.to_thread(thread.join, _CLOSE_WAIT)
         self._thread = None
         self._api = None
 
@@ -256,24 +277,26 @@ class KubeBackend:
 
     # The watch thread.
 
-    def _watch_loop(self, revision: int) -> None:
+    def _watch_loop(self, revision: int, stop: threading.Event) -> None:
         api = client.CustomObjectsApi(self._factory())
-        while not self._stop.is_set():
+        while not stop.is_set():
             try:
-                revision = self._watch_once(api, revision)
+                revision = self._watch_once(api, revision, stop)
             except urllib3.exceptions.ReadTimeoutError:
                 continue  # a quiet stream: renew the watch (and notice `close`)
             except urllib3.exceptions.ProtocolError as exc:
-                if not isinstance(exc.__context__, TimeoutError) and not self._stop.is_set():
+                if not isinstance(exc.__context__, TimeoutError) and not stop.is_set():
                     _log.info("watch of prowjobs in %s ended, renewing: %s", self.namespace, exc)
                 continue
             except Exception as exc:  # a broken stream is retried
-                if self._stop.is_set():
+                if stop.is_set():
                     return
                 _log.warning("watch of prowjobs in %s broke, retrying: %s", self.namespace, exc)
-                self._stop.wait(_RETRY_DELAY)
+                stop.wait(_RETRY_DELAY)
 
-    def _watch_once(self, api: client.CustomObjectsApi, revision: int) -> int:
+    def _watch_once(
+        self, api: client.CustomObjectsApi, revision: int, stop: threading.Event
+    ) -> int:
         response = cast(
             urllib3.HTTPResponse,
             api.list_namespaced_custom_object(
@@ -289,10 +312,14 @@ class KubeBackend:
                 _request_timeout=(10, self._read_timeout),
             ),
         )
-        self._response = response
+        with self._response_lock:
+            if stop.is_set():  # closed while this request was on its way
+                response.release_conn()
+                return revision
+            self._response = response
         try:
             for line in iter_resp_lines(response):  # type: ignore[no-untyped-call]
-                if self._stop.is_set():
+                if stop.is_set():
                     break
                 event = json.loads(line)
                 kind, obj = event.get("type"), event.get("object") or {}
@@ -303,8 +330,10 @@ class KubeBackend:
                 revision = max(revision, int(obj["metadata"]["resourceVersion"]))
                 self._record(kind, obj, revision)
         finally:
-            self._response = None
-            response.release_conn()
+            with self._response_lock:
+                if self._response is response:
+                    self._response = None
+                response.release_conn()
         return revision
 
     def _record(self, kind: str, obj: dict[str, Any], revision: int) -> None:

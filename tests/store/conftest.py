@@ -6,9 +6,8 @@ memory the same instance, for kube a new backend (its own client and watch) on t
 same fake API server (tests/fakekube.py). Calling it again is how tests restart the
 store or open a second one beside the first.
 
-The kube backend does not yet pass the whole contract reliably (a rare race between
-its watch thread and the store's revision order; see the issue-5 note), so it runs
-only when asked: `MINPROW_STORE_BACKENDS=memory,sqlite,kube pytest tests/store`.
+Every backend runs by default; `MINPROW_STORE_BACKENDS=kube pytest tests/store`
+picks some.
 """
 
 from __future__ import annotations
@@ -79,7 +78,7 @@ def fake_kube() -> Iterator[FakeKubeThread]:
         yield server
 
 
-BACKENDS = os.environ.get("MINPROW_STORE_BACKENDS", "memory,sqlite").split(",")
+BACKENDS = os.environ.get("MINPROW_STORE_BACKENDS", "memory,sqlite,kube").split(",")
 
 
 @pytest.fixture(params=BACKENDS, ids=BACKENDS)

@@ -104,3 +104,34 @@ async def test_open_store_kube(server: FakeKubeThread) -> None:
         assert stored.metadata.namespace == NS
     with pytest.raises(ValueError, match="url"):
         open_store("kube")
+
+
+async def test_a_quiet_namespace_syncs_by_bookmarks_not_by_timeout(server: FakeKubeThread) -> None:
+    kubectl = _kubectl(server)
+    # A sync timeout far beyond the wait below: only a bookmark can end the wait early.
+    backend = KubeBackend(api_client_for(server.url), NS, sync_timeout=60, watch_read_timeout=0.5)
+    _, revision = await backend.open()
+    for i in range(3):  # writes elsewhere move the cluster's revision, not this namespace
+        await asyncio.to_thread(
+            kubectl.create_namespaced_custom_object, G, V, "elsewhere", P, _wire(f"o{i}")
+        )
+    assert await asyncio.wait_for(backend.changes_since(revision), timeout=10) == []
+    await backend.close()
+
+
+@pytest.mark.parametrize("reopen", [False, True], ids=["close", "close-then-reopen"])
+async def test_close_is_quick_and_a_reopened_backend_watches_again(
+    server: FakeKubeThread, reopen: bool
+) -> None:
+    backend = KubeBackend(api_client_for(server.url), NS, watch_read_timeout=30)
+    await backend.open()
+    # A read timeout of 30 s: close must not wait for it (nor for the thread).
+    await asyncio.wait_for(backend.close(), timeout=1.0)
+    if reopen:
+        await backend.open()
+        created = await asyncio.to_thread(
+            _kubectl(server).create_namespaced_custom_object, G, V, NS, P, _wire("after")
+        )
+        events = await asyncio.wait_for(backend.changes_since(0), timeout=10)
+        assert [e.revision for e in events] == [int(created["metadata"]["resourceVersion"])]
+        await asyncio.wait_for(backend.close(), timeout=1.0)
