@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from fakes import VirtualClock
+from textual import events
 from textual.pilot import Pilot
 from tuiapp_jobs import NOW, SPECS, Spec, jobs, m, make_job
 
@@ -341,3 +342,23 @@ async def test_a_source_that_fails_is_shown_in_the_header(tmp_path: Path) -> Non
         await until(pilot, lambda: "holds no minprow job store" in summary(app))
         assert "⚠" in summary(app)
         assert len(app.jobs) == 0
+
+
+async def test_keys_typed_in_one_burst_with_slash_all_reach_the_filter(app: MinprowApp) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, app.live.is_set)
+        # Straight into the app's queue, with no pause between keys: a paste-fast typist.
+        driver = app._driver
+        assert driver is not None
+        for key, char in [
+            ("slash", "/"),
+            *((c, c) for c in "author"),
+            ("colon", ":"),
+            *((c, c) for c in "bob"),
+            ("enter", "\r"),
+        ]:
+            driver.send_message(events.Key(key, char))
+        await until(pilot, lambda: app.jobs.filter.text == "author:bob")
+        assert set(shown(app)) == {"j04", "j05"}
+        assert not isinstance(app.screen, ConfirmScreen)
+        await until(pilot, lambda: app.focused is app.table)

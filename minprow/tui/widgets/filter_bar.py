@@ -36,9 +36,6 @@ class FilterBar(Input):
     FilterBar, FilterBar:focus {
         border: none;
     }
-    FilterBar.-active {
-        display: block;
-    }
     """
 
     class Done(Message):
@@ -48,17 +45,19 @@ class FilterBar(Input):
         super().__init__(placeholder=PLACEHOLDER, id=id)
 
     def open(self) -> None:
-        self.add_class("-active")
-        self.focus()
+        # Shown and focused now, not at the next idle as `focus()` would: the keys
+        # typed right after `/` are on their way here (see JobTable.on_key).
+        self.display = True
+        self.screen.set_focus(self)
 
     def action_clear_filter(self) -> None:
         self.value = ""
-        self.remove_class("-active")
+        self.display = False
         self.post_message(self.Done())
 
     def action_done(self) -> None:
         if not self.value:
-            self.remove_class("-active")
+            self.display = False
         self.post_message(self.Done())
 
     async def action_submit(self) -> None:

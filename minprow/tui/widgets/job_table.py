@@ -192,6 +192,21 @@ class JobTable(ScrollView, can_focus=True):
         if row is not None:
             self.post_message(self.Opened(row.job))
 
+    async def on_key(self, event: events.Key) -> None:
+        # Keys typed in one burst with `/` (a fast typist, a paste, tmux send-keys)
+        # are all queued here before the app would see the `/`. So `/` opens the
+        # filter at once, and what follows it goes on to the bar, in order, instead
+        # of acting as bindings (`a` would ask to abort a job).
+        focused = self.screen.focused
+        if focused is not None and focused is not self:
+            event.stop()
+            event.prevent_default()
+            focused.post_message(events.Key(event.key, event.character))
+        elif event.key == "slash":
+            event.stop()
+            event.prevent_default()
+            await self.run_action("app.filter")
+
     def on_click(self, event: events.Click) -> None:
         if event.y < 1:
             return  # the header line
