@@ -139,6 +139,16 @@ def create_prowjob(config: Path, context: str, pj: Obj) -> str:
     return str(created["metadata"]["name"])
 
 
+def patch_prowjob(config: Path, context: str, name: str, patch: Obj) -> None:
+    """`kubectl --context CONTEXT patch prowjob NAME --type merge -p PATCH`."""
+    from kubernetes.client import CustomObjectsApi
+
+    with api_client(config, context) as client:
+        CustomObjectsApi(client).patch_namespaced_custom_object(
+            "prow.k8s.io", "v1", JOB_NAMESPACE, "prowjobs", name, patch
+        )
+
+
 def serve(tmp_path: Path, *args: str, name: str = "serve") -> UpProcess:
     """`minprow serve --store kube --components plank` over the fixtures' config."""
     return UpProcess(

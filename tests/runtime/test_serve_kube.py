@@ -27,6 +27,7 @@ from servekube_helpers import (
     ended,
     kubeconfig,
     mkpj,
+    patch_prowjob,
     poll,
     serve,
 )
@@ -155,6 +156,30 @@ def test_a_black_holed_build_cluster_holds_up_only_its_own_jobs(tmp_path: Path) 
             assert (service.prowjob(stuck) or {})["status"]["state"] == "triggered"
             build2.thread.call(setattr, build2.thread.fake, "unreachable", False)
             assert _run_pod(build2, service, stuck)["status"]["completionTime"]
+            assert process.stop() == 0
+        finally:
+            ended(process)
+
+
+def test_a_prowjob_aborted_with_kubectl_has_its_pod_deleted(tmp_path: Path) -> None:
+    with clusters("service") as fakes:
+        service = fakes["service"]
+        config = kubeconfig(tmp_path / "kubeconfig", {"default": service})
+        process = serve(tmp_path, "--kubeconfig", str(config), "--prow-job-context", "default")
+        try:
+            process.wait_for("minprow is up")
+            name = create_prowjob(config, "default", mkpj("unit-default"))
+            poll("the job's pod", lambda: service.pod(name))
+            service.kubelet(name, "Running")
+            aborted = {"status": {"state": "aborted", "description": "aborted by a user"}}
+            patch_prowjob(config, "default", name, aborted)
+            poll("the pod deleted", lambda: service.pod(name) is None)
+            done = poll(
+                "completionTime",
+                lambda: (service.prowjob(name) or {})["status"].get("completionTime"),
+            )
+            assert done
+            assert (service.prowjob(name) or {})["status"]["state"] == "aborted"
             assert process.stop() == 0
         finally:
             ended(process)
