@@ -7,6 +7,7 @@ refused with a message instead of a traceback.
 
 from __future__ import annotations
 
+import signal
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -202,7 +203,20 @@ def _pod_creations(cluster: Cluster) -> list[str]:
     )
 
 
-def test_one_replica_leads_and_hands_over_on_sigterm(tmp_path: Path) -> None:
+HANDOVERS = [
+    # SIGTERM: the leader stops its controllers, releases the Lease and exits 0;
+    # the follower takes it at its next retry.
+    pytest.param(signal.SIGTERM, 0, "released lease", id="sigterm-releases"),
+    # SIGKILL: nothing is released; the follower takes the Lease once it has
+    # seen it unrenewed for its leaseDurationSeconds (15 s).
+    pytest.param(signal.SIGKILL, -signal.SIGKILL, None, id="sigkill-expires"),
+]
+
+
+@pytest.mark.parametrize(("sig", "code", "said"), HANDOVERS)
+def test_one_replica_leads_and_hands_over(
+    tmp_path: Path, sig: signal.Signals, code: int, said: str | None
+) -> None:
     with clusters("service") as fakes:
         service = fakes["service"]
         config = kubeconfig(tmp_path / "kubeconfig", {"default": service})
@@ -218,8 +232,9 @@ def test_one_replica_leads_and_hands_over_on_sigterm(tmp_path: Path) -> None:
             poll("the first job's pod", lambda: service.pod(first))
             _finished(service, first, "pending")
             assert len(_pod_creations(service)) == 1
-            assert leader.stop() == 0
-            leader.wait_for("released lease")
+            assert leader.stop(sig) == code
+            if said is not None:
+                leader.wait_for(said)
             poll("the follower holds the Lease", lambda: service.lease_holder() == follower_id)
             follower.wait_for("acquired lease")
             # The pod the old leader made is adopted, not made again.
