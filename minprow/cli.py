@@ -294,8 +294,10 @@ async def _tui(process: Any) -> int:
     from minprow.tui.app import run_in_loop
     from minprow.tui.sources.inprocess import InProcessSource
 
-    source = InProcessSource(process.store, process.clusters, process.config, process.artifacts_dir)
-    return await run_in_loop(source)
+    source = InProcessSource(
+        process.store, process.clusters, process.config, process.artifacts_dir, clock=process.clock
+    )
+    return await run_in_loop(source, clock=process.clock)
 
 
 @main.command()
