@@ -7,6 +7,7 @@ uses). Each `Cluster` is a `fakekube.FakeKube` served from its own thread, so th
 changes its state (`kubelet`, `pods`, `lease`) on the server's own loop. ProwJobs
 are made as a user makes them: `minprow mkpj` prints the custom resource and the
 test creates it through the real `kubernetes` client, as `kubectl create -f -`.
+No Prow counterpart (Prow's integration tests run on a kind cluster instead).
 """
 
 from __future__ import annotations

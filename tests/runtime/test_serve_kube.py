@@ -3,6 +3,11 @@ Kubernetes API servers (tests/fakekube.py): ProwJob custom resources created as
 `kubectl` would, pods in federated build clusters, the controllers' Lease handed
 over between two replicas, kubeconfigs re-read while running, and bad flags
 refused with a message instead of a traceback.
+
+What Prow's plank does against a build cluster (pkg/plank/reconciler.go), with
+Prow's cluster flags (pkg/flagutil/kubernetes_cluster_clients.go) and client-go's
+leader election (tools/leaderelection), seen from outside the process: through
+the API servers' state, the serve process's HTTP API, its exit code and log.
 """
 
 from __future__ import annotations
