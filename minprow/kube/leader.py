@@ -260,8 +260,10 @@ class LeaderElector:
         assert isinstance(timeout, float | int)
         loop = asyncio.get_running_loop()
         future = loop.run_in_executor(self._pool, func, *args)
-        # urllib3 may retry a timed-out idempotent call: bound the whole of it.
-        return await asyncio.wait_for(future, timeout + 1.0)
+        # urllib3 retries a timed-out idempotent call (up to 4 timeouts in all):
+        # bound the whole of it, or a leader past its renew deadline would keep
+        # leading while the call hangs and another replica takes over.
+        return await asyncio.wait_for(future, timeout)
 
 
 async def _call(lead: Callable[[], Awaitable[None]]) -> None:

@@ -111,7 +111,7 @@ def _model(obj: Obj) -> Any:
 @pytest.mark.parametrize("obj", _objects(), ids=lambda o: "/".join(_key(o)))
 def test_object_round_trips_through_the_kubernetes_models(obj: Obj) -> None:
     # A field the model does not know (a typo, a wrong level) is dropped on the way.
-    back = client.ApiClient().sanitize_for_serialization(_model(obj))
+    back = client.ApiClient().sanitize_for_serialization(_model(obj))  # type: ignore[no-untyped-call]
     assert back == obj
 
 
@@ -322,7 +322,8 @@ def test_deployment(
         """The volume that holds `path`, by the longest mount path containing it."""
         holders = [m for m in mounts if path == m or path.startswith(m.rstrip("/") + "/")]
         assert holders, f"{path} is on no volume"
-        return mounts[max(holders, key=len)]
+        found: Obj = mounts[max(holders, key=len)]
+        return found
 
     assert source(flags["--config-path"]) == {"name": "config", "configMap": {"name": "config"}}
     assert flags["--config-path"] == "/etc/config/config.yaml"
