@@ -63,7 +63,7 @@ async def api() -> AsyncIterator[CatAPI]:
 
 
 def _clowder(api: CatAPI, **kw: Any) -> Clowder:
-    settings: dict[str, Any] = {"timeout": 0.5, "fallback": (FALLBACK,), "choose": _first}
+    settings: dict[str, Any] = {"timeout": 10.0, "fallback": (FALLBACK,), "choose": _first}
     return Clowder(api.search_url, grumpy_root=f"{api.url}/grumpy/", **(settings | kw))
 
 
