@@ -263,7 +263,10 @@ class LeaderElector:
         # urllib3 retries a timed-out idempotent call (up to 4 timeouts in all):
         # bound the whole of it, or a leader past its renew deadline would keep
         # leading while the call hangs and another replica takes over.
-        return await asyncio.wait_for(future, timeout)
+        # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation
+        # that arrives as the call completes, and a cancelled elector then polls on.
+        async with asyncio.timeout(timeout):
+            return await future
 
 
 async def _call(lead: Callable[[], Awaitable[None]]) -> None:

@@ -1,27 +1,21 @@
-"""Cluster health: independent probes against real servers, and credential expiry."""
+"""Credential expiry, as the cluster health the API serves reports it (from the kubeconfigs)."""
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
-import socket
 import sys
-import time
-from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from aiohttp import web
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from minprow.kube.health import ClusterHealthTracker
 from minprow.kube.kubeconfig import ClusterConfigs, load_cluster_configs
 
 VERSION = {
@@ -53,96 +47,6 @@ def kubeconfig(path: Path, clusters: dict[str, str], users: dict[str, dict[str, 
 
 def load(path: Path) -> ClusterConfigs:
     return load_cluster_configs([path], in_cluster=False)
-
-
-@pytest.fixture
-async def apiserver() -> AsyncIterator[str]:
-    """A real HTTP server answering `/version` as an API server does."""
-
-    async def version(_: web.Request) -> web.Response:
-        return web.json_response(VERSION)
-
-    app = web.Application()
-    app.router.add_get("/version", version)
-    app.router.add_get("/version/", version)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    yield f"http://127.0.0.1:{port}"
-    await runner.cleanup()
-
-
-@pytest.fixture
-def hanging() -> Iterator[str]:
-    """A port that accepts connections (into the backlog) and never answers."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(8)
-    yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    sock.close()
-
-
-@pytest.fixture
-def closed() -> str:
-    """A port nothing listens on."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return f"http://127.0.0.1:{port}"
-
-
-async def test_a_hanging_cluster_does_not_delay_another(
-    tmp_path: Path, apiserver: str, hanging: str, closed: str
-) -> None:
-    configs = load(
-        kubeconfig(tmp_path / "k", {"up": apiserver, "hang": hanging, "down": closed}, {})
-    )
-    tracker = ClusterHealthTracker(lambda: configs, timeout=1.5, now=lambda: NOW)
-    start = time.monotonic()
-    finished: dict[str, float] = {}
-
-    async def probe(name: str) -> None:
-        await tracker.probe(name)
-        finished[name] = time.monotonic() - start
-
-    await asyncio.gather(*(probe(n) for n in ("hang", "up", "down")))
-    assert finished["up"] < 1.0, finished
-    assert finished["hang"] >= 1.4, finished
-    snap = tracker.snapshot()
-    assert snap["up"] == {
-        "context": "up",
-        "server": apiserver,
-        "reachable": True,
-        "version": "v1.31.0",
-        "last_error": None,
-        "last_error_at": None,
-        "last_success_at": NOW.isoformat(),
-        "expires_at": None,
-    }
-    assert snap["hang"]["reachable"] is False
-    assert snap["hang"]["last_error"] == "timed out after 1.5s"
-    assert snap["down"]["reachable"] is False
-    assert snap["down"]["last_error_at"] == NOW.isoformat()
-    json.dumps(snap)
-
-
-async def test_a_reload_then_a_failure_keeps_the_last_success(
-    tmp_path: Path, apiserver: str, closed: str
-) -> None:
-    current = [load(kubeconfig(tmp_path / "k", {"up": apiserver}, {}))]
-    times = iter([NOW, NOW + timedelta(minutes=1)])
-    tracker = ClusterHealthTracker(lambda: current[0], timeout=2, now=lambda: next(times))
-    assert tracker.snapshot()["up"]["reachable"] is None
-    assert (await tracker.probe_all())["up"].reachable is True
-    current[0] = load(kubeconfig(tmp_path / "k", {"up": closed}, {}))
-    health = (await tracker.probe_all())["up"]
-    assert health.server == closed
-    assert health.reachable is False
-    assert health.last_success_at == NOW
-    assert health.last_error_at == NOW + timedelta(minutes=1)
 
 
 def self_signed(not_after: datetime) -> tuple[bytes, bytes]:
@@ -225,5 +129,3 @@ def test_credential_expiry(tmp_path: Path, kind: str, expires: datetime | None) 
     path = kubeconfig(tmp_path / "k", {"c": "https://c.example"}, {"c": user(kind, tmp_path)})
     configs = load(path)
     assert configs["c"].expires_at == expires
-    tracker = ClusterHealthTracker(lambda: configs)
-    assert tracker.snapshot()["c"]["expires_at"] == (expires.isoformat() if expires else None)
