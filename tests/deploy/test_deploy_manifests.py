@@ -209,16 +209,29 @@ def test_controllers_are_granted_exactly_what_the_code_calls(
 
 
 HOOK_NEEDS = {
-    ("prow.k8s.io", "prowjobs", "create"),  # trigger and friends make jobs
+    ("prow.k8s.io", "prowjobs", "create"),  # trigger and friends make jobs; the API's rerun
     ("prow.k8s.io", "prowjobs", "get"),  # the store re-reads on a conflict
     ("prow.k8s.io", "prowjobs", "list"),  # the store's cache ...
     ("prow.k8s.io", "prowjobs", "watch"),  # ... kept in sync
+    ("prow.k8s.io", "prowjobs", "update"),  # the API's abort
+}
+HOOK_POD_READS = {
+    ("", "pods", "list"),  # the API's log of a running job: its pod, from the cache ...
+    ("", "pods", "watch"),
+    ("", "pods/log", "get"),  # ... and the pod's log
 }
 
 
-def test_hook_reads_and_creates_prowjobs_only() -> None:
-    assert _granted("minprow-hook", "prow") == HOOK_NEEDS
-    assert _used() >= HOOK_NEEDS
+@pytest.mark.parametrize(
+    ("namespace", "needs"),
+    [("prow", HOOK_NEEDS), ("test-pods", HOOK_POD_READS)],
+    ids=["prowjobs", "pods-read-only"],
+)
+def test_hook_is_granted_what_it_and_the_api_call(
+    namespace: str, needs: set[tuple[str, str, str]]
+) -> None:
+    assert _granted("minprow-hook", namespace) == needs
+    assert _used() >= needs
 
 
 def test_no_cluster_wide_rights() -> None:
@@ -230,10 +243,11 @@ def test_no_cluster_wide_rights() -> None:
     ("role", "namespace", "account"),
     [
         ("minprow-hook", "prow", "minprow-hook"),
+        ("minprow-hook", "test-pods", "minprow-hook"),
         ("minprow-controllers", "prow", "minprow-controllers"),
         ("minprow-controllers", "test-pods", "minprow-controllers"),
     ],
-    ids=["hook", "controllers-prow", "controllers-test-pods"],
+    ids=["hook", "hook-test-pods", "controllers-prow", "controllers-test-pods"],
 )
 def test_role_bound_to_its_service_account(role: str, namespace: str, account: str) -> None:
     binding = _find("RoleBinding", role, namespace)
