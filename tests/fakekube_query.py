@@ -100,10 +100,7 @@ def field_matcher(selector: str, fields: Callable[[Obj], dict[str, str]]) -> Cal
 
     def match(obj: Obj) -> bool:
         known = fields(obj)
-        for key, equal, value in checks:
-            if (known[key] == value) != equal:
-                return False
-        return True
+        return all((known[key] == value) == equal for key, equal, value in checks)
 
     return match
 

@@ -17,6 +17,20 @@ from minprow.model import ProwJob
 
 EventKind = Literal["ADDED", "MODIFIED", "DELETED"]
 
+THROUGH = "the TUI"
+"""The front end named in an abort's description ("Aborted by <user> through the TUI.")."""
+
+_EVENT_KINDS: dict[str, EventKind] = {
+    "ADDED": "ADDED",
+    "MODIFIED": "MODIFIED",
+    "DELETED": "DELETED",
+}
+
+
+def event_kind(name: str) -> EventKind:
+    """The kind of a store or API watch event by its name; KeyError for any other."""
+    return _EVENT_KINDS[name]
+
 
 @dataclass(frozen=True, slots=True)
 class JobEvent:

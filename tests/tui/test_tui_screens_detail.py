@@ -51,7 +51,7 @@ async def stored(store: JobStore, state: ProwJobState = ProwJobState.PENDING) ->
         ("timings", "2026-11-24 08:00:20 UTC"),
         ("timings", "30m0s (running)"),
         ("timings", "queued for      20s"),
-        ("history", "github-reporter: ○ triggered"),
+        ("history", "github-reporter: ◌ triggered"),
         (
             "artifacts",
             "gs://acme-prow-artifacts/pr-logs/pull/acme_widgets/42/pull-minprow-unit/1861234567890",

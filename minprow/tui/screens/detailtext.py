@@ -20,23 +20,13 @@ from minprow.model.duration import format_duration
 from minprow.model.prowjob import Refs
 from minprow.podutils import gcspaths
 from minprow.podutils.render import DEFAULT_GRACE_PERIOD, DEFAULT_TIMEOUT
+from minprow.tui.rows import STATE_LOOK
 
 GITHUB = "https://github.com"
 
-STATE_STYLE = {
-    ProwJobState.SCHEDULING: ("◌", "dim"),
-    ProwJobState.TRIGGERED: ("○", "yellow"),
-    ProwJobState.PENDING: ("◐", "cyan"),
-    ProwJobState.SUCCESS: ("✓", "green"),
-    ProwJobState.FAILURE: ("✗", "red"),
-    ProwJobState.ABORTED: ("⊘", "magenta"),
-    ProwJobState.ERROR: ("!", "bold red"),
-}
-"""Symbol and colour of each state, the same in every screen."""
-
 
 def state_label(state: ProwJobState) -> str:
-    symbol, style = STATE_STYLE[state]
+    symbol, style = STATE_LOOK[state]
     return f"[{style}]{symbol} {state}[/]"
 
 

@@ -24,16 +24,7 @@ from minprow.executors.clusterhealth import cluster_health
 from minprow.executors.clusters import ClusterMap
 from minprow.model import ProwJob
 from minprow.store import EventType, JobStore, NotFound, StoreError, WatchExpired, actions
-from minprow.tui.source import EventKind, JobEvent, SourceError
-
-THROUGH = "the TUI"
-"""The front end named in an abort's description ("Aborted by <user> through the TUI.")."""
-
-_KINDS: dict[EventType, EventKind] = {
-    EventType.ADDED: "ADDED",
-    EventType.MODIFIED: "MODIFIED",
-    EventType.DELETED: "DELETED",
-}
+from minprow.tui.source import THROUGH, JobEvent, SourceError, event_kind
 
 
 class InProcessSource:
@@ -77,7 +68,7 @@ class InProcessSource:
                             known.pop(name, None)
                         else:
                             known[name] = event.object
-                        yield JobEvent(_KINDS[event.type], event.object, event.revision)
+                        yield JobEvent(event_kind(event.type), event.object, event.revision)
                 return  # the store closed: the feed is over
             except WatchExpired:
                 # The app fell behind the store's bounded queue: list again. Jobs

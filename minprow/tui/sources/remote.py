@@ -28,7 +28,7 @@ import aiohttp
 from pydantic import ValidationError
 
 from minprow.model import ProwJob
-from minprow.tui.source import EventKind, JobEvent, SourceError
+from minprow.tui.source import JobEvent, SourceError, event_kind
 
 log = logging.getLogger("minprow.tui")
 
@@ -38,7 +38,6 @@ IDLE_TIMEOUT = 45.0
 which the connection is taken for lost."""
 FIRST_BACKOFF = 0.5
 MAX_BACKOFF = 10.0
-_KINDS: dict[str, EventKind] = {"ADDED": "ADDED", "MODIFIED": "MODIFIED", "DELETED": "DELETED"}
 _REFUSED = "the server refused: pass --token-file with the server's API token"
 
 
@@ -249,7 +248,7 @@ def _event(line: bytes, url: str) -> JobEvent:
         kind = data["type"]
         if kind == "ERROR":
             raise _Gap(str(data.get("reason") or "the watch expired"))
-        return JobEvent(_KINDS[kind], ProwJob.from_wire(data["object"]), int(data["revision"]))
+        return JobEvent(event_kind(kind), ProwJob.from_wire(data["object"]), int(data["revision"]))
     except (ValueError, KeyError, TypeError, ValidationError) as err:
         raise SourceError(f"{url}/api/v1/watch sent a line that is not an event: {err}") from err
 

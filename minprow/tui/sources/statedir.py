@@ -47,19 +47,12 @@ from minprow.store import (
     actions,
     open_store,
 )
-from minprow.tui.source import EventKind, JobEvent, SourceError
+from minprow.tui.source import THROUGH, JobEvent, SourceError, event_kind
 
 log = logging.getLogger("minprow.tui")
 
 REFRESH_INTERVAL = 0.5
 """Seconds between looks for another process's writes: quick enough to feel live."""
-THROUGH = "the TUI"
-
-_KINDS: dict[EventType, EventKind] = {
-    EventType.ADDED: "ADDED",
-    EventType.MODIFIED: "MODIFIED",
-    EventType.DELETED: "DELETED",
-}
 
 
 class StateDirSource:
@@ -112,7 +105,7 @@ class StateDirSource:
                             known.pop(name, None)
                         else:
                             known[name] = event.object
-                        yield JobEvent(_KINDS[event.type], event.object, event.revision)
+                        yield JobEvent(event_kind(event.type), event.object, event.revision)
                 return  # the source closed: the feed is over
             except WatchExpired:
                 since = store.revision
