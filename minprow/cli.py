@@ -286,7 +286,13 @@ def up(no_tui: bool, **flags: Any) -> None:
     secret made in the state directory (for `minprow send-event --hmac-path`)."""
     from minprow.runtime.up import wants_tui
 
-    _run_process(make_hmac_secret=True, foreground=_tui if wants_tui(no_tui) else None, **flags)
+    # The embedded store unless a kind cluster is made (even when run inside a pod).
+    _run_process(
+        make_hmac_secret=True,
+        store="sqlite",
+        foreground=_tui if wants_tui(no_tui) else None,
+        **flags,
+    )
 
 
 async def _tui(process: Any) -> int:
