@@ -23,8 +23,9 @@ from minprow.executors.base import ExecutorError
 from minprow.executors.clusterhealth import cluster_health
 from minprow.executors.clusters import ClusterMap
 from minprow.model import ProwJob
-from minprow.store import EventType, JobStore, NotFound, StoreError, WatchExpired, actions
-from minprow.tui.source import THROUGH, JobEvent, SourceError, event_kind
+from minprow.store import JobStore, NotFound, StoreError, actions
+from minprow.tui.source import THROUGH, JobEvent, SourceError
+from minprow.tui.sources._follow import follow_store
 
 
 class InProcessSource:
@@ -59,29 +60,11 @@ class InProcessSource:
     async def changes(self, since: int) -> AsyncIterator[JobEvent]:
         # The jobs the app has, so a re-list can tell it which ones went meanwhile.
         known = {job.metadata.name: job for job in self._store.list()}
-        while True:
-            try:
-                async with self._store.watch(since) as watch:
-                    async for event in watch:
-                        name = event.object.metadata.name
-                        if event.type is EventType.DELETED:
-                            known.pop(name, None)
-                        else:
-                            known[name] = event.object
-                        yield JobEvent(event_kind(event.type), event.object, event.revision)
-                return  # the store closed: the feed is over
-            except WatchExpired:
-                # The app fell behind the store's bounded queue: list again. Jobs
-                # deleted meanwhile are reported as such, or the table would keep them.
-                since = self._store.revision
-                fresh = {job.metadata.name: job for job in self._store.list()}
-                for name in known.keys() - fresh.keys():
-                    yield JobEvent("DELETED", known[name], since)
-                known = fresh
-                for job in fresh.values():
-                    yield JobEvent("ADDED", job, since)
-            except StoreError as err:  # closed under us (minprow up is stopping)
-                raise SourceError(f"the job store's change feed failed: {err}") from err
+        try:
+            async for event in follow_store(self._store, since, known):
+                yield event
+        except StoreError as err:  # closed under us (minprow up is stopping)
+            raise SourceError(f"the job store's change feed failed: {err}") from err
 
     async def logs(self, name: str, *, follow: bool) -> AsyncIterator[bytes]:
         try:

@@ -39,15 +39,14 @@ from minprow.executors.host import HostExecutor
 from minprow.model import ProwJob
 from minprow.store import (
     DB_FILE,
-    EventType,
     JobStore,
     NotFound,
     StoreError,
-    WatchExpired,
     actions,
     open_store,
 )
-from minprow.tui.source import THROUGH, JobEvent, SourceError, event_kind
+from minprow.tui.source import THROUGH, JobEvent, SourceError
+from minprow.tui.sources._follow import follow_store
 
 log = logging.getLogger("minprow.tui")
 
@@ -96,27 +95,11 @@ class StateDirSource:
             known = listed[1]
         else:
             known = {job.metadata.name: job for job in store.list()}
-        while True:
-            try:
-                async with store.watch(since) as watch:
-                    async for event in watch:
-                        name = event.object.metadata.name
-                        if event.type is EventType.DELETED:
-                            known.pop(name, None)
-                        else:
-                            known[name] = event.object
-                        yield JobEvent(event_kind(event.type), event.object, event.revision)
-                return  # the source closed: the feed is over
-            except WatchExpired:
-                since = store.revision
-                fresh = {job.metadata.name: job for job in store.list()}
-                for name in known.keys() - fresh.keys():
-                    yield JobEvent("DELETED", known[name], since)
-                known = fresh
-                for job in fresh.values():
-                    yield JobEvent("ADDED", job, since)
-            except StoreError as err:
-                raise SourceError(f"{self._dir}: the job store cannot be followed: {err}") from err
+        try:
+            async for event in follow_store(store, since, known):
+                yield event
+        except StoreError as err:
+            raise SourceError(f"{self._dir}: the job store cannot be followed: {err}") from err
 
     async def logs(self, name: str, *, follow: bool) -> AsyncGenerator[bytes, None]:
         job = self._job(await self._started(), name)
