@@ -80,6 +80,16 @@ class Breaker:
                 return True
             raise self._unreachable()
 
+    def blocked(self) -> str | None:
+        """Why `admit` would refuse a call now, without taking the probe; else None."""
+        with self._lock:
+            if self._down_since is None:
+                return None
+            due = self._next_probe is None or self._clock.now() >= self._next_probe
+            if due and not self._probing:
+                return None
+            return str(self._unreachable())
+
     def check(self) -> None:
         """Raise Unreachable if open (for a call that waited in a queue meanwhile)."""
         with self._lock:

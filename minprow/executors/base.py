@@ -77,6 +77,11 @@ class Executor(Protocol):
         Prow's); when False, plank stops the process at the timeout."""
         ...
 
+    def unavailable(self) -> str | None:
+        """Why it takes no new job right now (a build cluster that does not answer and
+        is not due for another try), or None. Cheap: plank asks before any work."""
+        ...
+
     async def start(self, job: ProwJob, plan: RunPlan) -> None:
         """Start the job's process (and its decoration); a no-op if it already exists.
 

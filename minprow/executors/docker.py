@@ -93,6 +93,9 @@ class DockerExecutor:
     decoration_timeout_in_job = False
     """minprow stops the process at the decoration timeout (plank asks it to)."""
 
+    def unavailable(self) -> str | None:
+        return None  # an engine that fails says so when called
+
     def __init__(
         self,
         workspaces_dir: Path,

@@ -85,6 +85,9 @@ class HostExecutor:
     decoration_timeout_in_job = False
     """minprow stops the process at the decoration timeout (plank asks it to)."""
 
+    def unavailable(self) -> str | None:
+        return None  # an engine that fails says so when called
+
     def __init__(self, workspaces_dir: Path, artifacts_dir: Path, clock: Clock) -> None:
         self._workspaces = Path(workspaces_dir).absolute()
         self._artifacts = Path(artifacts_dir).absolute()

@@ -164,6 +164,9 @@ class KubernetesExecutor:
 
     # the protocol
 
+    def unavailable(self) -> str | None:
+        return self.breaker.blocked()
+
     async def start(self, job: ProwJob, plan: RunPlan) -> None:
         from minprow.podutils.podspec import pod_for
 

@@ -104,6 +104,11 @@ class Plank:
             return Result()
         if job.spec.type is ProwJobType.PRESUBMIT and await self._superseded(job):
             return Result()
+        unavailable = executor.unavailable()
+        if unavailable is not None:
+            # A build cluster that does not answer takes no work: its jobs wait without
+            # a build id, a render or a call, so they cost the other clusters nothing.
+            return await self._not_started(job, executor, ExecutorError(unavailable))
         waiting = self._admit(job)
         if waiting is not None:
             if job.status.description != waiting:

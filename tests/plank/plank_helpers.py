@@ -38,6 +38,9 @@ class ScriptedExecutor:
     fail_start: Exception | None = None
     fail_collect: Exception | None = None
 
+    def unavailable(self) -> str | None:
+        return None
+
     async def start(self, job: ProwJob, plan: RunPlan) -> None:
         if self.fail_start is not None:
             raise self.fail_start

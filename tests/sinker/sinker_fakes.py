@@ -81,6 +81,9 @@ class RecordingExecutor:
     """When given, `cleaned_at` records the time of each cleanup."""
     cleaned_at: list[datetime] = field(default_factory=list)
 
+    def unavailable(self) -> str | None:
+        return None
+
     def manage(self, *prowjobs: str, phase: Phase = Phase.SUCCEEDED) -> RecordingExecutor:
         for name in prowjobs:
             self.managed[name] = phase
