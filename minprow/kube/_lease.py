@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from minprow.kube.health import parse_time
+
 if TYPE_CHECKING:
     from kubernetes.client import ApiClient
 
@@ -35,16 +37,6 @@ class LeaseError(Exception):
 def micro_time(when: datetime) -> str:
     """A time as metav1.MicroTime's wire form, `2006-01-02T15:04:05.000000Z`."""
     return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def _parse_time(value: object) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -81,8 +73,8 @@ class LeaseRecord:
         return cls(
             holder=holder if isinstance(holder, str) else "",
             lease_duration=duration if isinstance(duration, int) else 0,
-            acquire_time=_parse_time(spec.get("acquireTime")),
-            renew_time=_parse_time(spec.get("renewTime")),
+            acquire_time=parse_time(spec.get("acquireTime")),
+            renew_time=parse_time(spec.get("renewTime")),
             transitions=transitions if isinstance(transitions, int) else 0,
         )
 

@@ -9,7 +9,7 @@ makes is a probe), so one hanging API server never delays another's.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 
@@ -42,3 +42,15 @@ class ClusterHealth:
             "last_success_at": iso(self.last_success_at),
             "expires_at": iso(self.expires_at),
         }
+
+
+def parse_time(value: object) -> datetime | None:
+    """An RFC 3339 time as the API server or `ClusterHealth.to_json` writes it (naive
+    means UTC); None when absent or malformed, for display and lease records alike."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

@@ -22,6 +22,7 @@ from textual.markup import escape
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from minprow.kube.health import parse_time
 from minprow.tui.screens.why import ago
 from minprow.tui.source import JobSource, SourceError
 
@@ -31,16 +32,6 @@ REFRESH = 5.0
 EXPIRY_WARNING = timedelta(hours=24)
 
 COLUMNS = ("cluster", "reachable", "server", "version", "last error", "last success", "expires")
-
-
-def _time(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _relative(at: datetime | None, now: datetime) -> str:
@@ -68,12 +59,12 @@ def cluster_row(name: str, health: Mapping[str, Any], now: datetime) -> tuple[Te
     else:
         state = Text("? not probed", style="dim")
     error = health.get("last_error")
-    error_at = _time(health.get("last_error_at"))
+    error_at = parse_time(health.get("last_error_at"))
     error_text = Text("—")
     if error:
         since = f" ({_relative(error_at, now)})" if error_at else ""
         error_text = Text(f"{error}{since}", style="red")
-    expires_at = _time(health.get("expires_at"))
+    expires_at = parse_time(health.get("expires_at"))
     expiry = Text(_relative(expires_at, now))
     if expires_at is not None:
         if expires_at <= now:
@@ -86,7 +77,7 @@ def cluster_row(name: str, health: Mapping[str, Any], now: datetime) -> tuple[Te
         Text(str(health.get("server") or "—")),
         Text(str(health.get("version") or "—")),
         error_text,
-        Text(_relative(_time(health.get("last_success_at")), now)),
+        Text(_relative(parse_time(health.get("last_success_at")), now)),
         expiry,
     )
 
