@@ -51,6 +51,10 @@ class Config:
     """Sections present in config.yaml that minprow accepts but does not implement, sorted."""
     warnings: list[Problem] = field(default_factory=list)
     """Problems that do not stop loading (errors under strict)."""
+    notices: list[Problem] = field(default_factory=list)
+    """Advice that never stops loading, strict or not: what Prow accepts but
+    probably does not mean what it says (a field name in odd case, a cron spec
+    whose empty items are dropped, a default minprow filled in)."""
     raw_sections: dict[str, Any] = field(default_factory=dict)
     """The not-implemented sections as read, by name."""
     sources: list[Path] = field(default_factory=list)

@@ -8,19 +8,19 @@ per-job defaulting of pkg/config/config.go (`defaultPresubmitFields`,
 Attribute names are Prow's YAML field names. Field types are checked strictly, as
 Go's JSON decoding does (`always_run: "yes"` is an error, not `True`). Fields Prow
 does not know are kept in `model_extra` so the checker can report them. Regular
-expressions are compiled once per distinct pattern and cached; matching follows
-Go's `MatchString`, which is an unanchored search.
+expressions are Go's (RE2, minprow.config.goregex), compiled once per distinct
+pattern; matching follows Go's `MatchString`, which is an unanchored search.
 """
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 from functools import lru_cache
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
+from minprow.config.goregex import Regexp, compile_regex
 from minprow.model import DecorationConfig, ProwJobType, Refs, ReporterConfig, parse_duration
 
 DEFAULT_AGENT = "kubernetes"
@@ -41,12 +41,6 @@ def default_trigger_for(name: str) -> str:
 def default_rerun_command_for(name: str) -> str:
     """Prow's `DefaultRerunCommandFor`: the comment that reruns job `name`."""
     return f"/test {name}"
-
-
-@lru_cache(maxsize=16384)
-def compile_regex(pattern: str) -> re.Pattern[str]:
-    """Compile `pattern` once; every job sharing a pattern shares the compiled object."""
-    return re.compile(pattern)
 
 
 @lru_cache(maxsize=4096)
@@ -150,11 +144,11 @@ class Brancher(_Strict):
     branches: list[str] = Field(default_factory=list)
     skip_branches: list[str] = Field(default_factory=list)
 
-    def branch_regex(self) -> re.Pattern[str] | None:
+    def branch_regex(self) -> Regexp | None:
         """`branches` joined with `|`, compiled (cached per pattern); None if unset."""
         return compile_regex("|".join(self.branches)) if self.branches else None
 
-    def skip_branch_regex(self) -> re.Pattern[str] | None:
+    def skip_branch_regex(self) -> Regexp | None:
         """`skip_branches` joined with `|`, compiled (cached per pattern); None if unset."""
         return compile_regex("|".join(self.skip_branches)) if self.skip_branches else None
 
@@ -199,7 +193,7 @@ class RegexpChangeMatcher(_Strict):
     run_if_changed: str = ""
     skip_if_only_changed: str = ""
 
-    def changes_regex(self) -> re.Pattern[str] | None:
+    def changes_regex(self) -> Regexp | None:
         """The compiled change regex (`run_if_changed`, else `skip_if_only_changed`)."""
         pattern = self.run_if_changed or self.skip_if_only_changed
         return compile_regex(pattern) if pattern else None
@@ -255,7 +249,7 @@ class Presubmit(JobBase, Brancher, RegexpChangeMatcher):
 
     job_type: ClassVar[ProwJobType] = ProwJobType.PRESUBMIT
 
-    def trigger_regex(self) -> re.Pattern[str] | None:
+    def trigger_regex(self) -> Regexp | None:
         """The compiled `trigger` (cached per pattern); None if unset."""
         return compile_regex(self.trigger) if self.trigger else None
 

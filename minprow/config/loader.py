@@ -13,15 +13,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from minprow.config import gojson
 from minprow.config.configuration import Config
 from minprow.config.finalize import JobDefaults, build_job, unknown_fields
 from minprow.config.jobs import JobBase, Periodic, Postsubmit, Presubmit
-from minprow.config.plugins import PluginConfig
+from minprow.config.plugins import PluginConfig, regex_problems
 from minprow.config.podspec import unknown_pod_spec_fields
 from minprow.config.problems import ConfigError, Problem, validation_problems
 from minprow.config.prow import (
@@ -37,13 +39,22 @@ from minprow.config.prow import (
     SlackReporter,
 )
 from minprow.config.validate import Checker, check_all
-from minprow.config.yamlio import display_path, job_config_files, read_yaml
+from minprow.config.yamlio import FastLoader, display_path, job_config_files, read_yaml
 from minprow.model import ProwJobType, parse_duration
 
 M = TypeVar("M", bound=BaseModel)
 J = TypeVar("J", bound=JobBase)
 
 _UNKNOWN = "unknown field: Prow does not know it"
+_TOP_LEVEL = JOB_CONFIG_SECTIONS | IMPLEMENTED_SECTIONS | NOT_IMPLEMENTED_SECTIONS
+
+
+@cache
+def _field_names() -> frozenset[str]:
+    """Every field name a configuration key may be a respelling of."""
+    models: list[type[BaseModel]] = [Presubmit, Postsubmit, Periodic, Preset, Plank, Sinker]
+    models += [Horologium, GitHubReporter, SlackReporter, PluginConfig]
+    return gojson.field_names(models) | _TOP_LEVEL
 
 
 def load_config(
@@ -67,13 +78,17 @@ class _Loader:
         self.strict = strict
         self.errors: list[Problem] = []
         self.warnings: list[Problem] = []
+        self.notices: list[Problem] = []
         self.config = Config()
+        self._go_files: set[str] = set()
+        """Files holding a null or a respelled field name: decoded by Go's rules."""
+        FastLoader.set_field_names(_field_names())
 
     def load(
         self, config_path: Path | None, job_config_path: Path | None, plugin_path: Path | None
     ) -> Config:
         config = self.config
-        main, main_file = self._read_mapping(config_path)
+        main, main_file = self._read_mapping(config_path, _TOP_LEVEL)
         self._prow_sections(main, main_file)
         documents = [(main, main_file)]
         if job_config_path is not None:
@@ -85,7 +100,7 @@ class _Loader:
                 files, walk_problems = job_config_files(job_config_path)
                 self.errors.extend(walk_problems)
                 for path in files:
-                    data, shown = self._read_mapping(path)
+                    data, shown = self._read_mapping(path, JOB_CONFIG_SECTIONS)
                     for key in data:
                         if key not in JOB_CONFIG_SECTIONS:
                             self._unknown(
@@ -105,18 +120,23 @@ class _Loader:
             self._pod_spec_fields()
         problems = self.errors + (self.warnings if self.strict else [])
         if problems:
-            raise ConfigError(problems)
+            raise ConfigError(problems, self.notices)
         config.warnings = self.warnings
+        config.notices = self.notices
         return config
 
     # Files -------------------------------------------------------------------------
 
-    def _read_mapping(self, path: Path | None) -> tuple[dict[str, Any], str]:
+    def _read_mapping(
+        self, path: Path | None, top_level: frozenset[str] = frozenset()
+    ) -> tuple[dict[str, Any], str]:
+        """The file's mapping; its top-level keys decoded as Go would when `top_level`
+        names them (the sections within are decoded as each is read)."""
         if path is None:
             return {}, ""
         shown = display_path(path)
         self.config.sources.append(path)
-        data, problem = read_yaml(path, shown)
+        data, problem, go_decode = read_yaml(path, shown)
         if problem is not None:
             self.errors.append(problem)
             return {}, shown
@@ -125,7 +145,35 @@ class _Loader:
         if not isinstance(data, dict):
             self.errors.append(Problem(shown, f"must be a YAML mapping, got {type(data).__name__}"))
             return {}, shown
+        if go_decode:
+            self._go_files.add(shown)
+            if top_level:
+                respelled: list[gojson.Respelled] = []
+                data = gojson.decode_keys(data, top_level, respelled)
+                self._respelled(shown, None, respelled)
         return data, shown
+
+    def _go(self, cls: type[M], data: Any, file: str, prefix: str, job: str | None = None) -> Any:
+        """`data` as Go's decoding sees it (nulls as zero values, field names in any
+        case), when its file needs that."""
+        if file not in self._go_files:
+            return data
+        respelled: list[gojson.Respelled] = []
+        data = gojson.decode(cls, data, prefix, respelled)
+        self._respelled(file, job, respelled)
+        return data
+
+    def _respelled(self, file: str, job: str | None, respelled: list[gojson.Respelled]) -> None:
+        for item in respelled:
+            self.notices.append(
+                Problem(
+                    file,
+                    f'"{item.written}" is read as "{item.field}" (Go matches field names '
+                    f'case-insensitively, as Prow does): write "{item.field}"',
+                    job=job,
+                    field=item.where,
+                )
+            )
 
     def _unknown(self, problem: Problem) -> None:
         self.warnings.append(problem)
@@ -133,6 +181,7 @@ class _Loader:
     def _model(self, cls: type[M], data: Any, file: str, prefix: str) -> M | None:
         if data is None:
             data = {}
+        data = self._go(cls, data, file, prefix)
         try:
             model = cls.model_validate(data)
         except ValidationError as err:
@@ -319,7 +368,7 @@ class _Loader:
             for i, raw in enumerate(periodics):
                 job = build_job(
                     Periodic,
-                    raw,
+                    self._go(Periodic, raw, file, "", _job_name(raw)),
                     file,
                     f"periodics[{i}]",
                     None,
@@ -352,11 +401,14 @@ class _Loader:
             return
         for repo, jobs in section.items():
             where = f"{name}.{repo}"
+            if jobs is None:
+                continue  # a null list of jobs is Go's empty slice
             if not isinstance(jobs, list):
                 self.errors.append(Problem(file, "must be a list of jobs", field=where))
                 continue
             built = into.setdefault(str(repo), [])
             for i, raw in enumerate(jobs):
+                raw = self._go(cls, raw, file, "", _job_name(raw))
                 job = build_job(
                     cls, raw, file, f"{where}[{i}]", str(repo), defaults, self.errors, self.warnings
                 )
@@ -376,6 +428,8 @@ class _Loader:
                 if not (w.file == file and w.field in (plugins.model_extra or {}))
             ]
             self.config.plugins = plugins
+            for where, message in regex_problems(plugins):
+                self.errors.append(Problem(file, message, field=where))
 
     def _pod_spec_fields(self) -> None:
         config = self.config
@@ -396,3 +450,8 @@ class _Loader:
                             field=path,
                         )
                     )
+
+
+def _job_name(raw: Any) -> str | None:
+    name = raw.get("name") if isinstance(raw, dict) else None
+    return name if isinstance(name, str) and name else None

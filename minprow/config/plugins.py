@@ -12,6 +12,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from minprow.config.goregex import RegexError, compile_regex
+from minprow.model import parse_duration
+
 
 class _Part(BaseModel):
     model_config = ConfigDict(strict=True, extra="allow", populate_by_name=True)
@@ -145,3 +148,55 @@ class PluginConfig(_Part):
     def section(self, name: str) -> Any:
         """A section of plugins.yaml minprow keeps untyped, as read (None if absent)."""
         return (self.model_extra or {}).get(name)
+
+
+# The regexes Prow compiles from plugins.yaml at load (`compileRegexpsAndDurations`
+# in pkg/plugins/config.go): (section, list of items?, path within an item).
+_PLUGIN_REGEXES: tuple[tuple[str, bool, tuple[str, ...]], ...] = (
+    ("sigmention", False, ("regexp",)),
+    ("cherry_pick_unapproved", False, ("branchregexp",)),
+    ("cherry_pick_approved", True, ("branchregexp",)),
+    ("blockades", True, ("branchregexp",)),
+    ("heart", False, ("commentregexp",)),
+    ("require_matching_label", True, ("regexp",)),
+    ("blunderbuss", False, ("wait_for_status", "description")),
+    ("rifle", False, ("wait_for_status", "description")),
+)
+
+
+def regex_problems(config: PluginConfig) -> list[tuple[str, str]]:
+    """(field, message) for every regex of plugins.yaml that Go's regexp refuses,
+    and every `require_matching_label` grace period that is not a duration."""
+    found: list[tuple[str, str]] = []
+    for section, is_list, path in _PLUGIN_REGEXES:
+        value = _field(config.model_extra or {}, section)
+        items = (value if isinstance(value, list) else []) if is_list else [value]
+        for i, item in enumerate(items):
+            where = f"{section}[{i}]" if is_list else section
+            for key in path:
+                item = _field(item, key)
+                where += f".{key}"
+            if isinstance(item, str) and item:
+                try:
+                    compile_regex(item)
+                except RegexError as err:
+                    found.append((where, f'invalid regex "{item}": {err}'))
+            if section == "require_matching_label":
+                grace = _field(items[i], "grace_period")
+                try:
+                    parse_duration(grace if isinstance(grace, str) and grace else "5s")
+                except ValueError as err:
+                    found.append((f"{section}[{i}].grace_period", str(err)))
+    return found
+
+
+def _field(mapping: Any, name: str) -> Any:
+    """A field of an untyped section, its name matched as Go's encoding/json does
+    (any case; of several spellings, the last in sorted order)."""
+    if not isinstance(mapping, dict):
+        return None
+    found = None
+    for key in sorted(mapping, key=str):
+        if str(key).lower() == name:
+            found = mapping[key]
+    return found

@@ -41,8 +41,10 @@ class Problem:
 class ConfigError(Exception):
     """The configuration cannot be used; `problems` lists every reason found."""
 
-    def __init__(self, problems: list[Problem]) -> None:
+    def __init__(self, problems: list[Problem], notices: list[Problem] | None = None) -> None:
         self.problems = list(problems)
+        self.notices = list(notices or ())
+        """Advice found on the way, which alone would not have failed the load."""
         count = len(self.problems)
         head = f"{count} problem{'s' if count != 1 else ''} in the configuration"
         super().__init__("\n".join([head + ":", *(f"  {p}" for p in self.problems)]))

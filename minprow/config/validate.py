@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
+from minprow.config.goregex import RegexError, compile_regex
 from minprow.config.jobs import (
     AGENTS,
     Brancher,
@@ -20,7 +21,6 @@ from minprow.config.jobs import (
     Periodic,
     Postsubmit,
     Presubmit,
-    compile_regex,
 )
 from minprow.config.podspec import (
     validate_annotations,
@@ -172,7 +172,7 @@ class Checker:
         for field, pattern in checks:
             try:
                 compile_regex(pattern)
-            except re.error as err:
+            except RegexError as err:
                 self._error(job, field, f'invalid regex "{pattern}": {err}')
         if job.branches and job.skip_branches:
             self._warn(
@@ -265,7 +265,7 @@ class Checker:
 def _compiles(pattern: str) -> bool:
     try:
         compile_regex(pattern)
-    except re.error:
+    except RegexError:
         return False
     return True
 

@@ -18,7 +18,7 @@ import gzip
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -39,7 +39,24 @@ class FastLoader(yaml.CSafeLoader):
     Config files repeat the same plain scalars (keys, `true`, image names) many
     times; the tag a plain scalar resolves to depends only on its text, so it is
     remembered. A scalar tagged as a string is its own text, so it is returned
-    without going through the generic constructor dispatch."""
+    without going through the generic constructor dispatch.
+
+    While building, it notes whether the document needs Go's decoding rules
+    (minprow.config.gojson) at all: `go_decode` is set when a mapping value or a
+    list item is null, or when a key is not one of `field_names` but matches one
+    case-insensitively. Checking here costs a set lookup per key; walking every
+    document afterwards would cost a good part of the load."""
+
+    field_names: frozenset[str] = frozenset()
+    _lower_names: frozenset[str] = frozenset()
+    go_decode = False
+
+    @classmethod
+    def set_field_names(cls, names: frozenset[str]) -> None:
+        """The field names a key may be a respelling of (see `go_decode`)."""
+        if names is not cls.field_names:
+            cls.field_names = names
+            cls._lower_names = frozenset(n.lower() for n in names)
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
         if kind is yaml.ScalarNode and implicit[0]:
@@ -65,10 +82,11 @@ class FastLoader(yaml.CSafeLoader):
             mapping: dict[Any, Any] = {}
             self.constructed_objects[node] = mapping
             self.flatten_mapping(node)
+            names = self.field_names
             for key_node, value_node in node.value:
                 key = self.construct_object(key_node, deep)
                 try:
-                    mapping[key] = self.construct_object(value_node, deep)
+                    value = mapping[key] = self.construct_object(value_node, deep)
                 except TypeError as err:
                     raise yaml.constructor.ConstructorError(
                         "while constructing a mapping",
@@ -76,11 +94,19 @@ class FastLoader(yaml.CSafeLoader):
                         f"found unhashable key ({err})",
                         key_node.start_mark,
                     ) from err
+                if value is None or (
+                    key not in names
+                    and key.__class__ is str
+                    and key.lower() in self._lower_names
+                ):
+                    self.go_decode = True
             return mapping
         elif kind is yaml.SequenceNode and node.tag == _SEQ_TAG:
             sequence: list[Any] = []
             self.constructed_objects[node] = sequence
             sequence.extend(self.construct_object(child, deep) for child in node.value)
+            if None in sequence:
+                self.go_decode = True
             return sequence
         return super().construct_object(node, deep)
 
@@ -94,28 +120,40 @@ def display_path(path: Path) -> str:
     return str(path)
 
 
-def read_yaml(path: Path, shown: str | None = None) -> tuple[Any, Problem | None]:
+class Parsed(NamedTuple):
+    """A file read by `read_yaml`."""
+
+    data: Any
+    """Its first YAML document; None when empty or unreadable."""
+    problem: Problem | None
+    """Why it could not be read or parsed."""
+    go_decode: bool = False
+    """Whether it holds a null or a respelled field name (see `FastLoader`)."""
+
+
+def read_yaml(path: Path, shown: str | None = None) -> Parsed:
     """The first YAML document of `path` (None when empty), or the problem reading it."""
     shown = shown or display_path(path)
     try:
         data = path.read_bytes()
     except OSError as err:
-        return None, Problem(shown, f"cannot read the file: {err.strerror or err}")
+        return Parsed(None, Problem(shown, f"cannot read the file: {err.strerror or err}"))
     if data[:2] == b"\x1f\x8b":
         try:
             data = gzip.decompress(data)
         except (OSError, EOFError) as err:
-            return None, Problem(shown, f"cannot decompress the gzipped file: {err}")
+            return Parsed(None, Problem(shown, f"cannot decompress the gzipped file: {err}"))
     loader = FastLoader(data)
     try:
-        return (loader.get_data() if loader.check_data() else None), None  # type: ignore[no-untyped-call]
+        document = loader.get_data() if loader.check_data() else None  # type: ignore[no-untyped-call]
+        return Parsed(document, None, loader.go_decode)
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line = mark.line + 1 if mark is not None else None
         what = " ".join(str(part) for part in (err.context, err.problem) if part)
-        return None, Problem(shown, f"invalid YAML: {what}", line=line)
+        return Parsed(None, Problem(shown, f"invalid YAML: {what}", line=line))
     except yaml.YAMLError as err:
-        return None, Problem(shown, f"invalid YAML: {err}")
+        return Parsed(None, Problem(shown, f"invalid YAML: {err}"))
     finally:
         loader.dispose()
 

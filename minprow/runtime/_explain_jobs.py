@@ -15,7 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 from minprow.config import Postsubmit, Presubmit, branch_from_ref
-from minprow.config.jobs import compile_regex
+from minprow.config.goregex import compile_regex
 from minprow.hook.plugins.trigger.filters import TestAllFilter, filter_presubmits
 
 

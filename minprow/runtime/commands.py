@@ -48,6 +48,8 @@ def load(
 
 def print_problems(err: ConfigError) -> None:
     """Every problem of an invalid config on its own line, then the count."""
+    for notice in err.notices:
+        print(f"warning: {notice}", file=sys.stderr)
     for problem in err.problems:
         print(problem, file=sys.stderr)
     count = len(err.problems)
@@ -73,7 +75,7 @@ def check_config(
     config = load(config_path, job_config_path, plugin_config, strict=strict)
     if config is None:
         return 1
-    for warning in config.warnings:
+    for warning in [*config.warnings, *config.notices]:
         print(f"warning: {warning}", file=sys.stderr)
     if config.not_implemented:
         print(
