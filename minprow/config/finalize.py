@@ -6,6 +6,12 @@ namespace from `pod_namespace`), `shouldDecorate` (`decorate_all_jobs`),
 plank's defaults for its repo and cluster; periodics use their first
 `extra_refs`), and `resolvePresets`. Context, trigger and rerun command defaults
 live on the job models themselves (minprow.config.jobs).
+
+Beyond Prow: a new user's first config has no `plank.default_decoration_config_entries`,
+and Prow refuses every decorated job of it. minprow fills what is missing instead
+(`utility_images` with its own podutils image, `gcs_configuration` with an
+explicit-path local upload, which lands in the artifacts directory of up, run or
+serve) and says so once; under `--strict` it refuses them as Prow does.
 """
 
 from __future__ import annotations
@@ -16,11 +22,16 @@ from typing import Any, TypeVar, get_args
 
 from pydantic import BaseModel, ValidationError
 
+from minprow import __version__
 from minprow.config.jobs import JobBase, Periodic
 from minprow.config.presets import merge_applicable
 from minprow.config.problems import Problem, validation_problems
 from minprow.config.prow import Plank, Preset
-from minprow.model import DecorationConfig
+from minprow.model import DecorationConfig, GCSConfiguration, UtilityImages
+
+UTILITY_IMAGE = f"minprow:{__version__}"
+"""minprow's own image, which holds every pod utility (`minprow podutils ...`)."""
+UTILITY_IMAGE_NAMES = ("clonerefs", "initupload", "entrypoint", "sidecar")
 
 J = TypeVar("J", bound=JobBase)
 
@@ -33,6 +44,14 @@ class JobDefaults:
     decorate_all_jobs: bool
     plank: Plank
     presets: list[Preset]
+    fill_decoration: bool = True
+    """Fill in what a decorated job lacks (False under --strict, as Prow)."""
+    filled: dict[str, list[str]] = field(default_factory=dict)
+    """The jobs whose decoration got minprow's defaults, by what was missing
+    ("utility_images", "gcs_configuration")."""
+    _filled: dict[int, tuple[DecorationConfig, DecorationConfig, tuple[str, ...]]] = field(
+        default_factory=dict
+    )
     _decoration: dict[tuple[str, str], DecorationConfig] = field(default_factory=dict)
     _merged: dict[tuple[str, str, Any], DecorationConfig] = field(default_factory=dict)
     _presets: dict[tuple[tuple[str, str], ...], list[Preset]] = field(default_factory=dict)
@@ -64,6 +83,20 @@ class JobDefaults:
             found = own.apply_default(base)
             self._merged[key] = found
         return found
+
+    def with_minprow_defaults(self, job: str, decoration: DecorationConfig) -> DecorationConfig:
+        """`decoration` with minprow's utility images and local upload where it has
+        none, noting the job in `filled`; merged configs are shared, so each is
+        filled once."""
+        if not self.fill_decoration:
+            return decoration
+        found = self._filled.get(id(decoration))
+        if found is None:
+            found = (decoration, *_filled(decoration))
+            self._filled[id(decoration)] = found
+        for missing in found[2]:
+            self.filled.setdefault(missing, []).append(job)
+        return found[1]
 
     def default_decoration(self, org_repo: str, cluster: str) -> DecorationConfig:
         """Plank's merged defaults for a repo and cluster, computed once per pair."""
@@ -160,8 +193,8 @@ def _default(
         if org_repo is None:
             ref = job.extra_refs[0] if isinstance(job, Periodic) and job.extra_refs else None
             org_repo = f"{ref.org}/{ref.repo}" if ref is not None else ""
-        job.decoration_config = defaults.decoration_for(
-            org_repo, job.cluster, job.decoration_config, raw_dc
+        job.decoration_config = defaults.with_minprow_defaults(
+            job.name, defaults.decoration_for(org_repo, job.cluster, job.decoration_config, raw_dc)
         )
     if job.spec is not None and defaults.presets:
         spec, conflicts = merge_applicable(job.spec, defaults.presets_for(job.labels))
@@ -175,3 +208,16 @@ def _default(
                     field=conflict.field,
                 )
             )
+
+
+def _filled(decoration: DecorationConfig) -> tuple[DecorationConfig, tuple[str, ...]]:
+    updates: dict[str, object] = {}
+    images = decoration.utility_images or UtilityImages()
+    absent = {n: UTILITY_IMAGE for n in UTILITY_IMAGE_NAMES if not getattr(images, n)}
+    if absent:
+        updates["utility_images"] = images.model_copy(update=absent)
+    if decoration.gcs_configuration is None:
+        updates["gcs_configuration"] = GCSConfiguration(path_strategy="explicit")
+    if not updates:
+        return decoration, ()
+    return decoration.model_copy(update=updates), tuple(updates)

@@ -199,34 +199,42 @@ def _mapping(struct: _Struct, data: Any, where: str, respelled: list[Respelled])
     if not isinstance(data, dict):
         return data
     fields = struct.fields
-    out: dict[Any, Any] | None = None
-    keys: Iterable[Any] = data
     if not data.keys() <= fields.keys():
-        # A respelled key competes with the exact one: the last in sorted order wins.
-        keys = sorted(data, key=str)
-    for key in keys:
-        value = data[key]
-        name = key
-        if key not in fields and isinstance(key, str):
-            name = struct.lower.get(key.lower(), key)
-            if name != key:
-                respelled.append(Respelled(_join(where, key), key, name))
+        return _respelled_mapping(struct, data, where, respelled)
+    out: dict[Any, Any] | None = None
+    for key, value in data.items():
         if value is None:
             if out is None:
                 out = dict(data)
-            out.pop(key, None)
-            if name != key:
-                out.pop(name, None)
+            del out[key]
             continue
-        kind = fields.get(name)
-        new = value if kind is None else _value(kind, value, _join(where, name), respelled)
-        if new is not value or name != key:
+        new = _value(fields[key], value, _join(where, key), respelled)
+        if new is not value:
             if out is None:
                 out = dict(data)
-            if name != key:
-                out.pop(key, None)
-            out[name] = new
+            out[key] = new
     return data if out is None else out
+
+
+def _respelled_mapping(
+    struct: _Struct, data: dict[Any, Any], where: str, respelled: list[Respelled]
+) -> dict[Any, Any]:
+    """A mapping with keys that are no field's exact name: rebuilt in sorted key
+    order, as Go's decoder meets them, so of two spellings of a field the last wins."""
+    out: dict[Any, Any] = {}
+    for key in sorted(data, key=str):
+        name = key
+        if key not in struct.fields and isinstance(key, str):
+            name = struct.lower.get(key.lower(), key)
+            if name != key:
+                respelled.append(Respelled(_join(where, key), key, name))
+        value = data[key]
+        if value is None:
+            out.pop(name, None)
+            continue
+        kind = struct.fields.get(name)
+        out[name] = value if kind is None else _value(kind, value, _join(where, name), respelled)
+    return out
 
 
 def _value(kind: _Kind, value: Any, where: str, respelled: list[Respelled]) -> Any:
@@ -274,14 +282,20 @@ def _entries(kind: _Kind, value: Any, where: str, respelled: list[Respelled]) ->
         return value
     out: dict[Any, Any] | None = None
     for key, item in value.items():
-        new = _zero(kind) if item is None else _value(kind, item, _join(where, str(key)), respelled)
+        if item is None:
+            # A null map value is the element's zero value: dropped when that is nil.
+            new = _zero(kind)
+            if new is None:
+                if out is None:
+                    out = dict(value)
+                del out[key]
+                continue
+        else:
+            new = _value(kind, item, _join(where, str(key)), respelled)
         if new is not item:
             if out is None:
                 out = dict(value)
-            if new is None:
-                del out[key]
-            else:
-                out[key] = new
+            out[key] = new
     return value if out is None else out
 
 

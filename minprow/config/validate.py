@@ -21,6 +21,8 @@ from minprow.config.jobs import (
     Periodic,
     Postsubmit,
     Presubmit,
+    default_rerun_command_for,
+    default_trigger_for,
 )
 from minprow.config.podspec import (
     validate_annotations,
@@ -68,6 +70,7 @@ class Checker:
                 )
             elif (
                 job.trigger
+                and not _default_triggering(job)
                 and _compiles(job.trigger)
                 and not compile_regex(job.trigger).search(job.rerun_command)
             ):
@@ -159,7 +162,7 @@ class Checker:
 
     def _regexes(self, job: Presubmit | Postsubmit) -> None:
         checks: list[tuple[str, str]] = []
-        if isinstance(job, Presubmit) and job.trigger:
+        if isinstance(job, Presubmit) and job.trigger and not _default_triggering(job):
             checks.append(("trigger", job.trigger))
         if job.branches:
             checks.append(("branches", "|".join(job.branches)))
@@ -260,6 +263,17 @@ class Checker:
                 f'namespace "{job.namespace}" differs from pod_namespace "{self.pod_namespace}": '
                 f"namespace customization requires agent: {tekton}",
             )
+
+
+def _default_triggering(job: Presubmit) -> bool:
+    """Whether the job has Prow's default trigger and rerun command. Those need no
+    check: with a valid job name (letters, digits, "-", "_", "."; checked on its
+    own) the trigger compiles and matches the rerun command by construction, and
+    compiling and first running every one of Kubernetes' 2,261 would cost a fifth
+    of a second at every load."""
+    return job.trigger == default_trigger_for(job.name) and job.rerun_command == (
+        default_rerun_command_for(job.name)
+    )
 
 
 def _compiles(pattern: str) -> bool:

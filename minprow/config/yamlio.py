@@ -95,9 +95,7 @@ class FastLoader(yaml.CSafeLoader):
                         key_node.start_mark,
                     ) from err
                 if value is None or (
-                    key not in names
-                    and key.__class__ is str
-                    and key.lower() in self._lower_names
+                    key not in names and key.__class__ is str and key.lower() in self._lower_names
                 ):
                     self.go_decode = True
             return mapping

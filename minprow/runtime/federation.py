@@ -76,11 +76,11 @@ class KubeSettings:
 
 def default_podutils_image() -> str:
     """`minprow:<installed version>`, the tag `minprow up` builds from ./Dockerfile."""
-    from minprow import __version__
+    from minprow.config.finalize import UTILITY_IMAGE
 
     # A fixed tag (not `latest`), so pods keep `imagePullPolicy: IfNotPresent` and
     # use the image `kind load` put on the nodes.
-    return f"minprow:{__version__}"
+    return UTILITY_IMAGE
 
 
 def in_pod() -> bool:

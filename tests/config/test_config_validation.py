@@ -20,8 +20,18 @@ RULES = [
     ("duplicate-context", "pull-ctx-b", "context", 'report to the same GitHub context "shared"'),
     ("regex-branches", "pull-bad-branches", "branches", 'invalid regex "(main"'),
     ("regex-skip-branches", "pull-bad-skip", "skip_branches", 'invalid regex "release-["'),
-    ("regex-run-if-changed", "pull-bad-ric", "run_if_changed", 'invalid regex "(": error parsing regexp: missing )'),
-    ("regex-skip-if-only-changed", "pull-bad-sioc", "skip_if_only_changed", "no argument for repetition operator"),
+    (
+        "regex-run-if-changed",
+        "pull-bad-ric",
+        "run_if_changed",
+        'invalid regex "(": error parsing regexp: missing )',
+    ),
+    (
+        "regex-skip-if-only-changed",
+        "pull-bad-sioc",
+        "skip_if_only_changed",
+        "no argument for repetition operator",
+    ),
     ("regex-trigger", "pull-bad-trigger", "trigger", 'invalid regex "(?m)^/test ("'),
     (
         "always-run-with-run-if-changed",

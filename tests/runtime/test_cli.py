@@ -10,12 +10,14 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
+from corpora import Corpus, corpora
 
 # The `minprow` fixture (tests/runtime/conftest.py) runs the CLI in a subprocess.
 RunMinprow = Callable[..., subprocess.CompletedProcess[str]]
 REPO = Path(__file__).resolve().parents[2]
 SHARED = REPO.parent / "shared"
 CORPUS = SHARED / "corpus" / "gardener-ci-infra" / "config"
+CORPORA = corpora()
 
 
 @pytest.fixture(scope="module")
@@ -26,22 +28,49 @@ def corpus() -> Path:
 
 
 @pytest.mark.parametrize("strict", [[], ["--strict"]], ids=["lenient", "strict"])
-def test_check_config_accepts_the_real_corpus_with_its_counts(
-    minprow: RunMinprow, corpus: Path, strict: list[str]
+@pytest.mark.parametrize("corpus", CORPORA, ids=[c.name for c in CORPORA])
+def test_check_config_accepts_every_real_corpus_with_its_counts(
+    minprow: RunMinprow, corpus: Corpus, strict: list[str]
 ) -> None:
     result = minprow(
         "check-config",
         "--config-path",
-        corpus / "prow" / "config.yaml",
+        corpus.config,
         "--job-config-path",
-        corpus / "jobs",
+        corpus.jobs,
         "--plugin-config",
-        corpus / "prow" / "plugins.yaml",
+        corpus.plugins,
         *strict,
     )
     assert result.returncode == 0, result.stderr
-    assert "246 presubmits, 4 postsubmits, 153 periodics, 61 repos" in result.stdout
-    assert "not implemented by minprow (loaded, not acted on): deck, tide" in result.stderr
+    assert (
+        f"{corpus.presubmits} presubmits, {corpus.postsubmits} postsubmits, "
+        f"{corpus.periodics} periodics, {corpus.repos} repos"
+    ) in result.stdout
+    assert "not implemented by minprow (loaded, not acted on): " in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_mkpj_of_a_first_config_without_decoration_defaults(
+    minprow: RunMinprow, crd_schema: dict[str, object]
+) -> None:
+    first = Path("fixtures") / "config" / "first-config"
+    result = minprow(
+        "mkpj",
+        "--job",
+        "pull-project-unit",
+        "--config-path",
+        first / "config.yaml",
+        "--job-config-path",
+        first / "jobs",
+        *PULL,
+    )
+    assert result.returncode == 0, result.stderr
+    pj = yaml.safe_load(result.stdout)
+    jsonschema.validate(pj, crd_schema)
+    decoration = pj["spec"]["decoration_config"]
+    assert set(decoration["utility_images"].values()) == {"minprow:0.1.0"}
+    assert decoration["gcs_configuration"] == {"path_strategy": "explicit"}
 
 
 def test_check_config_lists_every_problem_and_fails(minprow: RunMinprow) -> None:
