@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,7 +41,13 @@ def load(
         fail_with("no configuration given: pass --config-path and/or --job-config-path")
         return None
     try:
-        return load_config(config_path, job_config_path, plugin_config, strict=strict)
+        return load_config(
+            config_path,
+            job_config_path,
+            plugin_config,
+            strict=strict,
+            processes=os.cpu_count() or 1,
+        )
     except ConfigError as err:
         print_problems(err)
         return None

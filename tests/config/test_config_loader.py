@@ -165,3 +165,34 @@ def test_plugin_forms() -> None:
 def test_repos_own_config_loads_strictly() -> None:
     config = load_config(REPO / "config.yaml", REPO / "jobs", strict=True)
     assert config.summary()["jobs"] == 5
+
+
+def test_a_yaml_syntax_error_in_config_yaml_is_reported_alone(tmp_path: Path) -> None:
+    broken = tmp_path / "config.yaml"
+    broken.write_text("plank:\n  default_decoration_config_entries:\n  - config:\n   bad: [\n")
+    jobs = FIXTURES / "first-config" / "jobs"  # decorated jobs that would need plank
+    with pytest.raises(ConfigError) as caught:
+        load_config(broken, jobs, strict=True)
+    (problem,) = caught.value.problems
+    assert problem.file.endswith("config.yaml")
+    assert problem.line == 4
+    assert problem.message.startswith("invalid YAML")
+
+
+def test_parsing_in_two_processes_gives_what_one_gives(tmp_path: Path) -> None:
+    from minprow.config.yamlio import read_many
+
+    paths = []
+    for i in range(40):
+        path = tmp_path / f"jobs-{i:02}.yaml"
+        body = "presubmits:\n  org/r:\n  - name: a\n    labels:\n" if i % 3 else "x: [1, *a"
+        path.write_text(body if i != 7 else "a: 0555\nb: yes\nc: null\n")
+        paths.append(path)
+    assert read_many(paths, processes=2) == read_many(paths, processes=1)
+    parsed = read_many(paths, processes=2)
+    assert [(p.problem is None, p.go_decode) for p in parsed[5:8]] == [
+        (True, True),
+        (False, False),
+        (True, True),
+    ]
+    assert parsed[7].data == {"a": 365, "b": True, "c": None}
