@@ -317,6 +317,8 @@ def _report_start(config: Config, store: JobStore, where: str) -> None:
         log.info(
             "config sections not implemented by minprow: %s", ", ".join(config.not_implemented)
         )
+    for problem in [*config.warnings, *config.notices]:
+        log.warning("config: %s", problem)
     states = Counter(pj.status.state.value for pj in store.list())
     held = ", ".join(f"{n} {s}" for s, n in sorted(states.items())) or "empty"
     log.info("job store: %s (%s)", where, held)
