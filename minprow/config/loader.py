@@ -23,6 +23,7 @@ from pydantic import BaseModel, ValidationError
 from minprow.config import gojson
 from minprow.config.configuration import Config
 from minprow.config.finalize import UTILITY_IMAGE, JobDefaults, build_job, unknown_fields
+from minprow.config.gourl import URLError, parse_scheme
 from minprow.config.jobs import JobBase, Periodic, Postsubmit, Presubmit
 from minprow.config.plugins import PluginConfig, regex_problems
 from minprow.config.podspec import unknown_pod_spec_fields
@@ -318,6 +319,13 @@ class _Loader:
                     field="plank.max_concurrency",
                 )
             )
+        for key, prefix in plank.job_url_prefix_config.items():
+            try:
+                parse_scheme(str(prefix or ""))
+            except URLError as err:
+                self.errors.append(
+                    Problem(file, str(err), field=f"plank.job_url_prefix_config.{key}")
+                )
         if plank.max_goroutines <= 0:
             self.errors.append(
                 Problem(

@@ -37,13 +37,47 @@ def _names(items: Any) -> list[Any]:
     return [i.get("name") for i in items or () if isinstance(i, dict)]
 
 
+def decoration_volume_names(decoration: DecorationConfig | None) -> frozenset[str]:
+    """Prow's `decorate.VolumeMounts`: the volumes decoration adds to the pod.
+
+    Besides the fixed ones, the secret volumes the job's decoration config names:
+    its OAuth token secret and its SSH key secrets. A test container may mount
+    them, and the pod spec may not define a volume of the same name."""
+    if decoration is None:
+        return DECORATION_VOLUMES
+    names = set(DECORATION_VOLUMES)
+    oauth = decoration.oauth_token_secret
+    if oauth is not None:
+        names.add(oauth.get("name", ""))
+    names.update(decoration.ssh_key_secrets or ())
+    return frozenset(names)
+
+
+def _unsupported_init_containers(spec: dict[str, Any]) -> list[Any]:
+    # Prow accepts init containers only as Kubernetes sidecars (restartPolicy: Always).
+    return [
+        c.get("name", "") if isinstance(c, dict) else ""
+        for c in spec.get("initContainers") or ()
+        if not (isinstance(c, dict) and c.get("restartPolicy") == "Always")
+    ]
+
+
 def validate_pod_spec(
-    job_type: ProwJobType, spec: dict[str, Any], decoration: DecorationConfig | None
+    job_type: ProwJobType, spec: dict[str, Any] | None, decoration: DecorationConfig | None
 ) -> list[Finding]:
-    """Prow's `validatePodSpec`: every problem of the spec."""
+    """Prow's `validatePodSpec`: every problem of the spec (none for a job without one)."""
+    if spec is None:
+        return []
     found: list[Finding] = []
-    if spec.get("initContainers"):
-        found.append(("spec.initContainers", "pod spec may not use init containers"))
+    unsupported = _unsupported_init_containers(spec)
+    if unsupported:
+        found.append(
+            (
+                "spec.initContainers",
+                "pod spec may not use init containers (sidecar containers, with "
+                f"restartPolicy: Always, are supported): {unsupported}",
+            )
+        )
     containers = spec.get("containers")
     if not isinstance(containers, list) or not containers:
         found.append(("spec.containers", "pod spec must specify at least 1 container, found: 0"))
@@ -83,11 +117,12 @@ def validate_pod_spec(
             if name in reserved:
                 found.append((where, f"env {name} is reserved: Prow sets it for {job_type} jobs"))
     volume_names: set[Any] = set()
+    decoration_volumes = decoration_volume_names(decoration)
     for name in _names(spec.get("volumes")):
         if name in volume_names:
             found.append(("spec.volumes", f'volume named "{name}" is defined more than once'))
         volume_names.add(name)
-        if name in DECORATION_VOLUMES:
+        if name in decoration_volumes:
             found.append(("spec.volumes", f"volume {name} is reserved for decoration"))
     for i, container in enumerate(containers):
         where = f"spec.containers[{i}].volumeMounts"
@@ -95,7 +130,7 @@ def validate_pod_spec(
             if not isinstance(mount, dict):
                 continue
             name = mount.get("name")
-            if name not in volume_names and name not in DECORATION_VOLUMES:
+            if name not in volume_names and name not in decoration_volumes:
                 found.append((where, f'volumeMount named "{name}" is undefined: no such volume'))
             if name in TEST_CONTAINER_MOUNTS:
                 found.append((where, f"volumeMount name {name} is reserved for decoration"))
@@ -106,8 +141,11 @@ def validate_pod_spec(
     return found
 
 
-def validate_decoration(spec: dict[str, Any], decoration: DecorationConfig) -> list[Finding]:
-    """Prow's `validateDecoration` (for each container) and `DecorationConfig.Validate`."""
+def validate_decoration(spec: dict[str, Any], decoration: DecorationConfig | None) -> list[Finding]:
+    """Prow's `validateDecoration` (for each container) and `DecorationConfig.Validate`;
+    nothing to check for an undecorated job (`decoration` None)."""
+    if decoration is None:
+        return []
     found: list[Finding] = []
     images = decoration.utility_images
     if images is None:

@@ -3,17 +3,20 @@
 Corresponds to Prow's `ValidateJobConfig` in pkg/config/config.go with
 `validatePresubmits`, `validatePostsubmits`, `validatePeriodics`,
 `validateJobBase`, `validateAgent`, `validateTriggering`, `validateAlwaysRun`,
-`validateReporting`, `validateJobQueueName` and the regex compilation of
-`SetPresubmitRegexes` / `SetPostsubmitRegexes`. Where Prow stops at a job's first
-error, minprow reports them all; each problem names the file, job and field.
+`validateReporting`, `validateJobQueueName`, `UtilityConfig.Validate`,
+`RerunAuthConfig.Validate` and the regex compilation of `SetPresubmitRegexes` /
+`SetPostsubmitRegexes`. Where Prow stops at a job's first error, minprow reports
+them all; each problem names the file, job and field.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from minprow.config.goregex import RegexError, compile_regex
+from minprow.config.gourl import URLError, parse_scheme
 from minprow.config.jobs import (
     AGENTS,
     Brancher,
@@ -25,6 +28,7 @@ from minprow.config.jobs import (
     default_trigger_for,
 )
 from minprow.config.podspec import (
+    Finding,
     validate_annotations,
     validate_decoration,
     validate_labels,
@@ -59,34 +63,47 @@ class Checker:
         """Prow's `validatePresubmits` for the presubmits of one repo."""
         self._names_and_contexts(repo, "presubmit", jobs)
         for job in jobs:
-            self._job_base(job, ProwJobType.PRESUBMIT)
+            self.job_base(job, ProwJobType.PRESUBMIT)
             self._regexes(job)
-            self._change_rules(job, job.always_run)
-            if bool(job.trigger) != bool(job.rerun_command):
-                self._error(
-                    job,
-                    "trigger" if job.trigger else "rerun_command",
-                    "trigger and rerun_command must be set together (or neither, for the defaults)",
-                )
-            elif (
+            self.triggering(job)
+            if (
                 job.trigger
+                and job.rerun_command
                 and not _default_triggering(job)
                 and _compiles(job.trigger)
                 and not compile_regex(job.trigger).search(job.rerun_command)
             ):
+                # Prow's SetPresubmitRegexes refuses a rerun command its trigger misses.
                 self._error(
                     job,
                     "rerun_command",
                     f'rerun command "{job.rerun_command}" does not match trigger "{job.trigger}"',
                 )
 
+    def triggering(self, job: Presubmit) -> None:
+        """Prow's `validateTriggering`: always_run, run_if_changed and
+        skip_if_only_changed exclude each other; trigger and rerun_command come
+        together (or neither, for the defaults)."""
+        self._change_rules(job, job.always_run)
+        if bool(job.trigger) != bool(job.rerun_command):
+            self._error(
+                job,
+                "trigger" if job.trigger else "rerun_command",
+                "trigger and rerun_command must be set together (or neither, for the defaults)",
+            )
+
+    def always_run(self, job: Postsubmit) -> None:
+        """Prow's `validateAlwaysRun`: an explicit `always_run: true` excludes
+        run_if_changed and skip_if_only_changed, which exclude each other."""
+        self._change_rules(job, bool(job.always_run))
+
     def postsubmits(self, repo: str, jobs: list[Postsubmit]) -> None:
         """Prow's `validatePostsubmits` for the postsubmits of one repo."""
         self._names_and_contexts(repo, "postsubmit", jobs)
         for job in jobs:
-            self._job_base(job, ProwJobType.POSTSUBMIT)
+            self.job_base(job, ProwJobType.POSTSUBMIT)
             self._regexes(job)
-            self._change_rules(job, bool(job.always_run))
+            self.always_run(job)
 
     def periodics(self, jobs: list[Periodic]) -> None:
         """Prow's `validatePeriodics`: names unique globally, exactly one schedule."""
@@ -95,7 +112,7 @@ class Checker:
             if job.name in seen:
                 self._error(job, "name", f"duplicated periodic job: {job.name}")
             seen.add(job.name)
-            self._job_base(job, ProwJobType.PERIODIC)
+            self.job_base(job, ProwJobType.PERIODIC)
             set_fields = [f for f in ("cron", "interval", "minimum_interval") if getattr(job, f)]
             if len(set_fields) > 1:
                 self._error(
@@ -204,17 +221,16 @@ class Checker:
                 "run_if_changed and skip_if_only_changed are mutually exclusive",
             )
 
-    def _job_base(self, job: JobBase, job_type: ProwJobType) -> None:
-        """Prow's `validateJobBase` and `validateAgent`."""
+    def job_base(self, job: JobBase, job_type: ProwJobType) -> None:
+        """Prow's `validateJobBase` (with `validateAgent`) for one job of `job_type`."""
         pattern = _JENKINS_JOB_NAME if job.agent == "jenkins" else _JOB_NAME
         if not pattern.fullmatch(job.name):
             self._error(job, "name", f'name must match the regex "^{pattern.pattern}$"')
         if job.max_concurrency < 0:
             self._error(job, "max_concurrency", f"{job.max_concurrency} must not be negative")
-        self._agent(job)
-        if job.spec is not None:
-            for field, message in validate_pod_spec(job_type, job.spec, job.decoration_config):
-                self._error(job, field, message)
+        self.agent(job)
+        for field, message in validate_pod_spec(job_type, job.spec, job.decoration_config):
+            self._error(job, field, message)
         for field, message in (
             *validate_labels(job.labels),
             *validate_annotations(job.annotations),
@@ -226,11 +242,17 @@ class Checker:
                 "job_queue_name",
                 f'invalid job queue name "{job.job_queue_name}": not in plank.job_queue_capacities',
             )
-        if job.spec and job.spec.get("containers") and job.decoration_config is not None:
-            for field, message in validate_decoration(job.spec, job.decoration_config):
-                self._error(job, field, message)
+        if not (job.spec and job.spec.get("containers")):
+            return  # as Prow: the rest only concerns jobs with containers
+        for field, message in (
+            *validate_rerun_auth_config(job.rerun_auth_config),
+            *validate_utility_config(job),
+            *validate_decoration(job.spec, job.decoration_config),
+        ):
+            self._error(job, field, message)
 
-    def _agent(self, job: JobBase) -> None:
+    def agent(self, job: JobBase) -> None:
+        """Prow's `validateAgent`: the fields a job's agent requires or forbids."""
         agent = job.agent
         has_pipeline = job.pipeline_run_spec is not None or job.tekton_pipeline_run_spec is not None
         k8s, tekton = "kubernetes", "tekton-pipeline"
@@ -263,6 +285,50 @@ class Checker:
                 f'namespace "{job.namespace}" differs from pod_namespace "{self.pod_namespace}": '
                 f"namespace customization requires agent: {tekton}",
             )
+
+
+def validate_rerun_auth_config(config: dict[str, Any] | None) -> list[Finding]:
+    """Prow's `RerunAuthConfig.Validate`: `allow_anyone` with an allow list is a
+    contradiction (the list suggests not anyone was meant)."""
+    if not config or not config.get("allow_anyone"):
+        return []
+    lists = ("github_users", "github_team_ids", "github_team_slugs", "github_orgs")
+    if any(config.get(name) for name in lists):
+        return [
+            (
+                "rerun_auth_config",
+                "allow_anyone is true and permitted users or groups are specified",
+            )
+        ]
+    return []
+
+
+def validate_utility_config(job: JobBase) -> list[Finding]:
+    """Prow's `UtilityConfig.Validate`: `clone_uri` (and those of `extra_refs`) must
+    parse as URLs (Go's `url.Parse`, after anything up to an "@"), and with an OAuth
+    token secret they must be http or https.
+
+    As in Prow, the extra refs' clone URIs are only checked when the job sets a
+    `clone_uri` of its own."""
+    if not job.clone_uri:
+        return []
+    oauth = job.decoration_config is not None and job.decoration_config.oauth_token_secret
+    found: list[Finding] = []
+    uris = [("clone_uri", job.clone_uri)]
+    uris += [
+        (f"extra_refs[{i}].clone_uri", ref.clone_uri or "") for i, ref in enumerate(job.extra_refs)
+    ]
+    for field, uri in uris:
+        try:
+            scheme = parse_scheme(uri[uri.find("@") + 1 :])
+        except URLError as err:
+            found.append((field, f"couldn't parse uri from clone_uri: {err}"))
+            continue
+        if oauth and scheme not in ("http", "https"):
+            found.append(
+                (field, f"scheme must be http or https when OAuth secret is specified: {uri}")
+            )
+    return found
 
 
 def _default_triggering(job: Presubmit) -> bool:

@@ -4,13 +4,20 @@ Corresponds to the decoration types in Prow's pkg/apis/prowjobs/v1/types.go. The
 same model is read from config (a job's `decoration_config`, plank's
 `default_decoration_config_entries`) and written into ProwJobs, so a job's
 decoration means one thing everywhere. `apply_default` merges a job's settings
-over a default the way Prow's `ApplyDefault` does: a field the job leaves empty
+over a default the way Prow's `ApplyDefault` does: a field the job leaves unset
 takes the default's value; nested parts merge field by field.
+
+"Unset" is Go's test, which depends on the field's Go type: a pointer (`*string`,
+`*bool`, `*Duration`, a nested struct) is unset only when nil, so an explicit
+`gcs_credentials_secret: ""` or `skip_cloning: false` overrides the default; a plain
+string is unset when ""; most lists when empty, a few (Prow compares them with nil)
+only when absent. Each part lists its fields with Go's value semantics in
+`_UNSET_WHEN_ZERO`; every other field is a pointer (None is unset).
 """
 
 from __future__ import annotations
 
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -25,6 +32,10 @@ class _Part(BaseModel):
 
     model_config = ConfigDict(extra="allow", populate_by_name=True)
 
+    _UNSET_WHEN_ZERO: ClassVar[frozenset[str]] = frozenset()
+    """Fields that are Go strings or lists Prow tests with `== ""` / `len() == 0`:
+    "" or [] is unset there. Every other field is a Go pointer: only None is unset."""
+
     def _merged(self, default: Self | None, *, nested: tuple[str, ...] = ()) -> Self:
         if default is None:
             return self
@@ -34,17 +45,19 @@ class _Part(BaseModel):
             theirs = getattr(default, name)
             if name in nested and mine is not None and theirs is not None:
                 updates[name] = mine.apply_default(theirs)
-            elif _is_empty(mine) and not _is_empty(theirs):
+            elif self._is_unset(name, mine) and not self._is_unset(name, theirs):
                 updates[name] = theirs
         return self.model_copy(update=updates) if updates else self
 
-
-def _is_empty(value: Any) -> bool:
-    # Go's zero values: Prow's ApplyDefault treats "" and empty lists as unset too.
-    return value is None or value == "" or value == []
+    def _is_unset(self, name: str, value: Any) -> bool:
+        if value is None:
+            return True
+        return name in self._UNSET_WHEN_ZERO and (value == "" or value == [])
 
 
 class UtilityImages(_Part):
+    _UNSET_WHEN_ZERO = frozenset({"clonerefs", "initupload", "entrypoint", "sidecar"})
+
     clonerefs: str | None = None
     initupload: str | None = None
     entrypoint: str | None = None
@@ -55,6 +68,19 @@ class UtilityImages(_Part):
 
 
 class GCSConfiguration(_Part):
+    # compress_file_types is a list Prow tests with nil: an explicit [] is kept.
+    _UNSET_WHEN_ZERO = frozenset(
+        {
+            "bucket",
+            "path_prefix",
+            "path_strategy",
+            "default_org",
+            "default_repo",
+            "job_url_prefix",
+            "local_output_dir",
+        }
+    )
+
     bucket: str | None = None
     path_prefix: str | None = None
     path_strategy: str | None = None
@@ -108,6 +134,10 @@ class SchedulingOptions(_Part):
 
 class DecorationConfig(_Part):
     """How plank decorates a job's pod: timeouts, utility images, uploads."""
+
+    _UNSET_WHEN_ZERO = frozenset(
+        {"ssh_key_secrets", "ssh_host_fingerprints", "github_api_endpoints", "github_app_id"}
+    )
 
     timeout: GoDuration | None = None
     grace_period: GoDuration | None = None
