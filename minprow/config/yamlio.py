@@ -8,8 +8,9 @@ a file counts, as in Prow. A gzipped file is read decompressed.
 
 The walk mirrors Prow's: files ending in .yaml or .yml, in lexical order, anything
 whose name starts with ".." skipped (Kubernetes ConfigMap mounts keep their
-timestamped copies there), paths matched by a `.prowignore` file at the root
-skipped, and two files with the same base name are an error.
+timestamped copies there), paths the `.prowignore` files of the tree ignore
+skipped (minprow.config.prowignore), and two files with the same base name are
+an error.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from __future__ import annotations
 import gzip
 import os
 import pickle
-import re
 import threading
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -25,8 +25,7 @@ from typing import Any, NamedTuple
 import yaml
 
 from minprow.config.problems import Problem
-
-PROW_IGNORE_FILE = ".prowignore"
+from minprow.config.prowignore import ProwIgnore
 
 _STR_TAG = "tag:yaml.org,2002:str"
 _MAP_TAG = "tag:yaml.org,2002:map"
@@ -214,7 +213,7 @@ def job_config_files(root: Path) -> tuple[list[Path], list[Problem]]:
     and the problems of the walk (duplicate base names)."""
     if not root.is_dir():
         return [root], []
-    ignore = _ProwIgnore.read(root)
+    ignore = ProwIgnore(root)
     files: list[Path] = []
     problems: list[Problem] = []
     seen: set[str] = set()
@@ -235,7 +234,7 @@ def job_config_files(root: Path) -> tuple[list[Path], list[Problem]]:
     return kept, problems
 
 
-def _walk(root: Path, directory: Path, ignore: _ProwIgnore, out: list[Path]) -> None:
+def _walk(root: Path, directory: Path, ignore: ProwIgnore, out: list[Path]) -> None:
     try:
         entries = sorted(os.scandir(directory), key=lambda e: e.name)
     except OSError:
@@ -252,61 +251,3 @@ def _walk(root: Path, directory: Path, ignore: _ProwIgnore, out: list[Path]) -> 
             _walk(root, path, ignore, out)
         elif entry.name.endswith((".yaml", ".yml")):
             out.append(path)
-
-
-class _ProwIgnore:
-    """The gitignore-style patterns of a `.prowignore` at the job config root."""
-
-    def __init__(self, rules: list[tuple[re.Pattern[str], bool, bool]]) -> None:
-        self._rules = rules  # (pattern, negated, directories only)
-
-    @classmethod
-    def read(cls, root: Path) -> _ProwIgnore:
-        try:
-            text = (root / PROW_IGNORE_FILE).read_text(encoding="utf-8")
-        except OSError:
-            return cls([])
-        rules = []
-        for raw in text.splitlines():
-            line = raw.strip()
-            if not line or line.startswith("#"):
-                continue
-            negated = line.startswith("!")
-            line = line.removeprefix("!")
-            dir_only = line.endswith("/")
-            line = line.rstrip("/")
-            anchored = "/" in line
-            rules.append((_glob_regex(line.lstrip("/"), anchored), negated, dir_only))
-        return cls(rules)
-
-    def ignores(self, rel: str, is_dir: bool) -> bool:
-        ignored = False
-        for pattern, negated, dir_only in self._rules:
-            if dir_only and not is_dir:
-                continue
-            if pattern.fullmatch(rel):
-                ignored = not negated
-        return ignored
-
-
-def _glob_regex(glob: str, anchored: bool) -> re.Pattern[str]:
-    out = []
-    i = 0
-    while i < len(glob):
-        if glob.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif glob.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif glob[i] == "*":
-            out.append("[^/]*")
-            i += 1
-        elif glob[i] == "?":
-            out.append("[^/]")
-            i += 1
-        else:
-            out.append(re.escape(glob[i]))
-            i += 1
-    body = "".join(out)
-    return re.compile(body if anchored else f"(?:.*/)?{body}")
