@@ -422,6 +422,7 @@ class _Loader:
         check_all(checker, config.presubmits, config.postsubmits, config.periodics)
         self.errors.extend(checker.errors)
         self.warnings.extend(checker.warnings)
+        self.notices.extend(checker.notices)
 
     def _repo_jobs(
         self,

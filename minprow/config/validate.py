@@ -12,9 +12,10 @@ them all; each problem names the file, job and field.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
+from minprow.config.gocron import CronError, parse_cron, surprises
 from minprow.config.goregex import RegexError, compile_regex
 from minprow.config.gourl import URLError, parse_scheme
 from minprow.config.jobs import (
@@ -50,6 +51,8 @@ class Checker:
         self.queue_names = set(plank.job_queue_capacities)
         self.errors: list[Problem] = []
         self.warnings: list[Problem] = []
+        self.notices: list[Problem] = []
+        """Advice that never fails the load (see Config.notices)."""
 
     def _error(self, job: JobBase, field: str | None, message: str) -> None:
         self.errors.append(Problem(job.source_path, message, job=job.name, field=field))
@@ -130,6 +133,10 @@ class Checker:
                 )
                 continue
             if job.cron:
+                for notice in cron_notices(job.cron):
+                    self.notices.append(
+                        Problem(job.source_path, notice, job=job.name, field="cron")
+                    )
                 problem = cron_problem(job.cron)
                 if problem:
                     self._error(job, "cron", f'invalid cron string "{job.cron}": {problem}')
@@ -352,21 +359,26 @@ def _compiles(pattern: str) -> bool:
 
 def cron_problem(expression: str) -> str | None:
     """Why `expression` is not a cron schedule Prow accepts, or None if it is."""
-    from croniter import croniter
+    try:
+        parse_cron(expression)
+    except CronError as err:
+        return str(err)
+    return None
 
-    text = expression.strip()
-    if text.startswith("TZ=") or text.startswith("CRON_TZ="):
-        text = text.split(None, 1)[1] if " " in text else ""
-    if text.startswith("@every "):
-        try:
-            parse_duration(text.removeprefix("@every "))
-        except ValueError as err:
-            return str(err)
-        return None
-    if len(text.split()) not in (5, 6) and not text.startswith("@"):
-        return f"expected 5 fields (minute hour day-of-month month day-of-week), found {len(text.split())}"
-    valid: Callable[[str], bool] = croniter.is_valid
-    return None if valid(text) else "not a valid cron expression"
+
+def cron_notices(expression: str) -> list[str]:
+    """What a cron spec Prow accepts will do that its author probably did not mean."""
+    found = []
+    surprise = surprises(expression)
+    if surprise is not None:
+        found.append(f'cron "{expression}": {surprise}')
+    if expression.startswith(("TZ=", "CRON_TZ=")):
+        found.append(
+            f'cron "{expression}": horologium schedules every spec as "TZ=UTC " + spec, '
+            "so a spec with its own time zone is refused there and never runs, in Prow as "
+            "in minprow: write the times in UTC"
+        )
+    return found
 
 
 def check_all(

@@ -17,65 +17,45 @@ the time it is handed instead of a timer thread:
 - an `@every` entry is triggered as soon as it is added;
 - a changed schedule re-adds the entry; a periodic gone from the config drops it.
 
-Expressions are read as robfig's parser reads them with Prow's options: five
-fields (minute first) or six (seconds first), descriptors such as `@hourly`,
-`@every <duration>`, all in UTC unless a `TZ=` / `CRON_TZ=` prefix names a zone.
+Expressions are read by minprow.config.gocron, robfig's parser with Prow's
+options, as `"TZ=UTC " + spec` exactly as Prow adds them: five fields (minute
+first) or six (seconds first), descriptors such as `@hourly`, `@every
+<duration>`, all in UTC; a spec with its own `TZ=` prefix is refused, as in Prow.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, tzinfo
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import UTC, datetime
 
 from minprow.config import Periodic
-from minprow.model import parse_duration
-
-_EVERY = "@every "
+from minprow.config.gocron import CronError, CronSchedule, parse_cron
 
 
-def _split_zone(expression: str) -> tuple[tzinfo, str]:
-    text = expression.strip()
-    if not text.startswith(("TZ=", "CRON_TZ=")):
-        return UTC, text
-    prefix, _, rest = text.partition(" ")
-    name = prefix.split("=", 1)[1]
+def _schedule(expression: str) -> CronSchedule:
+    # Prow adds each entry as "TZ=UTC " + spec, so a spec is read in UTC, and one
+    # with its own TZ= prefix does not parse (check-config says so).
     try:
-        return ZoneInfo(name), rest.strip()
-    except (ZoneInfoNotFoundError, ValueError) as err:
-        raise ValueError(f"invalid cron string {expression!r}: unknown time zone {name!r}") from err
+        return parse_cron(f"TZ=UTC {expression}")
+    except CronError as err:
+        raise ValueError(f"invalid cron string {expression!r}: {err}") from err
 
 
 def next_fire(expression: str, after: datetime) -> datetime:
     """The first time strictly after `after` at which `expression` fires (UTC-aware).
 
-    Raises ValueError naming the expression when it is not a schedule."""
-    zone, text = _split_zone(expression)
-    if text.startswith(_EVERY):
-        try:
-            delay = parse_duration(text.removeprefix(_EVERY))
-        except ValueError as err:
-            raise ValueError(f"invalid cron string {expression!r}: {err}") from err
-        # robfig's ConstantDelaySchedule: whole seconds, at least one, from the
-        # start of the current second.
-        delay = max(timedelta(seconds=int(delay.total_seconds())), timedelta(seconds=1))
-        return after.replace(microsecond=0) + delay
-    from croniter import croniter
-
-    try:
-        schedule = croniter(
-            text, after.astimezone(zone), second_at_beginning=len(text.split()) == 6
-        )
-        result: datetime = schedule.get_next(datetime)
-    except Exception as err:  # croniter's errors have no common base besides ValueError/KeyError
-        raise ValueError(f"invalid cron string {expression!r}: {err}") from err
-    return result.astimezone(UTC)
+    Raises ValueError naming the expression when it is not a schedule, or when it
+    never fires again (robfig gives up five years ahead)."""
+    found = _schedule(expression).next(after.astimezone(UTC))
+    if found is None:
+        raise ValueError(f"cron string {expression!r} does not fire in the next five years")
+    return found
 
 
 def fires_on_add(expression: str) -> bool:
-    """Whether Prow triggers the entry as soon as it is added (`@every` schedules)."""
-    return _split_zone(expression)[1].startswith("@every")
+    """Whether Prow triggers the entry as soon as it is added (specs starting `@every`)."""
+    return expression.startswith("@every")
 
 
 @dataclass
