@@ -10,8 +10,11 @@ processes started the same way:
   (and `--strict`).
 
 Runs interleave so machine load hits every side alike; each side's median and best
-are printed with the ratio of medians. Budget: check-config at most 1.3x the bare
-parse on kubernetes-test-infra (Kubernetes' own 3,849-job config).
+are printed with the ratio of medians. Budget: check-config (strict or not) at
+most 1.3x the bare parse on kubernetes-test-infra (Kubernetes' own 3,849-job
+config). The other corpora are printed for information: on a config of a hundred
+files, both sides are mostly interpreter start-up, and the imports minprow needs
+(pydantic, its models) weigh more than the parse.
 
 Run: `python benchmarks/bench_check_config.py [--runs N] [--corpus NAME]`.
 """
@@ -32,6 +35,7 @@ from minprow.config.yamlio import job_config_files
 
 CORPUS_ROOT = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpus"
 BUDGET = 1.3
+BUDGETED = "kubernetes-test-infra"
 
 _BARE = """
 import sys, yaml
@@ -112,9 +116,10 @@ def main(argv: list[str] | None = None) -> int:
     verdicts = []
     for folder in folders:
         worst = bench(folder, args.runs)
-        verdict = "OK" if worst <= BUDGET else "OVER"
-        print(f"  worst ratio {worst:.2f}x (budget {BUDGET}x): {verdict}")
-        verdicts.append(worst <= BUDGET)
+        if folder.name == BUDGETED:
+            verdict = "OK" if worst <= BUDGET else "OVER"
+            print(f"  worst ratio {worst:.2f}x (budget {BUDGET}x): {verdict}")
+            verdicts.append(worst <= BUDGET)
     return 0 if all(verdicts) else 1
 
 

@@ -12,7 +12,6 @@ spec keys against the Kubernetes API.
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable
 from datetime import timedelta
 from functools import cache
 from pathlib import Path
@@ -497,10 +496,10 @@ class _Loader:
             *config.all_postsubmits(),
             *config.periodics,
         ]
-        check: Callable[[dict[str, Any]], list[str]] = unknown_pod_spec_fields
+        seen: dict[tuple[int, str], tuple[str, ...]] = {}
         for job in jobs:
             if job.spec is not None:
-                for path in check(job.spec):
+                for path in unknown_pod_spec_fields(job.spec, seen):
                     self.warnings.append(
                         Problem(
                             job.source_path,

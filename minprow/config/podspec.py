@@ -3,16 +3,17 @@
 Corresponds to `validatePodSpec`, `validateDecoration`, `validateLabels` and
 `validateAnnotation` in pkg/config/config.go, with the reserved names of
 pkg/pod-utils/decorate and pkg/pod-utils/downwardapi. `unknown_pod_spec_fields`
-checks keys against the Kubernetes API (the `kubernetes` client's models,
-imported only when it is called: strict checking).
+checks keys against the Kubernetes API (the field table generated from the
+`kubernetes` client's models, minprow.config._k8s_fields).
 """
 
 from __future__ import annotations
 
 import re
-from functools import cache
 from typing import Any
 
+from minprow.config._k8s_fields import ROOT as K8S_POD_SPEC
+from minprow.config._k8s_fields import TYPES as K8S_TYPES
 from minprow.model import DecorationConfig, ProwJobType
 from minprow.model.jobenv import env_names_for_type
 
@@ -252,46 +253,47 @@ def validate_annotations(annotations: dict[str, str]) -> list[Finding]:
     return found
 
 
-def unknown_pod_spec_fields(spec: dict[str, Any]) -> list[str]:
-    """YAML paths of keys in `spec` that the Kubernetes PodSpec API does not have."""
-    found: list[str] = []
-    _check(spec, "V1PodSpec", "spec", found)
-    return found
+def unknown_pod_spec_fields(
+    spec: dict[str, Any], seen: dict[tuple[int, str], tuple[str, ...]] | None = None
+) -> list[str]:
+    """YAML paths of keys in `spec` that the Kubernetes PodSpec API does not have
+    (the field table generated from the `kubernetes` client, _k8s_fields).
+
+    `seen` remembers the answer for each mapping and list checked, by identity:
+    presets put the same env entries and volumes into thousands of jobs, and each
+    needs checking once. Pass one dict for a whole config, alive as long as it is."""
+    return [
+        f"spec{suffix}" for suffix in _unknown(spec, K8S_POD_SPEC, {} if seen is None else seen)
+    ]
 
 
-@cache
-def _fields(model: str) -> dict[str, str] | None:
-    import kubernetes.client  # heavy: only when strict checking runs
-
-    cls = getattr(kubernetes.client, model, None)
-    if cls is None or not hasattr(cls, "openapi_types"):
-        return None
-    return {cls.attribute_map[attr]: kind for attr, kind in cls.openapi_types.items()}
-
-
-_LIST = re.compile(r"(?:List\[|list\[)(.+)\]")
-_DICT = re.compile(r"(?:Dict\[str, |dict\(str, )(.+)[\])]")
-
-
-def _check(value: Any, kind: str, path: str, found: list[str]) -> None:
-    if value is None:
-        return
-    if (m := _LIST.fullmatch(kind)) is not None:
+def _unknown(
+    value: Any, kind: str, seen: dict[tuple[int, str], tuple[str, ...]]
+) -> tuple[str, ...]:
+    """The unknown keys under `value` (of `kind`), as path suffixes (".a[0].b")."""
+    if not isinstance(value, dict | list):
+        return ()
+    key = (id(value), kind)
+    found = seen.get(key)
+    if found is not None:
+        return found
+    suffixes: list[str] = []
+    if kind.startswith("[]"):
         if isinstance(value, list):
             for i, item in enumerate(value):
-                _check(item, m.group(1), f"{path}[{i}]", found)
-        return
-    if (m := _DICT.fullmatch(kind)) is not None:
+                suffixes += (f"[{i}]{s}" for s in _unknown(item, kind[2:], seen))
+    elif kind.startswith("{}"):
         if isinstance(value, dict):
-            for key, item in value.items():
-                _check(item, m.group(1), f"{path}.{key}", found)
-        return
-    fields = _fields(kind) if kind.startswith("V1") or kind.startswith("Core") else None
-    if fields is None or not isinstance(value, dict):
-        return
-    for key, item in value.items():
-        sub = fields.get(key)
-        if sub is None:
-            found.append(f"{path}.{key}")
-        else:
-            _check(item, sub, f"{path}.{key}", found)
+            for name, item in value.items():
+                suffixes += (f".{name}{s}" for s in _unknown(item, kind[2:], seen))
+    else:
+        fields = K8S_TYPES.get(kind)
+        if fields is not None and isinstance(value, dict):
+            for name, item in value.items():
+                sub = fields.get(name)
+                if sub is None:
+                    suffixes.append(f".{name}")
+                elif sub:
+                    suffixes += (f".{name}{s}" for s in _unknown(item, sub, seen))
+    found = seen[key] = tuple(suffixes)
+    return found

@@ -176,3 +176,28 @@ def test_the_kubernetes_field_table_is_the_clients() -> None:
     for name, fields in TYPES.items():
         assert name in live, name
         assert fields.items() <= live[name].items(), name
+
+
+def test_strict_names_pod_spec_keys_the_kubernetes_api_lacks(tmp_path: Path) -> None:
+    from minprow.config import ConfigError
+
+    jobs = tmp_path / "jobs.yaml"
+    jobs.write_text(
+        "presets:\n- env: [{name: SHARED, valu: x}]\n"
+        "periodics:\n"
+        "- name: a\n  interval: 1h\n"
+        "  spec:\n    containers: [{image: i, comand: [x], resources: {limits: {cpu: 1}}}]\n"
+        "    volumes: [{name: v, emptyDir: {sizeLimt: 1Gi}}]\n"
+        "- name: b\n  interval: 1h\n  spec: {containers: [{image: i}], nodeSelektor: {a: b}}\n"
+    )
+    assert load_config(None, jobs).warnings == []  # not strict: not checked
+    with pytest.raises(ConfigError) as caught:
+        load_config(None, jobs, strict=True)
+    found = sorted((p.job or "", p.field or "") for p in caught.value.problems)
+    assert found == [
+        ("a", "spec.containers[0].comand"),
+        ("a", "spec.containers[0].env[0].valu"),
+        ("a", "spec.volumes[0].emptyDir.sizeLimt"),
+        ("b", "spec.containers[0].env[0].valu"),
+        ("b", "spec.nodeSelektor"),
+    ]
