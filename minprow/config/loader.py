@@ -24,6 +24,7 @@ from minprow.config.configuration import Config
 from minprow.config.finalize import UTILITY_IMAGE, JobDefaults, build_job, unknown_fields
 from minprow.config.gourl import URLError, parse_scheme
 from minprow.config.jobs import JobBase, Periodic, Postsubmit, Presubmit
+from minprow.config.locate import with_lines
 from minprow.config.plugins import PluginConfig, regex_problems
 from minprow.config.podspec import unknown_pod_spec_fields
 from minprow.config.problems import ConfigError, Problem, validation_problems
@@ -147,9 +148,9 @@ class _Loader:
             self._pod_spec_fields()
         problems = self.errors + (self.warnings if self.strict else [])
         if problems:
-            raise ConfigError(problems, self.notices)
-        config.warnings = self.warnings
-        config.notices = self.notices
+            raise ConfigError(with_lines(problems), with_lines(self.notices))
+        config.warnings = with_lines(self.warnings)
+        config.notices = with_lines(self.notices)
         return config
 
     # Files -------------------------------------------------------------------------

@@ -196,3 +196,31 @@ def test_parsing_in_two_processes_gives_what_one_gives(tmp_path: Path) -> None:
         (True, True),
     ]
     assert parsed[7].data == {"a": 365, "b": True, "c": None}
+
+
+def test_problems_name_the_line_of_their_job_and_field(tmp_path: Path) -> None:
+    jobs = tmp_path / "jobs.yaml"
+    jobs.write_text(
+        "presubmits:\n"
+        "  org/repo:\n"
+        "  - name: pull-fine\n"
+        "    spec: {containers: [{image: a}]}\n"
+        "  - name: pull-bad\n"  # line 5
+        "    always_run: true\n"
+        "    run_if_changed: '^docs/(?!x)'\n"  # line 7
+        "    spec:\n"
+        "      containers:\n"
+        "      - image: a\n"
+        "        env:\n"
+        "        - NAME: X\n"  # line 12
+        "periodics:\n"
+        "- name: nightly\n"  # line 14
+        "  spec: {containers: [{image: a}]}\n"
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_config(None, jobs)
+    lines = {(p.job, p.field): p.line for p in caught.value.problems}
+    assert lines[("pull-bad", "run_if_changed")] == 7
+    assert lines[("nightly", "interval")] == 14  # not written: the job's own line
+    (notice,) = caught.value.notices
+    assert (notice.field, notice.line) == ("spec.containers[0].env[0].NAME", 12)
