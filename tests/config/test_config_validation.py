@@ -144,7 +144,8 @@ def test_rule(fixture: str, job: str | None, field: str, fragment: str) -> None:
     problem = matching[0]
     assert Path(problem.file).resolve() == path.resolve()
     line = str(problem)
-    assert line.startswith(problem.file + ": ")
+    assert problem.line is not None  # the job's line, or its field's
+    assert line.startswith(f"{problem.file}:{problem.line}: ")
     if job is not None:
         assert f'job "{job}"' in line
     assert f'field "{field}"' in line
