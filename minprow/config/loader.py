@@ -12,7 +12,6 @@ spec keys against the Kubernetes API.
 from __future__ import annotations
 
 import gc
-from datetime import timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
@@ -22,7 +21,6 @@ from pydantic import BaseModel, ValidationError
 from minprow.config import gojson
 from minprow.config.configuration import Config
 from minprow.config.finalize import UTILITY_IMAGE, JobDefaults, build_job, unknown_fields
-from minprow.config.gourl import URLError, parse_scheme
 from minprow.config.jobs import JobBase, Periodic, Postsubmit, Presubmit
 from minprow.config.locate import with_lines
 from minprow.config.plugins import PluginConfig, regex_problems
@@ -40,6 +38,7 @@ from minprow.config.prow import (
     Sinker,
     SlackReporter,
 )
+from minprow.config.sections import duration_setting, plank_problems, string_setting
 from minprow.config.validate import Checker, check_all
 from minprow.config.yamlio import (
     FastLoader,
@@ -49,7 +48,7 @@ from minprow.config.yamlio import (
     read_many,
     read_yaml,
 )
-from minprow.model import ProwJobType, parse_duration
+from minprow.model import ProwJobType
 
 M = TypeVar("M", bound=BaseModel)
 J = TypeVar("J", bound=JobBase)
@@ -245,7 +244,7 @@ class _Loader:
             self._model(GitHubReporter, main.get("github_reporter"), file, "github_reporter")
             or GitHubReporter()
         )
-        self._check_plank(file)
+        self.errors.extend(plank_problems(config.plank, file))
         for kind in config.github_reporter.job_types_to_report:
             if kind not in (ProwJobType.PRESUBMIT, ProwJobType.POSTSUBMIT):
                 self.errors.append(
@@ -268,9 +267,11 @@ class _Loader:
             if not reporter.channel:
                 self.errors.append(Problem(file, "channel must be set", field=f"{where}.channel"))
             config.slack_reporter_configs[str(key)] = reporter
-        config.prowjob_namespace = self._string(main, "prowjob_namespace", "default", file)
-        config.pod_namespace = self._string(main, "pod_namespace", "default", file)
-        config.log_level = self._string(main, "log_level", "info", file)
+        config.prowjob_namespace = string_setting(
+            main, "prowjob_namespace", "default", file, self.errors
+        )
+        config.pod_namespace = string_setting(main, "pod_namespace", "default", file, self.errors)
+        config.log_level = string_setting(main, "log_level", "info", file, self.errors)
         if config.log_level.lower() not in LOG_LEVELS:
             self.errors.append(
                 Problem(
@@ -281,7 +282,9 @@ class _Loader:
             )
         timeout = main.get("default_job_timeout")
         if timeout is not None:
-            config.default_job_timeout = self._duration(timeout, file, "default_job_timeout")
+            config.default_job_timeout = duration_setting(
+                timeout, file, "default_job_timeout", self.errors
+            )
         decorate_all = main.get("decorate_all_jobs", False)
         if not isinstance(decorate_all, bool):
             self.errors.append(
@@ -291,65 +294,6 @@ class _Loader:
             )
         else:
             config.decorate_all_jobs = decorate_all
-
-    def _check_plank(self, file: str) -> None:
-        plank = self.config.plank
-        if plank.default_decoration_configs and plank.default_decoration_config_entries:
-            self.errors.append(
-                Problem(
-                    file,
-                    "plank.default_decoration_configs and plank.default_decoration_config_entries "
-                    "are mutually exclusive: use one or the other",
-                    field="plank.default_decoration_config_entries",
-                )
-            )
-        if plank.report_template and len(plank.report_templates) > 1:
-            self.errors.append(
-                Problem(
-                    file,
-                    "both report_template and report_templates are specified",
-                    field="plank.report_template",
-                )
-            )
-        if plank.max_concurrency < 0:
-            self.errors.append(
-                Problem(
-                    file,
-                    f"{plank.max_concurrency} must not be negative",
-                    field="plank.max_concurrency",
-                )
-            )
-        for key, prefix in plank.job_url_prefix_config.items():
-            try:
-                parse_scheme(str(prefix or ""))
-            except URLError as err:
-                self.errors.append(
-                    Problem(file, str(err), field=f"plank.job_url_prefix_config.{key}")
-                )
-        if plank.max_goroutines <= 0:
-            self.errors.append(
-                Problem(
-                    file, f"{plank.max_goroutines} must be positive", field="plank.max_goroutines"
-                )
-            )
-
-    def _string(self, main: dict[str, Any], key: str, default: str, file: str) -> str:
-        value = main.get(key)
-        if value is None or value == "":
-            return default
-        if not isinstance(value, str):
-            self.errors.append(Problem(file, f"must be a string, got {value!r}", field=key))
-            return default
-        return value
-
-    def _duration(self, value: Any, file: str, field: str) -> timedelta:
-        try:
-            if isinstance(value, str):
-                return parse_duration(value)
-            raise ValueError(f'expected a duration string such as "24h", got {value!r}')
-        except ValueError as err:
-            self.errors.append(Problem(file, str(err), field=field))
-            return timedelta(hours=24)
 
     # Presets and jobs ----------------------------------------------------------------
 
