@@ -28,6 +28,7 @@ meant, with the schedule it will actually follow.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -276,33 +277,21 @@ def _next(s: CronSchedule, t: datetime, zone: tzinfo, original: tzinfo) -> datet
                 break
         if wrapped:
             continue
-        while not (1 << t.hour & s.hour):
-            if not added:
-                added = True
-                t = _wall(t, zone, hour=t.hour)
-            t = (t.astimezone(UTC) + timedelta(hours=1)).astimezone(zone)
-            if t.hour == 0:
-                wrapped = True
-                break
-        if wrapped:
-            continue
-        while not (1 << t.minute & s.minute):
-            if not added:
-                added = True
-                t = _truncate(t, 60)
-            t = (t.astimezone(UTC) + timedelta(minutes=1)).astimezone(zone)
-            if t.minute == 0:
-                wrapped = True
-                break
-        if wrapped:
-            continue
-        while not (1 << t.second & s.second):
-            if not added:
-                added = True
-                t = _truncate(t, 1)
-            t = (t.astimezone(UTC) + timedelta(seconds=1)).astimezone(zone)
-            if t.second == 0:
-                wrapped = True
+        steps: tuple[tuple[int, str, timedelta, Callable[[datetime], datetime]], ...] = (
+            (s.hour, "hour", timedelta(hours=1), lambda t: _wall(t, zone, hour=t.hour)),
+            (s.minute, "minute", timedelta(minutes=1), lambda t: _truncate(t, 60)),
+            (s.second, "second", timedelta(seconds=1), lambda t: _truncate(t, 1)),
+        )
+        for bits, unit, step, reset in steps:
+            while not (1 << getattr(t, unit) & bits):
+                if not added:
+                    added = True
+                    t = reset(t)
+                t = (t.astimezone(UTC) + step).astimezone(zone)
+                if getattr(t, unit) == 0:
+                    wrapped = True
+                    break
+            if wrapped:
                 break
         if wrapped:
             continue
