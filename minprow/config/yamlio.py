@@ -9,8 +9,8 @@ a file counts, as in Prow. A gzipped file is read decompressed.
 The walk mirrors Prow's: files ending in .yaml or .yml, in lexical order, anything
 whose name starts with ".." skipped (Kubernetes ConfigMap mounts keep their
 timestamped copies there), paths the `.prowignore` files of the tree ignore
-skipped (minprow.config.prowignore), and two files with the same base name are
-an error.
+skipped (minprow.config.prowignore, which also says when one stops Prow),
+and two files with the same base name are an error.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from __future__ import annotations
 import gzip
 import os
 import pickle
+import stat
 import threading
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -210,14 +211,16 @@ def _half_of_the_bytes(paths: list[Path]) -> int:
 
 def job_config_files(root: Path) -> tuple[list[Path], list[Problem]]:
     """The job config files under `root` (a directory or one file), in Prow's order,
-    and the problems of the walk (duplicate base names)."""
+    and the problems of the walk (duplicate base names, a `.prowignore` Prow cannot get past)."""
     if not root.is_dir():
         return [root], []
     ignore = ProwIgnore(root)
     files: list[Path] = []
-    problems: list[Problem] = []
+    _walk(root, "", ignore, files)
+    problems = [
+        Problem(display_path(root / file), why, line=line) for file, line, why in ignore.fatal()
+    ]
     seen: set[str] = set()
-    _walk(root, root, ignore, files)
     kept: list[Path] = []
     for path in files:
         if path.name in seen:
@@ -234,20 +237,38 @@ def job_config_files(root: Path) -> tuple[list[Path], list[Problem]]:
     return kept, problems
 
 
-def _walk(root: Path, directory: Path, ignore: ProwIgnore, out: list[Path]) -> None:
+def _walk(directory: Path, prefix: str, ignore: ProwIgnore, out: list[Path]) -> None:
+    """Prow's `filepath.Walk` callback: every entry in lexical order, a name starting
+    with ".." skipped, the extension checked before the `.prowignore` match (made for
+    a directory named *.yaml too, as Prow does), and every directory walked, ignored
+    or not: what is inside an ignored one is ignored through it."""
     try:
         entries = sorted(os.scandir(directory), key=lambda e: e.name)
     except OSError:
         return  # Prow logs an unreadable path and goes on
     for entry in entries:
-        if entry.name.startswith(".."):
+        name = entry.name
+        if name.startswith(".."):
             continue
-        path = Path(entry.path)
+        walk_into = entry.is_dir(follow_symlinks=False)
+        if (
+            name.endswith((".yaml", ".yml"))
+            and not _ignored(entry, prefix + name, ignore)
+            and not walk_into
+        ):
+            out.append(Path(entry.path))
+        if walk_into:
+            _walk(Path(entry.path), f"{prefix}{name}/", ignore, out)
+
+
+def _ignored(entry: os.DirEntry[str], rel: str, ignore: ProwIgnore) -> bool:
+    """go-gitignore's `Match`: whether a directory is asked of what the path points
+    to, and a path it cannot stat (a dangling symlink) is not ignored."""
+    if entry.is_symlink():
+        try:
+            is_dir = stat.S_ISDIR(os.stat(entry.path).st_mode)
+        except OSError:
+            return False
+    else:
         is_dir = entry.is_dir(follow_symlinks=False)
-        rel = path.relative_to(root).as_posix()
-        if ignore.ignores(rel, is_dir):
-            continue
-        if is_dir:
-            _walk(root, path, ignore, out)
-        elif entry.name.endswith((".yaml", ".yml")):
-            out.append(path)
+    return ignore.ignores(rel, is_dir)
