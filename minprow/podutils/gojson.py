@@ -12,6 +12,12 @@ with `json.Marshal`):
   (`*bool`, `*string`, `*int64` in Prow's types) only nil is dropped, so
   `blobless_fetch: false` stays; for value fields `""`, `false`, `0` and empty
   lists and maps are dropped too. `_OMIT_ZERO` lists the value fields per type.
+- Go maps (`mediaTypes`, a ResourceList's `limits` and `requests`,
+  `matchLabels`) with their keys sorted, as `json.Marshal` writes every map;
+- the Kubernetes objects a DecorationConfig embeds (`resources`' requirements,
+  `scheduling_options`' affinity and tolerations), which minprow keeps as the
+  mappings the config gave, with their fields in the Go structs' order
+  (`_K8S_FIELDS`), whatever order the YAML had.
 """
 
 from __future__ import annotations
@@ -95,6 +101,12 @@ def decoration_config_data(config: DecorationConfig) -> dict[str, Any]:
     for key in ("utility_images", "gcs_configuration", "censoring_options", "scheduling_options"):
         if isinstance(data.get(key), dict):
             data[key] = _omit(data[key], key)
+    gcs = data.get("gcs_configuration")
+    if isinstance(gcs, dict) and isinstance(gcs.get("mediaTypes"), dict):
+        gcs["mediaTypes"] = dict(sorted(gcs["mediaTypes"].items()))
+    for key in ("resources", "scheduling_options"):
+        if isinstance(data.get(key), dict):
+            data[key] = {k: _kube_object(v) for k, v in data[key].items()}
     for key in ("oauth_token_secret", "github_app_private_key_secret"):
         if isinstance(data.get(key), dict):
             data[key] = _omit(data[key], "secret_ref")
@@ -102,6 +114,71 @@ def decoration_config_data(config: DecorationConfig) -> dict[str, Any]:
         # A resource.Quantity always marshals as a string.
         data["default_memory_request"] = str(data["default_memory_request"])
     return data
+
+
+# The fields of the core/v1 types reachable from ResourceRequirements, Affinity
+# and Toleration, in their Go structs' order. One ranking serves every type:
+# no two of them order a shared pair of names differently.
+_K8S_FIELDS = {
+    name: rank
+    for rank, name in enumerate(
+        (
+            # ResourceRequirements, ResourceClaim
+            "limits",
+            "requests",
+            "claims",
+            "name",
+            "request",
+            # Affinity
+            "nodeAffinity",
+            "podAffinity",
+            "podAntiAffinity",
+            # NodeAffinity, PodAffinity, PodAntiAffinity
+            "requiredDuringSchedulingIgnoredDuringExecution",
+            "preferredDuringSchedulingIgnoredDuringExecution",
+            # NodeSelector
+            "nodeSelectorTerms",
+            # PreferredSchedulingTerm, WeightedPodAffinityTerm
+            "weight",
+            "preference",
+            "podAffinityTerm",
+            # PodAffinityTerm
+            "labelSelector",
+            "namespaces",
+            "topologyKey",
+            "namespaceSelector",
+            "matchLabelKeys",
+            "mismatchLabelKeys",
+            # LabelSelector, NodeSelectorTerm
+            "matchLabels",
+            "matchExpressions",
+            "matchFields",
+            # NodeSelectorRequirement, LabelSelectorRequirement, Toleration
+            "key",
+            "operator",
+            "value",
+            "values",
+            "effect",
+            "tolerationSeconds",
+        )
+    )
+}
+_K8S_MAPS = frozenset({"limits", "requests", "matchLabels"})
+
+
+def _kube_object(value: Any) -> Any:
+    # A Kubernetes object kept as plain data, as Go marshals its struct.
+    if isinstance(value, list):
+        return [_kube_object(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    keys = sorted(value, key=lambda k: _K8S_FIELDS.get(k, len(_K8S_FIELDS)))
+    return {
+        k: dict(sorted(value[k].items()))
+        if k in _K8S_MAPS and isinstance(value[k], dict)
+        else _kube_object(value[k])
+        for k in keys
+    }
 
 
 def _omit(data: dict[str, Any], kind: str) -> dict[str, Any]:

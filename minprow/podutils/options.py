@@ -168,6 +168,8 @@ class GCSUploadOptions(_Options):
 
     def to_data(self) -> dict[str, Any]:
         data = self.model_dump(by_alias=True)
+        # A Go map: json.Marshal sorts its keys.
+        data["mediaTypes"] = dict(sorted(self.media_types.items()))
         return _keep(data, "dry_run")
 
 

@@ -128,7 +128,7 @@ class _Decorator:
     def decorate(self, spec: dict[str, Any], raw_env: dict[str, str]) -> None:
         config = self.config
         raw_env = {**raw_env, "ARTIFACTS": ARTIFACTS_DIR, "GOPATH": CODE_MOUNT}
-        job_spec = raw_env[JOB_SPEC]
+        job_spec = raw_env.get(JOB_SPEC, "")  # Prow's decorate reads a missing one as ""
         blob_volumes, blob_mounts, upload = self._blob_storage()
         cloner, clone_volumes = self._clonerefs()
         init = [*([cloner] if cloner else []), *(spec.get("initContainers") or [])]

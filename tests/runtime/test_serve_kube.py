@@ -82,9 +82,16 @@ def test_a_prowjob_created_with_kubectl_runs_as_a_pod_and_succeeds(
             done = _finished(service, name, "success")
             assert done["status"]["completionTime"]
             assert done["status"]["pod_name"] == name
-            listed = api_when_up(process, "/prowjobs.js")
-            [mine] = [pj for pj in listed["items"] if pj["metadata"]["name"] == name]
-            assert mine["status"]["state"] == "success"
+
+            # The API serves serve's own store, which follows the cluster's ProwJobs
+            # about once a second: it catches up with the fake's state, not at once.
+            def served_state() -> str | None:
+                listed = api_when_up(process, "/prowjobs.js")
+                [mine] = [pj for pj in listed["items"] if pj["metadata"]["name"] == name]
+                state: str = mine["status"]["state"]
+                return state if state == "success" else None
+
+            assert poll("the API to serve the job as succeeded", served_state) == "success"
             assert process.stop() == 0
         finally:
             ended(process)
