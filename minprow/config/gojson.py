@@ -176,6 +176,20 @@ def decode(cls: type[BaseModel], data: Any, where: str, respelled: list[Respelle
     return _mapping(_struct(cls), data, where, respelled)
 
 
+def lookup(mapping: Any, name: str) -> Any:
+    """The value of field `name` in a raw mapping, its key matched as Go's decoder
+    does: in any case, and of several spellings the one that sorts last (None if
+    `mapping` is not a mapping or has no such key). For the few places that read a
+    field before, or instead of, decoding a whole struct."""
+    if not isinstance(mapping, dict):
+        return None
+    found = None
+    for key in sorted(mapping, key=str):
+        if str(key).lower() == name:
+            found = mapping[key]
+    return found
+
+
 def decode_keys(
     data: dict[Any, Any], names: frozenset[str], respelled: list[Respelled]
 ) -> dict[Any, Any]:

@@ -147,9 +147,9 @@ class _Loader:
             self._pod_spec_fields()
         problems = self.errors + (self.warnings if self.strict else [])
         if problems:
-            raise ConfigError(with_lines(problems), with_lines(self.notices))
-        config.warnings = with_lines(self.warnings)
-        config.notices = with_lines(self.notices)
+            problems, notices = with_lines(problems, self.notices)
+            raise ConfigError(problems, notices)
+        config.warnings, config.notices = with_lines(self.warnings, self.notices)
         return config
 
     # Files -------------------------------------------------------------------------
@@ -457,9 +457,5 @@ class _Loader:
 
 def _job_name(raw: Any) -> str | None:
     """A job's name before it is decoded, for messages (`name`, in any case)."""
-    if not isinstance(raw, dict):
-        return None
-    name = raw.get("name")
-    if name is None:
-        name = next((v for k, v in raw.items() if str(k).lower() == "name"), None)
+    name = gojson.lookup(raw, "name")
     return name if isinstance(name, str) and name else None

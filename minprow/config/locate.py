@@ -11,21 +11,26 @@ the line of the nearest part that is, usually the job itself.
 from __future__ import annotations
 
 import dataclasses
-import gzip
 import re
 from pathlib import Path
 
 import yaml
 
 from minprow.config.problems import Problem
+from minprow.config.yamlio import maybe_gunzip
 
 _STEP = re.compile(r"\[(\d+)\]|\.?([^.\[]+)")
 _JOB_SECTIONS = ("presubmits", "postsubmits", "periodics")
 
 
-def with_lines(problems: list[Problem]) -> list[Problem]:
-    """`problems`, each about a job or a field given the line where it is written."""
+def with_lines(*groups: list[Problem]) -> list[list[Problem]]:
+    """Each group of problems, each problem about a job or a field given the line
+    where it is written; a file named in several groups is composed once."""
     documents: dict[str, yaml.Node | None] = {}
+    return [_located(group, documents) for group in groups]
+
+
+def _located(problems: list[Problem], documents: dict[str, yaml.Node | None]) -> list[Problem]:
     located = []
     for problem in problems:
         if problem.line is None and problem.file and (problem.job or problem.field):
@@ -40,10 +45,7 @@ def with_lines(problems: list[Problem]) -> list[Problem]:
 
 def _compose(file: str) -> yaml.Node | None:
     try:
-        data = Path(file).read_bytes()
-        if data[:2] == b"\x1f\x8b":
-            data = gzip.decompress(data)
-        return yaml.compose(data, Loader=yaml.CSafeLoader)
+        return yaml.compose(maybe_gunzip(Path(file).read_bytes()), Loader=yaml.CSafeLoader)
     except (OSError, EOFError, yaml.YAMLError):
         return None
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from minprow.config.gojson import lookup
 from minprow.config.goregex import RegexError, compile_regex
 from minprow.model import parse_duration
 
@@ -169,12 +170,12 @@ def regex_problems(config: PluginConfig) -> list[tuple[str, str]]:
     and every `require_matching_label` grace period that is not a duration."""
     found: list[tuple[str, str]] = []
     for section, is_list, path in _PLUGIN_REGEXES:
-        value = _field(config.model_extra or {}, section)
+        value = lookup(config.model_extra or {}, section)
         items = (value if isinstance(value, list) else []) if is_list else [value]
         for i, item in enumerate(items):
             where = f"{section}[{i}]" if is_list else section
             for key in path:
-                item = _field(item, key)
+                item = lookup(item, key)
                 where += f".{key}"
             if isinstance(item, str) and item:
                 try:
@@ -182,21 +183,9 @@ def regex_problems(config: PluginConfig) -> list[tuple[str, str]]:
                 except RegexError as err:
                     found.append((where, f'invalid regex "{item}": {err}'))
             if section == "require_matching_label":
-                grace = _field(items[i], "grace_period")
+                grace = lookup(items[i], "grace_period")
                 try:
                     parse_duration(grace if isinstance(grace, str) and grace else "5s")
                 except ValueError as err:
                     found.append((f"{section}[{i}].grace_period", str(err)))
-    return found
-
-
-def _field(mapping: Any, name: str) -> Any:
-    """A field of an untyped section, its name matched as Go's encoding/json does
-    (any case; of several spellings, the last in sorted order)."""
-    if not isinstance(mapping, dict):
-        return None
-    found = None
-    for key in sorted(mapping, key=str):
-        if str(key).lower() == name:
-            found = mapping[key]
     return found

@@ -131,6 +131,13 @@ class Parsed(NamedTuple):
     """Whether it holds a null or a respelled field name (see `FastLoader`)."""
 
 
+def maybe_gunzip(data: bytes) -> bytes:
+    """A file's bytes, decompressed when they are gzipped (Prow's `ReadFileMaybeGZIP`).
+
+    Raises OSError or EOFError for a broken gzip stream."""
+    return gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
+
+
 def read_yaml(path: Path, shown: str | None = None) -> Parsed:
     """The first YAML document of `path` (None when empty), or the problem reading it."""
     shown = shown or display_path(path)
@@ -138,11 +145,10 @@ def read_yaml(path: Path, shown: str | None = None) -> Parsed:
         data = path.read_bytes()
     except OSError as err:
         return Parsed(None, Problem(shown, f"cannot read the file: {err.strerror or err}"))
-    if data[:2] == b"\x1f\x8b":
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError) as err:
-            return Parsed(None, Problem(shown, f"cannot decompress the gzipped file: {err}"))
+    try:
+        data = maybe_gunzip(data)
+    except (OSError, EOFError) as err:
+        return Parsed(None, Problem(shown, f"cannot decompress the gzipped file: {err}"))
     loader = FastLoader(data)
     try:
         document = loader.get_data() if loader.check_data() else None  # type: ignore[no-untyped-call]
