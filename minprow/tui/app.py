@@ -76,16 +76,21 @@ class MinprowApp(App[int]):
         """Set once the first snapshot is in the table (tests and benchmarks wait on it)."""
         self._summary_due = False
         self._passed = (0, 0)
+        # Held, not queried: the one-second tick and the feed can still fire
+        # while the app is being torn down, when the screen has no children left.
+        self._table = JobTable(self.jobs, clock=self.clock, id="jobs")
+        self._summary = SummaryHeader(id="summary")
+        self._filter = FilterBar(id="filter")
 
     def compose(self) -> ComposeResult:
-        yield SummaryHeader(id="summary")
-        yield JobTable(self.jobs, clock=self.clock, id="jobs")
-        yield FilterBar(id="filter")
+        yield self._summary
+        yield self._table
+        yield self._filter
         yield Footer()
 
     @property
     def table(self) -> JobTable:
-        return self.query_one("#jobs", JobTable)
+        return self._table
 
     def on_mount(self) -> None:
         self.sub_title = self.source.description
@@ -146,8 +151,7 @@ class MinprowApp(App[int]):
         self._summary_due = False
         if recount:
             self._passed = self.jobs.pass_rate(self.clock.now())
-        summary = self.query_one("#summary", SummaryHeader)
-        summary.show(self.jobs, self._passed, self.source.description, self.problem)
+        self._summary.show(self.jobs, self._passed, self.source.description, self.problem)
 
     def _tick(self) -> None:
         self.table.tick()
@@ -157,7 +161,7 @@ class MinprowApp(App[int]):
     # Filtering.
 
     def action_filter(self) -> None:
-        self.query_one("#filter", FilterBar).open()
+        self._filter.open()
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "filter":
