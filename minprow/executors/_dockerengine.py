@@ -23,6 +23,7 @@ from docker.types import Mount
 
 from minprow.executors.base import Managed, Observation, Phase, StartError
 from minprow.podutils.decorate import Workspace
+from minprow.podutils.localsecurity import LocalSecurity
 from minprow.podutils.render import CODE_MOUNT, LOGS_MOUNT, ContainerPlan, RunPlan
 
 log = logging.getLogger("minprow.executors.docker")
@@ -99,6 +100,35 @@ def mounts(plan: RunPlan, workspace: Workspace) -> list[Mount]:
     for target, host_dir in sorted(plan.local_checkouts.items()):
         mounts.append(Mount(target, str(Path(host_dir).absolute()), type="bind"))
     return mounts
+
+
+def security_args(security: LocalSecurity) -> dict[str, Any]:
+    """The engine's create arguments for a container's effective security context."""
+    args: dict[str, Any] = {}
+    if security.privileged:
+        args["privileged"] = True
+    if security.cap_add:
+        args["cap_add"] = list(security.cap_add)
+    if security.cap_drop:
+        args["cap_drop"] = list(security.cap_drop)
+    if security.docker_user is not None:
+        args["user"] = security.docker_user
+    if security.groups:
+        args["group_add"] = [str(g) for g in security.groups]
+    if security.read_only_root:
+        args["read_only"] = True
+    if security.security_opt:
+        args["security_opt"] = list(security.security_opt)
+    if security.sysctls:
+        args["sysctls"] = dict(security.sysctls)
+    return args
+
+
+def host_namespaces(pod_spec: dict[str, Any]) -> dict[str, str]:
+    """The pod's hostNetwork, hostPID and hostIPC as the test container's modes
+    (the other containers join its namespaces)."""
+    modes = {"hostNetwork": "network_mode", "hostPID": "pid_mode", "hostIPC": "ipc_mode"}
+    return {arg: "host" for key, arg in modes.items() if pod_spec.get(key)}
 
 
 def create(client: DockerClient, name: str, args: dict[str, Any]) -> Any:

@@ -64,6 +64,22 @@ def make_dirs(workspace: Workspace, *, any_user: bool = False) -> None:
             directory.chmod(0o777)
 
 
+def open_to_all(workspace: Workspace) -> None:
+    """Everything in the workspace readable and writable by any user (directories
+    searchable): for a job whose container runs as a uid other than minprow's."""
+    for top in (workspace.code, workspace.logs):
+        if not top.is_dir():
+            continue
+        for directory, dirs, files in os.walk(top):
+            os.chmod(directory, 0o777)
+            for name in files:
+                path = os.path.join(directory, name)
+                if not os.path.islink(path):
+                    mode = os.stat(path).st_mode
+                    os.chmod(path, mode | 0o666 | (0o111 if mode & 0o100 else 0))
+            dirs[:] = [d for d in dirs if not os.path.islink(os.path.join(directory, d))]
+
+
 async def prepare(
     job: ProwJob,
     plan: RunPlan,

@@ -35,6 +35,15 @@ and what the pod utilities do around its test container
   `collect` writes the container's output (stdout and stderr interleaved) to
   `logs/build-log.txt` and uploads it with the artifacts and metadata.
   Undecorated jobs have no workspace.
+- **What the kubelet resolves** is resolved on this machine first
+  (`podutils.localpod.localize`): env `valueFrom` and `envFrom`, with Secrets
+  and ConfigMaps from the local folders of `objects`; the pod's volumes, made
+  by `_localvolumes` and mounted at each container's mountPaths; the security
+  contexts as engine options (privileged, capabilities, user and groups,
+  read-only root, no-new-privileges, unconfined profiles, sysctls) and
+  hostNetwork/hostPID/hostIPC. A job that needs a Secret, key or host path
+  that is not here is a StartError listing each, saying where to put it; what
+  cannot be honoured is logged once per job before it starts.
 - **Images** missing locally are pulled (Kubernetes' `IfNotPresent`); one that
   can be neither found nor pulled is a StartError, as is a spec the engine
   rejects (a relative working dir, a 1-byte memory limit). An engine that does
@@ -62,8 +71,10 @@ from docker.types import Mount
 
 from minprow.aio import Clock
 from minprow.executors import _dockerengine as engine
+from minprow.executors import _localvolumes as localvolumes
 from minprow.executors import _workspaces as workspaces
 from minprow.executors._dockerengine import MANAGED, OWNER, PROWJOB, container_name
+from minprow.executors._localize import local_plan
 from minprow.executors._threadstream import stream_in_thread
 from minprow.executors.base import (
     ExecutorError,
@@ -75,6 +86,8 @@ from minprow.executors.base import (
 from minprow.model import ProwJob
 from minprow.model.labels import labels_and_annotations_for_job
 from minprow.podutils.decorate import Workspace
+from minprow.podutils.downward import HostFacts
+from minprow.podutils.localobjects import LocalObjects
 from minprow.podutils.render import ContainerPlan, RunPlan
 
 log = logging.getLogger("minprow.executors.docker")
@@ -103,8 +116,14 @@ class DockerExecutor:
         clock: Clock,
         *,
         client_factory: Callable[[], DockerClient] | None = None,
+        objects: LocalObjects | None = None,
+        claims_dir: Path | None = None,
+        host: HostFacts | None = None,
     ) -> None:
         self._workspaces = Path(workspaces_dir).absolute()
+        self._objects = objects or LocalObjects()
+        self._claims = Path(claims_dir or self._workspaces.parent / "claims").absolute()
+        self._host = host
         self._artifacts = Path(artifacts_dir).absolute()
         self._clock = clock
         self._factory = client_factory or docker.from_env
@@ -122,6 +141,7 @@ class DockerExecutor:
     async def start(self, job: ProwJob, plan: RunPlan) -> None:
         if not plan.containers:
             raise StartError(f"ProwJob {plan.prowjob} has no container to run")
+        plan = local_plan(plan, self._objects, self._host)
         workspace = workspaces.workspace_for(self._workspaces, plan.prowjob)
         async with self._locks.setdefault(plan.prowjob, asyncio.Lock()):
             if plan.decorated and workspaces.clone_failure(workspace) is not None:
@@ -287,12 +307,21 @@ class DockerExecutor:
             }
         )
         mounts = engine.mounts(plan, workspace)
+        sources = localvolumes.materialize(plan, workspace.root, self._claims)
+        volumes = {v.name: v for v in plan.volumes}
+        if any(c.security and c.security.user is not None for c in plan.containers):
+            # The job runs as a uid of its own: the checkout and logs minprow
+            # made must stay writable for it, as Prow's emptyDirs are.
+            workspaces.open_to_all(workspace)
         containers: list[Any] = []
         for index, spec in enumerate(plan.containers):
             name = container_name(plan.prowjob, spec if index else None)
             network = f"container:{containers[0].id}" if index else None
             role = {engine.ROLE: "sidecar" if index else "test", engine.CONTAINER: spec.name}
-            args = self._create_args(client, spec, {**labels, **role}, mounts, network)
+            own = localvolumes.container_mounts(spec, volumes, sources)
+            args = self._create_args(client, spec, {**labels, **role}, [*mounts, *own], network)
+            if index == 0:
+                args.update(engine.host_namespaces(plan.pod_spec))
             containers.append(engine.create(client, name, args))
         for index, container in enumerate(containers):
             state = container.attrs["State"]
@@ -333,6 +362,8 @@ class DockerExecutor:
             args["mem_limit"] = args["memswap_limit"] = spec.memory_limit
         if network:
             args["network_mode"] = network
+        if spec.security is not None:
+            args.update(engine.security_args(spec.security))
         return args
 
     def _engine_cpus(self, client: DockerClient) -> int:

@@ -24,6 +24,10 @@ a marker file, and stop it with SIGTERM, then SIGKILL after the grace period.
   a reused pid). After a restart, `observe` still knows: a live process is
   RUNNING, an exit code decides SUCCEEDED or FAILED, neither is FAILED
   ("process vanished").
+- **What the kubelet resolves** is resolved as for the docker executor
+  (`podutils.localpod.localize`): env `valueFrom` and `envFrom` from the local
+  Secret and ConfigMap folders, and a job missing one does not start. Volumes
+  are not mounted and security contexts not applied: each is logged once.
 - **Several containers** are a StartError: there is no pod here to give them a
   shared network namespace.
 """
@@ -44,9 +48,12 @@ from pathlib import Path
 
 from minprow.aio import Clock
 from minprow.executors import _workspaces as workspaces
+from minprow.executors._localize import local_plan
 from minprow.executors.base import ExecutorError, Managed, Observation, Phase, StartError
 from minprow.model import ProwJob
 from minprow.podutils.decorate import Workspace
+from minprow.podutils.downward import HostFacts
+from minprow.podutils.localobjects import LocalObjects
 from minprow.podutils.render import RunPlan
 
 log = logging.getLogger("minprow.executors.host")
@@ -88,8 +95,18 @@ class HostExecutor:
     def unavailable(self) -> str | None:
         return None  # an engine that fails says so when called
 
-    def __init__(self, workspaces_dir: Path, artifacts_dir: Path, clock: Clock) -> None:
+    def __init__(
+        self,
+        workspaces_dir: Path,
+        artifacts_dir: Path,
+        clock: Clock,
+        *,
+        objects: LocalObjects | None = None,
+        host: HostFacts | None = None,
+    ) -> None:
         self._workspaces = Path(workspaces_dir).absolute()
+        self._objects = objects or LocalObjects()
+        self._host = host
         self._artifacts = Path(artifacts_dir).absolute()
         self._clock = clock
         self._children: dict[str, subprocess.Popen[bytes]] = {}
@@ -102,6 +119,7 @@ class HostExecutor:
                 f"the host executor runs one container, and ProwJob {plan.prowjob} has "
                 f"{len(plan.containers)}: it needs a container engine"
             )
+        plan = local_plan(plan, self._objects, self._host, container=False)
         spec = plan.test_container
         if not spec.argv:
             raise StartError(

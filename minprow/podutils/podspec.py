@@ -67,10 +67,10 @@ def pod_for(
 ) -> dict[str, Any]:
     """The V1Pod Prow's plank creates for `job`.
 
-    `plan` is the job's `render.render`, whose refs to clone the pod clones; pass
-    None for a job `render` refuses only because a container's env uses
-    `valueFrom` (which the pod keeps as it is): the refs are then the job's
-    refs and extra_refs, as `render` would take them."""
+    `plan` is the job's `render.render`, whose refs to clone the pod clones; with
+    None the refs are the job's refs and extra_refs, as `render` takes them. Env
+    `valueFrom`, volumes and security contexts stay as the job wrote them: the
+    build cluster's kubelet resolves them."""
     name, spec_in = job.metadata.name, job.spec.pod_spec
     if not spec_in:
         raise RenderError(f"ProwJob {name} ({job.spec.job}) lacks a pod spec")

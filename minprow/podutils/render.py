@@ -11,18 +11,28 @@ top of the same plan.
 Paths in a plan are the ones inside the job's container (`/home/prow/go`,
 `/logs/artifacts`). An executor with no container (the host one) maps them
 onto its workspace with `RunPlan.relocated`.
+
+A plan keeps what only the node can resolve as the pod spec has it: env
+`valueFrom`, volumes, mounts and security contexts. The Kubernetes executor
+passes them to the pod unchanged; the local executors and `minprow run` turn
+them into values, mounts and engine options with `localpod.localize`.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
 from minprow.model import DecorationConfig, ProwJob, Refs
+from minprow.model.labels import labels_and_annotations_for_job
+from minprow.podutils.downward import PodFacts
 from minprow.podutils.jobspec import JobSpecError, env_for, src_host_and_base
+from minprow.podutils.localenv import EnvVar
+from minprow.podutils.localsecurity import LocalSecurity
+from minprow.podutils.localvolumes import LocalMount, LocalVolume
+from minprow.podutils.quantity import QuantityError, parse_quantity
 
 CODE_MOUNT = "/home/prow/go"
 """Where decorated jobs find their checkouts (`$GOPATH`), as Prow mounts it."""
@@ -55,6 +65,20 @@ class ContainerPlan:
     """CPUs (Kubernetes `limits.cpu`), where the executor can enforce it."""
     memory_limit: int | None = None
     """Bytes (Kubernetes `limits.memory`)."""
+    env_vars: tuple[EnvVar, ...] = ()
+    """The env as the pod spec lists it, `valueFrom` included, then decoration's and
+    Prow's variables; `env` holds the plain values until `localize` resolves them all."""
+    env_from: tuple[dict[str, Any], ...] = ()
+    volume_mounts: tuple[dict[str, Any], ...] = ()
+    security_context: dict[str, Any] = field(default_factory=dict)
+    resources: dict[str, Any] = field(default_factory=dict)
+    image_pull_policy: str = ""
+    mounts: tuple[LocalMount, ...] = ()
+    """The volumeMounts as a local engine makes them (set by `localize`)."""
+    security: LocalSecurity | None = None
+    """The effective security context as a local engine applies it (set by `localize`)."""
+    secret_env: frozenset[str] = frozenset()
+    """Names of env vars whose values come from a Secret: never printed."""
 
     @property
     def argv(self) -> list[str]:
@@ -79,6 +103,33 @@ class RunPlan:
     local_checkouts: dict[str, str] = field(default_factory=dict)
     """Container checkout path -> a host directory used as it is instead of a clone
     (`minprow run --local`): executors mount (or use) it there."""
+    pod: PodFacts = field(default_factory=lambda: PodFacts("", "default"))
+    """The pod Prow would create, as its downward API shows it."""
+    pod_spec: dict[str, Any] = field(default_factory=dict)
+    """The job's pod spec as written (volumes, securityContext, hostNetwork, ...)."""
+    volumes: tuple[LocalVolume, ...] = ()
+    """The pod's volumes as this machine provides them (set by `localize`)."""
+    notes: tuple[str, ...] = ()
+    """What a local run cannot honour as written, to be said once before it starts."""
+    missing: tuple[str, ...] = ()
+    """Secrets, config maps and host paths a local run needs and does not have:
+    one line each, saying where to put it. A run with any does not start."""
+    localized: bool = False
+
+    def with_overrides(self, env: dict[str, str], image: str | None) -> RunPlan:
+        """This plan with the test container's `env` values and `image` replaced
+        (`minprow run --env/--image`, to try a local build)."""
+        test = self.test_container
+        env_vars = [v for v in test.env_vars if v.name not in env]
+        env_vars += [EnvVar(name, value) for name, value in env.items()]
+        changed = replace(
+            test,
+            image=image or test.image,
+            env={**test.env, **env},
+            env_vars=tuple(env_vars),
+            secret_env=test.secret_env - set(env),
+        )
+        return replace(self, containers=[changed, *self.containers[1:]])
 
     def with_local_checkout(self, refs: Refs, host_dir: str) -> RunPlan:
         """This plan with `refs` taken from `host_dir` instead of cloned."""
@@ -149,6 +200,15 @@ def render(pj: ProwJob) -> RunPlan:
         timeout = decoration.timeout or DEFAULT_TIMEOUT
         grace = decoration.grace_period or DEFAULT_GRACE_PERIOD
     clones = decorated and not (decoration and decoration.skip_cloning)
+    labels, annotations = labels_and_annotations_for_job(pj)
+    pod_facts = PodFacts(
+        name=name,
+        namespace=spec.namespace or "default",
+        labels=labels,
+        annotations=annotations,
+        service_account=str(pod.get("serviceAccountName") or "default"),
+        node_name=str(pod.get("nodeName") or ""),
+    )
     return RunPlan(
         prowjob=name,
         job=spec.job,
@@ -158,6 +218,8 @@ def render(pj: ProwJob) -> RunPlan:
         timeout=timeout,
         grace_period=grace,
         decoration=decoration,
+        pod=pod_facts,
+        pod_spec=pod,
     )
 
 
@@ -182,19 +244,27 @@ def _container(
     image = raw.get("image")
     if not isinstance(image, str) or not image:
         raise RenderError(f"{where}: no image")
-    env: dict[str, str] = {}
+    env_vars: list[EnvVar] = []
     for item in raw.get("env") or []:
-        if "valueFrom" in item:
-            raise RenderError(
-                f"{where}: env {item.get('name')!r} uses valueFrom, which only a Kubernetes "
-                "executor can resolve"
-            )
-        env[str(item["name"])] = str(item.get("value", ""))
-    if decorated:
-        env.update({"ARTIFACTS": ARTIFACTS_DIR, "GOPATH": CODE_MOUNT})
+        name = str(item.get("name") or "")
+        if not name:
+            raise RenderError(f"{where}: an env entry has no name")
+        if item.get("valueFrom"):
+            env_vars.append(EnvVar(name, value_from=dict(item["valueFrom"])))
+        else:
+            env_vars.append(EnvVar(name, _env_text(item.get("value"))))
+    added = {"ARTIFACTS": ARTIFACTS_DIR, "GOPATH": CODE_MOUNT} if decorated else {}
     # Prow appends its variables after the job's own, and the last one wins.
-    env.update(prow_env)
-    limits = (raw.get("resources") or {}).get("limits") or {}
+    added.update(prow_env)
+    env_vars += [EnvVar(k, v) for k, v in added.items()]
+    env: dict[str, str] = {}
+    for var in env_vars:
+        if var.value_from is None:
+            env[var.name] = var.value
+        else:
+            env.pop(var.name, None)
+    resources = dict(raw.get("resources") or {})
+    limits = resources.get("limits") or {}
     return ContainerPlan(
         name=str(raw.get("name") or ("test" if index == 0 else f"container-{index}")),
         image=image,
@@ -204,36 +274,32 @@ def _container(
         working_dir=raw.get("workingDir") or workdir,
         cpu_limit=_cpu(limits.get("cpu"), where),
         memory_limit=_memory(limits.get("memory"), where),
+        env_vars=tuple(env_vars),
+        env_from=tuple(raw.get("envFrom") or ()),
+        volume_mounts=tuple(raw.get("volumeMounts") or ()),
+        security_context=dict(raw.get("securityContext") or {}),
+        resources=resources,
+        image_pull_policy=str(raw.get("imagePullPolicy") or ""),
     )
 
 
-_MEMORY = re.compile(r"^([0-9.]+(?:e[0-9]+)?)(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E|m)?$")
-_FACTORS = {
-    None: 1,
-    "m": 1e-3,
-    "k": 1e3,
-    "M": 1e6,
-    "G": 1e9,
-    "T": 1e12,
-    "P": 1e15,
-    "E": 1e18,
-    "Ki": 2**10,
-    "Mi": 2**20,
-    "Gi": 2**30,
-    "Ti": 2**40,
-    "Pi": 2**50,
-    "Ei": 2**60,
-}
+def _env_text(value: object) -> str:
+    # What Go's decoding into a string field gives: YAML's scalars as written.
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def _quantity(value: object, where: str, what: str) -> float | None:
     # A Kubernetes resource.Quantity: a number with an optional SI or binary suffix.
     if value is None:
         return None
-    match = _MEMORY.match(str(value).strip())
-    if not match:
-        raise RenderError(f"{where}: limits.{what} {value!r} is not a Kubernetes quantity")
-    return float(match.group(1)) * _FACTORS[match.group(2)]
+    try:
+        return float(parse_quantity(value))
+    except QuantityError as err:
+        raise RenderError(f"{where}: limits.{what} {value!r} is not a Kubernetes quantity") from err
 
 
 def _cpu(value: object, where: str) -> float | None:

@@ -15,7 +15,7 @@ from kubernetes.client import ApiClient, V1Pod
 from minprow.model import DecorationConfig, ProwJob, Pull, Refs
 from minprow.model.decoration import Resources
 from minprow.podutils.podspec import pod_for
-from minprow.podutils.render import RenderError, render
+from minprow.podutils.render import render
 from tests.podutils.conftest import load_prowjob
 
 IMAGE = "registry.example/minprow:v1"
@@ -331,20 +331,16 @@ def test_decoration_settings_reach_the_pod() -> None:
     assert json.loads(_env(sidecar)["SIDECAR_OPTIONS"])["ignore_interrupts"] is True
 
 
-def test_env_from_secrets_is_kept_without_a_plan() -> None:
+def test_value_from_reaches_the_pod_unchanged() -> None:
+    # The kubelet of the build cluster resolves it; the pod keeps the reference.
     job = _presubmit()
     secret_env = {"name": "TOKEN", "valueFrom": {"secretKeyRef": {"name": "s", "key": "k"}}}
     container = {"image": "alpine", "command": ["make"], "env": [secret_env]}
     job = _spec(job, pod_spec={"containers": [container]})
-    with pytest.raises(RenderError, match="valueFrom"):
-        render(job)
-    pod = pod_for(job, None, podutils_image=IMAGE, namespace="test-pods")
-    assert pod == pod_for(
-        job,
-        render(_spec(job, pod_spec=_presubmit().spec.pod_spec)),
-        podutils_image=IMAGE,
-        namespace="test-pods",
-    )
+    plan = render(job)
+    assert "TOKEN" not in plan.test_container.env
+    pod = pod_for(job, plan, podutils_image=IMAGE, namespace="test-pods")
+    assert pod == pod_for(job, None, podutils_image=IMAGE, namespace="test-pods")
     test = _container(pod, "test")
     assert test["env"][0] == secret_env
     assert test["workingDir"] == "/home/prow/go/src/github.com/acme/widget"

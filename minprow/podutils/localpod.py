@@ -1,0 +1,170 @@
+"""A run plan made concrete for this machine: what the kubelet would resolve, resolved.
+
+`localize` takes the one renderer's plan and does what a build cluster's
+kubelet does when it starts the pod, for the local executors (docker, host)
+and `minprow run` alike: env `valueFrom` and `envFrom` become values
+(localenv.py), volumes become local sources and each container's
+volumeMounts local mounts (localvolumes.py), the security contexts become
+engine options (localsecurity.py), and `$(VAR)` references are expanded where
+the kubelet expands them. Secrets and ConfigMaps come from the local folders
+of `LocalObjects`.
+
+Nothing here touches the engine or writes a file: a plan's `missing` lines
+(objects, keys and host paths that are not there) and `notes` (what cannot be
+honoured as written) are for the caller to say; `LocalizeError` is a job that
+cannot run on any machine as written.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from dataclasses import replace
+from pathlib import Path
+
+from minprow.podutils.downward import HostFacts
+from minprow.podutils.localenv import EnvContext, EnvError, expand, resolve_env
+from minprow.podutils.localobjects import LocalObjects
+from minprow.podutils.localsecurity import LocalSecurity, local_security
+from minprow.podutils.localvolumes import (
+    LocalVolume,
+    VolumeContext,
+    VolumeError,
+    local_mounts,
+    local_volumes,
+)
+from minprow.podutils.render import ContainerPlan, RenderError, RunPlan
+
+
+class LocalizeError(RenderError):
+    """A job no local engine can run as written: names the container, volume or variable."""
+
+
+def localize(plan: RunPlan, objects: LocalObjects, host: HostFacts) -> RunPlan:
+    """The plan with every value, mount and security option resolved for this machine."""
+    if plan.localized:
+        return plan
+    spec = plan.pod_spec
+    resources = {c.name: c.resources for c in plan.containers}
+    notes: list[str] = []
+    volume_ctx = VolumeContext(objects, plan.pod, host, resources, notes=notes)
+    env_ctx = EnvContext(objects, plan.pod, host, resources)
+    try:
+        volumes = local_volumes(list(spec.get("volumes") or []), volume_ctx)
+        seen: set[str] = set()
+        for volume in volumes:
+            if volume.name in seen:
+                raise VolumeError(f"volume {volume.name!r} is listed twice")
+            seen.add(volume.name)
+        by_name = {v.name: v for v in volumes}
+        containers = [_container(c, plan, env_ctx, by_name, notes) for c in plan.containers]
+    except (VolumeError, EnvError) as err:
+        raise LocalizeError(f"ProwJob {plan.prowjob} ({plan.job}): {err}") from err
+    if env_ctx.reads_pod_ip:
+        notes.append(
+            "status.podIP is this machine's address: a local container's own address "
+            "is only known once it runs"
+        )
+    missing = [*volume_ctx.missing, *env_ctx.missing, *_host_paths(volumes)]
+    return replace(
+        plan,
+        containers=containers,
+        volumes=tuple(volumes),
+        notes=tuple(dict.fromkeys(notes)),
+        missing=tuple(dict.fromkeys(missing)),
+        localized=True,
+    )
+
+
+def _container(
+    container: ContainerPlan,
+    plan: RunPlan,
+    ctx: EnvContext,
+    volumes: dict[str, LocalVolume],
+    notes: list[str],
+) -> ContainerPlan:
+    resolved = resolve_env(container.name, list(container.env_from), list(container.env_vars), ctx)
+    env = resolved.values
+    raw_mounts = []
+    for raw in container.volume_mounts:
+        mount = dict(raw)
+        if mount.get("subPathExpr"):
+            mount["subPath"] = expand(str(mount["subPathExpr"]), env)
+        raw_mounts.append(mount)
+    mounts = local_mounts(container.name, raw_mounts, volumes)
+    security = local_security(
+        container.name,
+        dict(plan.pod_spec.get("securityContext") or {}),
+        container.security_context,
+        notes,
+    )
+    if security.run_as_non_root and security.user == 0:
+        raise EnvError(f"container {container.name!r}: runAsNonRoot, but runAsUser is 0")
+    command, args = container.command, container.args
+    if not plan.decorated:
+        # The kubelet expands the pod's command and args; a decorated job's own
+        # command travels in the entrypoint's options, which nothing expands.
+        command = [expand(a, env) for a in command]
+        args = [expand(a, env) for a in args]
+    return replace(
+        container,
+        command=command,
+        args=args,
+        env=env,
+        mounts=tuple(mounts),
+        security=security,
+        secret_env=frozenset(resolved.secret),
+    )
+
+
+_HOST_CHECKS = {
+    "Directory": (stat.S_ISDIR, "a directory"),
+    "File": (stat.S_ISREG, "a file"),
+    "Socket": (stat.S_ISSOCK, "a socket"),
+    "CharDevice": (stat.S_ISCHR, "a character device"),
+    "BlockDevice": (stat.S_ISBLK, "a block device"),
+}
+
+
+def _host_paths(volumes: list[LocalVolume]) -> list[str]:
+    """What the kubelet's hostPath type check would refuse on this machine."""
+    missing: list[str] = []
+    for volume in volumes:
+        if volume.kind != "hostPath" or volume.host_type not in _HOST_CHECKS:
+            continue
+        check, what = _HOST_CHECKS[volume.host_type]
+        try:
+            mode = os.stat(volume.path).st_mode
+        except OSError:
+            mode = None
+        if mode is None or not check(mode):
+            missing.append(
+                f"volume {volume.name!r} needs {volume.path} on this machine to be {what} "
+                f"(hostPath type {volume.host_type})"
+            )
+    return missing
+
+
+def without_container(plan: RunPlan) -> list[str]:
+    """What a plain process on this machine (the host executor) cannot honour."""
+    notes: list[str] = []
+    for container in plan.containers:
+        for mount in container.mounts:
+            notes.append(
+                f"container {container.name!r}: volume {mount.volume!r} is not mounted at "
+                f"{mount.target} (a plain process has no mounts)"
+            )
+        security = container.security
+        if security is not None and security != LocalSecurity(
+            run_as_non_root=security.run_as_non_root
+        ):
+            notes.append(
+                f"container {container.name!r}: its securityContext is not applied "
+                "(the process runs as this user, unconfined)"
+            )
+    return notes
+
+
+def workspace_path(root: Path, volume: LocalVolume) -> Path:
+    """Where a volume made in a job's workspace lives: `<root>/volumes/<name>`."""
+    return root / "volumes" / volume.name
