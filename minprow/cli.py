@@ -134,6 +134,28 @@ def _executor_option(func: Any) -> Any:
     )(func)
 
 
+def _objects_options(func: Any) -> Any:
+    """Where local runs find the Secrets and ConfigMaps jobs name (docker and host executors)."""
+    for option in reversed(
+        [
+            click.option(
+                "--secrets-dir",
+                type=click.Path(file_okay=False, path_type=Path),
+                help="A folder per Secret, a file per key (as `kubectl create secret generic "
+                "NAME --from-file=DIR` reads) [default: ~/.config/minprow/secrets].",
+            ),
+            click.option(
+                "--configmaps-dir",
+                type=click.Path(file_okay=False, path_type=Path),
+                help="A folder per ConfigMap, a file per key "
+                "[default: ~/.config/minprow/configmaps].",
+            ),
+        ]
+    ):
+        func = option(func)
+    return func
+
+
 def _cluster_option(func: Any) -> Any:
     return click.option(
         "--cluster",
@@ -146,6 +168,7 @@ def _cluster_option(func: Any) -> Any:
 
 def _process_options(func: Any) -> Any:
     """The flags `up` and `serve` share: where jobs run, GitHub, the hook, logging."""
+    func = _objects_options(func)
     for option in reversed(
         [
             click.option(
@@ -505,6 +528,37 @@ def send_event(
     help="Where logs and artifacts go when the job's config names no bucket or directory.",
 )
 @click.option("--keep", is_flag=True, help="Keep the container and workspace afterwards.")
+@_objects_options
+@click.option(
+    "--env",
+    "env",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Set an env var of the test container (over the job's); repeatable.",
+)
+@click.option("--image", help="Run the test container from this image instead (a local build).")
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Render everything (refs, env, mounts, security) and start nothing.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Choice(["summary", "yaml"]),
+    default="summary",
+    show_default=True,
+    help="What --dry-run prints: a readable summary, or the pod as YAML.",
+)
+@click.option(
+    "--shell",
+    type=click.Choice(["after", "before"]),
+    is_flag=False,
+    flag_value="after",
+    default=None,
+    help="Open a shell in the test container's image with the job's mounts and env: "
+    "once the job failed (--shell), or instead of running it (--shell=before).",
+)
 @click.option("--log-level", default="warning", show_default=True)
 def run(
     job_name: str,
@@ -518,6 +572,13 @@ def run(
     local: Path | None,
     artifacts_dir: Path | None,
     keep: bool,
+    secrets_dir: Path | None,
+    configmaps_dir: Path | None,
+    env: tuple[str, ...],
+    image: str | None,
+    dry_run: bool,
+    output: str,
+    shell: str | None,
     log_level: str,
 ) -> None:
     """Run JOB on this machine as Prow would: same refs, env and JOB_SPEC; exit code = result."""
@@ -534,7 +595,16 @@ def run(
         state_dir=state_dir,
         artifacts_dir=artifacts_dir,
         keep=keep,
+        secrets_dir=secrets_dir,
+        configmaps_dir=configmaps_dir,
+        env=env,
+        image=image,
+        dry_run=dry_run,
+        output=output,
+        shell=shell,
     )
+    if output != "summary" and not dry_run:
+        raise click.UsageError("-o/--output goes with --dry-run")
     sys.exit(runtime_run.main(config_path, job_config_path, options))
 
 

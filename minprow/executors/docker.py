@@ -74,6 +74,7 @@ from minprow.executors import _dockerengine as engine
 from minprow.executors import _localvolumes as localvolumes
 from minprow.executors import _workspaces as workspaces
 from minprow.executors._dockerengine import MANAGED, OWNER, PROWJOB, container_name
+from minprow.executors._dockershell import cli_argv
 from minprow.executors._localize import local_plan
 from minprow.executors._threadstream import stream_in_thread
 from minprow.executors.base import (
@@ -306,20 +307,13 @@ class DockerExecutor:
                 engine.OWNER: str(self._workspaces),
             }
         )
-        mounts = engine.mounts(plan, workspace)
-        sources = localvolumes.materialize(plan, workspace.root, self._claims)
-        volumes = {v.name: v for v in plan.volumes}
-        if any(c.security and c.security.user is not None for c in plan.containers):
-            # The job runs as a uid of its own: the checkout and logs minprow
-            # made must stay writable for it, as Prow's emptyDirs are.
-            workspaces.open_to_all(workspace)
+        mounts = self._pod_mounts(plan, workspace)
         containers: list[Any] = []
         for index, spec in enumerate(plan.containers):
             name = container_name(plan.prowjob, spec if index else None)
             network = f"container:{containers[0].id}" if index else None
             role = {engine.ROLE: "sidecar" if index else "test", engine.CONTAINER: spec.name}
-            own = localvolumes.container_mounts(spec, volumes, sources)
-            args = self._create_args(client, spec, {**labels, **role}, [*mounts, *own], network)
+            args = self._create_args(client, spec, {**labels, **role}, mounts[index], network)
             if index == 0:
                 args.update(engine.host_namespaces(plan.pod_spec))
             containers.append(engine.create(client, name, args))
@@ -336,6 +330,51 @@ class DockerExecutor:
                 # The engine could not run it (no such executable, the test
                 # container already gone): its state says so, as a pod's would.
                 log.info("ProwJob %s: %s did not start: %s", plan.prowjob, container.name, err)
+
+    def _pod_mounts(self, plan: RunPlan, workspace: Workspace) -> list[list[Mount]]:
+        """The pod's volumes made on this machine, and each container's mounts."""
+        shared = engine.mounts(plan, workspace)
+        sources = localvolumes.materialize(plan, workspace.root, self._claims)
+        volumes = {v.name: v for v in plan.volumes}
+        if any(c.security and c.security.user is not None for c in plan.containers):
+            # The job runs as a uid of its own: the checkout and logs minprow
+            # made must stay writable for it, as Prow's emptyDirs are.
+            workspaces.open_to_all(workspace)
+        return [
+            [*shared, *localvolumes.container_mounts(c, volumes, sources)] for c in plan.containers
+        ]
+
+    async def shell_command(
+        self, job: ProwJob, plan: RunPlan, *, prepare: bool
+    ) -> tuple[list[str], dict[str, str]]:
+        """A `docker run -it` command line (and its env) for a shell in the test
+        container's image, with the job's mounts, env, working directory and
+        privileges; with `prepare`, the workspace is cloned and made first
+        (`minprow run --shell=before`), else the finished job's is used."""
+        plan = local_plan(plan, self._objects, self._host)
+        workspace = workspaces.workspace_for(self._workspaces, plan.prowjob)
+        if prepare and plan.decorated:
+            failed = await workspaces.prepare(
+                job,
+                plan,
+                workspace,
+                now=self._clock.now(),
+                default_dir=self._artifacts,
+                any_user=True,
+            )
+            if failed is not None:
+                raise StartError(failed.reason)
+
+        def create_args(client: DockerClient) -> dict[str, Any]:
+            spec = plan.test_container
+            engine.ensure_image(client, spec.image)
+            mounts = self._pod_mounts(plan, workspace)[0]
+            args = self._create_args(client, spec, {}, mounts, None)
+            args.update(engine.host_namespaces(plan.pod_spec))
+            return args
+
+        args = await self._engine(create_args, "prepare a shell")
+        return cli_argv(args)
 
     def _create_args(
         self,

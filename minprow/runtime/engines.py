@@ -18,6 +18,7 @@ from pathlib import Path
 from minprow.aio import Clock
 from minprow.executors.base import Executor
 from minprow.executors.clusters import ClusterMap
+from minprow.podutils.localobjects import LocalObjects
 
 log = logging.getLogger("minprow.executors")
 
@@ -49,6 +50,7 @@ def cluster_map(
     state_dir: Path,
     artifacts_dir: Path,
     clock: Clock,
+    objects: LocalObjects | None = None,
 ) -> ClusterMap:
     """Every cluster on `default_kind`, except those `routes` ("NAME=KIND") send elsewhere."""
     wanted: dict[str, str] = {}
@@ -63,15 +65,31 @@ def cluster_map(
 
     def executor(kind: str) -> Executor:
         if kind not in made:
-            made[kind] = local_executor(kind, state_dir, artifacts_dir, clock)
+            made[kind] = local_executor(kind, state_dir, artifacts_dir, clock, objects)
         return made[kind]
 
     fallback = executor(default_kind)
     return ClusterMap({name: executor(kind) for name, kind in wanted.items()}, fallback)
 
 
-def local_executor(kind: str, state_dir: Path, artifacts_dir: Path, clock: Clock) -> Executor:
-    """The executor of `kind` (auto, docker, host), its workspaces under `state_dir`."""
+def local_objects(secrets_dir: Path | None, configmaps_dir: Path | None) -> LocalObjects:
+    """The local Secret and ConfigMap folders: the flags', else the user's defaults."""
+    defaults = LocalObjects()
+    return LocalObjects(
+        secrets_dir=(secrets_dir or defaults.secrets_dir).absolute(),
+        configmaps_dir=(configmaps_dir or defaults.configmaps_dir).absolute(),
+    )
+
+
+def local_executor(
+    kind: str,
+    state_dir: Path,
+    artifacts_dir: Path,
+    clock: Clock,
+    objects: LocalObjects | None = None,
+) -> Executor:
+    """The executor of `kind` (auto, docker, host), its workspaces under `state_dir`
+    and its persistent volume claims in `<state_dir>/claims`."""
     if kind not in EXECUTOR_KINDS:
         raise EngineError(f"unknown executor {kind!r}; expected one of {', '.join(EXECUTOR_KINDS)}")
     if kind in ("auto", "docker"):
@@ -83,6 +101,8 @@ def local_executor(kind: str, state_dir: Path, artifacts_dir: Path, clock: Clock
                 workspaces_dir=state_dir / "workspaces" / "docker",
                 artifacts_dir=artifacts_dir,
                 clock=clock,
+                objects=objects,
+                claims_dir=state_dir / "claims",
             )
         if kind == "docker":
             raise EngineError(f"the Docker engine does not answer ({why}); is dockerd running?")
@@ -90,5 +110,8 @@ def local_executor(kind: str, state_dir: Path, artifacts_dir: Path, clock: Clock
     from minprow.executors.host import HostExecutor
 
     return HostExecutor(
-        workspaces_dir=state_dir / "workspaces" / "host", artifacts_dir=artifacts_dir, clock=clock
+        workspaces_dir=state_dir / "workspaces" / "host",
+        artifacts_dir=artifacts_dir,
+        clock=clock,
+        objects=objects,
     )

@@ -7,6 +7,15 @@ reconcile step on the local executor, so the container gets exactly the env,
 terminal as it is written; the exit code is the job's: 0 for success, the test
 container's exit code for a failure, 1 for an error, 130 when interrupted.
 Jobs for remote build clusters run locally.
+
+Before anything starts, the plan is localized (podutils/localpod.py): env
+`valueFrom`, volumes and security contexts resolved for this machine, with
+Secrets and ConfigMaps from `--secrets-dir`/`--configmaps-dir`. What cannot be
+honoured is said once; what is missing stops the run with a line each saying
+where to put it. `--dry-run` stops there and prints the plan (run_view.py);
+`--env`/`--image` change the test container; `--shell` opens a shell in the
+test container's image with the job's mounts and env (run_shell.py), after a
+failure or (`--shell=before`) instead of running the job.
 """
 
 from __future__ import annotations
@@ -17,10 +26,12 @@ import signal
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from minprow.podutils.render import RenderError, RunPlan, render
 from minprow.runtime import commands
 
 if TYPE_CHECKING:
@@ -46,6 +57,16 @@ class RunOptions:
     state_dir: Path | None
     artifacts_dir: Path | None
     keep: bool
+    secrets_dir: Path | None = None
+    configmaps_dir: Path | None = None
+    env: tuple[str, ...] = ()
+    """`--env NAME=VALUE` overrides of the test container's env."""
+    image: str | None = None
+    dry_run: bool = False
+    output: str = "summary"
+    """What --dry-run prints: `summary`, or `yaml` (the pod)."""
+    shell: str | None = None
+    """`after` (a shell once the job failed), `before` (instead of the job) or None."""
 
 
 def main(config_path: Path | None, job_config_path: Path | None, options: RunOptions) -> int:
@@ -58,10 +79,75 @@ def main(config_path: Path | None, job_config_path: Path | None, options: RunOpt
     from minprow.runtime.refs import RefsError
 
     try:
+        overrides = _env_overrides(options.env)
         pj, local_refs = _prowjob(config, options)
-    except (RefsError, LookupError) as err:
+    except (RefsError, LookupError, ValueError) as err:
         return commands.fail_with(str(err))
-    return asyncio.run(_run(config, pj, local_refs, options))
+    adjust = _adjuster(local_refs, options, overrides)
+    try:
+        plan = adjust(render(_with_build_id(pj) if options.dry_run else pj))
+    except RenderError as err:
+        return commands.fail_with(str(err))
+    if options.dry_run:
+        from minprow.runtime import run_view
+
+        print(run_view.pod_yaml(plan) if options.output == "yaml" else run_view.summary(pj, plan))
+        return 0
+    for note in plan.notes:
+        print(f"minprow run: note: {note}", file=sys.stderr)
+    if plan.missing:
+        print(
+            f"minprow run: {options.job_name} needs what is not on this machine:", file=sys.stderr
+        )
+        for line in plan.missing:
+            print(f"  {line}", file=sys.stderr)
+        return EXIT_ERROR
+    return asyncio.run(_run(config, pj, adjust, options))
+
+
+def _with_build_id(pj: ProwJob) -> ProwJob:
+    """The job as plank would start it: with the build id it gives (`BUILD_ID` in its env)."""
+    from datetime import UTC, datetime
+
+    from minprow.pjutil import BuildIDGenerator
+
+    started = pj.model_copy(deep=True)
+    started.status.build_id = BuildIDGenerator().next(datetime.now(UTC))
+    started.status.pod_name = pj.metadata.name
+    return started
+
+
+def _env_overrides(items: tuple[str, ...]) -> dict[str, str]:
+    overrides: dict[str, str] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise ValueError(f"--env {item!r}: expected NAME=VALUE")
+        overrides[name] = value
+    return overrides
+
+
+def _adjuster(
+    local: Refs | None, options: RunOptions, overrides: dict[str, str]
+) -> Callable[[RunPlan], RunPlan]:
+    """What run changes in the one renderer's plan: the --local checkout, the
+    --env/--image overrides, then everything resolved for this machine."""
+    from minprow.podutils.downward import HostFacts
+    from minprow.podutils.localpod import localize
+    from minprow.runtime.engines import local_objects
+
+    objects = local_objects(options.secrets_dir, options.configmaps_dir)
+    host = HostFacts.of_this_machine()
+    host_dir = str(options.local.resolve()) if options.local is not None else None
+
+    def adjust(plan: RunPlan) -> RunPlan:
+        if local is not None and host_dir is not None:
+            plan = plan.with_local_checkout(local, host_dir)
+        if overrides or options.image:
+            plan = plan.with_overrides(overrides, options.image)
+        return localize(plan, objects, host)
+
+    return adjust
 
 
 def _prowjob(config: Config, options: RunOptions) -> tuple[ProwJob, Refs | None]:
@@ -121,24 +207,31 @@ def _prowjob(config: Config, options: RunOptions) -> tuple[ProwJob, Refs | None]
     return pj, (pj.spec.refs if options.local else None)
 
 
-async def _run(config: Config, pj: ProwJob, local: Refs | None, options: RunOptions) -> int:
+async def _run(
+    config: Config, pj: ProwJob, adjust: Callable[[RunPlan], RunPlan], options: RunOptions
+) -> int:
     from minprow.aio import SystemClock
     from minprow.executors.clusters import ClusterMap
     from minprow.plank import Plank
-    from minprow.runtime.engines import EngineError, local_executor
+    from minprow.runtime.engines import EngineError, local_executor, local_objects
     from minprow.store import default_state_dir, open_store
 
     clock = SystemClock()
     state_dir = options.state_dir or default_state_dir()
     artifacts = options.artifacts_dir or state_dir / "artifacts"
+    objects = local_objects(options.secrets_dir, options.configmaps_dir)
     try:
-        executor = local_executor(options.executor, state_dir, artifacts, clock)
+        executor = local_executor(options.executor, state_dir, artifacts, clock, objects)
     except EngineError as err:
         return commands.fail_with(str(err))
-    adjust = None
-    if local is not None and options.local is not None:
-        host_dir = str(options.local.resolve())
-        adjust = lambda plan: plan.with_local_checkout(local, host_dir)  # noqa: E731
+    if options.shell is not None:
+        from minprow.runtime import run_shell
+
+        why = run_shell.unavailable(executor)
+        if why is not None:
+            return commands.fail_with(why)
+        if options.shell == "before":
+            return await run_shell.before(executor, pj, adjust(render(pj)), keep=options.keep)
     async with open_store("memory") as store:
         await store.create(pj)
         plank = Plank(
@@ -187,6 +280,10 @@ async def _drive(plank: Plank, executor: Executor, name: str, options: RunOption
             printer.cancel()
         code = await _exit_code(executor, job)
         _summary(job, time.monotonic() - began)
+        if options.shell == "after" and code not in (0, EXIT_INTERRUPTED):
+            from minprow.runtime import run_shell
+
+            await run_shell.after(executor, job, plank.plan(job))
         if not options.keep:
             await executor.cleanup(name)
         return code

@@ -57,6 +57,9 @@ class Settings:
     components: tuple[str, ...] = COMPONENTS
     executor: str = "auto"
     clusters: tuple[str, ...] = ()
+    secrets_dir: Path | None = None
+    """Local Secrets for the docker and host executors (a folder per Secret)."""
+    configmaps_dir: Path | None = None
     host: str = "0.0.0.0"
     port: int = DEFAULT_PORT
     hmac_secret_file: Path | None = None
@@ -244,13 +247,16 @@ def _backing(
     clock: Clock,
 ) -> _Backing:
     from minprow.runtime import federation
-    from minprow.runtime.engines import cluster_map
+    from minprow.runtime.engines import cluster_map, local_objects
     from minprow.store import DB_FILE, open_store
 
     kube = settings.kube
     if not kube.wanted(federation.in_pod()):
         # Every build cluster a job names runs on this machine, by default on one executor.
-        clusters = cluster_map(settings.executor, settings.clusters, state_dir, artifacts, clock)
+        objects = local_objects(settings.secrets_dir, settings.configmaps_dir)
+        clusters = cluster_map(
+            settings.executor, settings.clusters, state_dir, artifacts, clock, objects
+        )
         return _Backing(open_store("sqlite", state_dir), clusters, str(state_dir / DB_FILE))
     if settings.clusters:
         raise federation.FederationError(
