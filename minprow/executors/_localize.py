@@ -18,6 +18,7 @@ def local_plan(
 ) -> RunPlan:
     """The plan localized for this machine (`container=False`: for plain processes); StartError for a job that cannot start
     here (each missing Secret, key or host path on a line of its own)."""
+    said = plan.localized  # whoever localized it has said its notes
     try:
         local = localize(plan, objects, host or HostFacts.of_this_machine())
     except LocalizeError as err:
@@ -27,7 +28,9 @@ def local_plan(
             f"ProwJob {plan.prowjob} ({plan.job}) needs what is not on this machine:\n"
             + "\n".join(f"  {line}" for line in local.missing)
         )
-    notes = local.notes if container else (*local.notes, *without_container(local))
+    notes = () if said else local.notes
+    if not container:
+        notes = (*notes, *without_container(local))
     for note in notes:
         log.warning("ProwJob %s (%s): %s", plan.prowjob, plan.job, note)
     return local

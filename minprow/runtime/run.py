@@ -31,16 +31,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from minprow.podutils.render import RenderError, RunPlan, render
+from minprow.podutils.render import RunPlan, render
 from minprow.runtime import commands
 
 if TYPE_CHECKING:
-    from minprow.config import Config
+    from minprow.config import Config, JobBase
     from minprow.executors.base import Executor
-    from minprow.model import ProwJob, Refs
+    from minprow.model import ProwJob, ProwJobType, Refs
     from minprow.plank import Plank
 
 log = logging.getLogger("minprow.run")
+
+FoundJob = tuple["ProwJobType", "JobBase", str | None]
+"""A job as `Config.find_job` gives it: its type, the job, its "org/repo"."""
 
 EXIT_ERROR = 1
 EXIT_INTERRUPTED = 130
@@ -76,17 +79,9 @@ def main(config_path: Path | None, job_config_path: Path | None, options: RunOpt
     config = commands.load(*paths.args()[:2], None)
     if config is None:
         return EXIT_ERROR
-    from minprow.runtime.refs import RefsError
-
     try:
-        overrides = _env_overrides(options.env)
-        pj, local_refs = _prowjob(config, options)
-    except (RefsError, LookupError, ValueError) as err:
-        return commands.fail_with(str(err))
-    adjust = _adjuster(local_refs, options, overrides)
-    try:
-        plan = adjust(render(_with_build_id(pj) if options.dry_run else pj))
-    except RenderError as err:
+        pj, plan, adjust = prepare(config, options)
+    except (LookupError, ValueError) as err:
         return commands.fail_with(str(err))
     if options.dry_run:
         from minprow.runtime import run_view
@@ -105,16 +100,30 @@ def main(config_path: Path | None, job_config_path: Path | None, options: RunOpt
     return asyncio.run(_run(config, pj, adjust, options))
 
 
+def prepare(
+    config: Config, options: RunOptions, found: FoundJob | None = None
+) -> tuple[ProwJob, RunPlan, Callable[[RunPlan], RunPlan]]:
+    """The ProwJob of this run, its plan localized for this machine, and the change
+    plank is to make to the plan of every start (what `--dry-run` prints).
+
+    LookupError for a job or refs that do not fit, ValueError (RenderError and
+    RefsError among them) for a bad flag or a job that cannot run here. `found`
+    is the job itself, for a name several repositories share (the first is run)."""
+    overrides = _env_overrides(options.env)
+    pj, local_refs = _prowjob(config, options, found)
+    adjust = _adjuster(local_refs, options, overrides)
+    plan = adjust(render(_with_build_id(pj) if options.dry_run else pj))
+    return pj, plan, adjust
+
+
 def _with_build_id(pj: ProwJob) -> ProwJob:
     """The job as plank would start it: with the build id it gives (`BUILD_ID` in its env)."""
     from datetime import UTC, datetime
 
     from minprow.pjutil import BuildIDGenerator
 
-    started = pj.model_copy(deep=True)
-    started.status.build_id = BuildIDGenerator().next(datetime.now(UTC))
-    started.status.pod_name = pj.metadata.name
-    return started
+    status = {"build_id": BuildIDGenerator().next(datetime.now(UTC)), "pod_name": pj.metadata.name}
+    return pj.model_copy(update={"status": pj.status.model_copy(update=status)})
 
 
 def _env_overrides(items: tuple[str, ...]) -> dict[str, str]:
@@ -150,7 +159,9 @@ def _adjuster(
     return adjust
 
 
-def _prowjob(config: Config, options: RunOptions) -> tuple[ProwJob, Refs | None]:
+def _prowjob(
+    config: Config, options: RunOptions, found: FoundJob | None = None
+) -> tuple[ProwJob, Refs | None]:
     """The ProwJob Prow would create for this run, and the refs taken from `--local`."""
     from datetime import UTC, datetime
 
@@ -159,7 +170,7 @@ def _prowjob(config: Config, options: RunOptions) -> tuple[ProwJob, Refs | None]
     from minprow.model import ProwJobType
     from minprow.runtime.refs import local_refs, remote_refs
 
-    found = config.find_job(options.job_name)
+    found = found or config.find_job(options.job_name)
     if found is None:
         raise LookupError(f"job {options.job_name!r} is not in the config")
     kind, job, org_repo = found

@@ -127,7 +127,8 @@ def pod_yaml(plan: RunPlan) -> str:
         },
         "spec": spec,
     }
-    return yaml.safe_dump(pod, sort_keys=False, default_flow_style=False).rstrip()
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    return yaml.dump(pod, Dumper=dumper, sort_keys=False, default_flow_style=False).rstrip()
 
 
 def _pod_container(c: ContainerPlan) -> dict[str, Any]:
