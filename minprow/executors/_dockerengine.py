@@ -92,6 +92,23 @@ def ensure_image(client: DockerClient, image: str) -> None:
         raise StartError(f"image {image} not found: {err.explanation or err}") from err
 
 
+def check_non_root(client: DockerClient, spec: ContainerPlan) -> None:
+    """The kubelet's runAsNonRoot check of an image's own user, when the job names none."""
+    security = spec.security
+    if security is None or not security.run_as_non_root or security.user is not None:
+        return
+    user = str((client.images.get(spec.image).attrs.get("Config") or {}).get("User") or "")
+    uid = user.split(":", 1)[0]
+    if not uid.isdigit():
+        why = "runs as root" if uid in ("", "root") else f"has a non-numeric user {uid!r}"
+        raise StartError(
+            f"container {spec.name!r}: runAsNonRoot, and its image {spec.image} {why} "
+            "(set runAsUser, as the kubelet would ask)"
+        )
+    if int(uid) == 0:
+        raise StartError(f"container {spec.name!r}: runAsNonRoot, and its image runs as uid 0")
+
+
 def mounts(plan: RunPlan, workspace: Workspace) -> list[Mount]:
     mounts: list[Mount] = []
     if plan.decorated:

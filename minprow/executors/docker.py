@@ -294,6 +294,8 @@ class DockerExecutor:
             return True
         for image in dict.fromkeys(c.image for c in plan.containers):
             engine.ensure_image(client, image)
+        for spec in plan.containers:
+            engine.check_non_root(client, spec)
         return False
 
     def _create_and_start(

@@ -40,6 +40,8 @@ class Jobs:
         decoration: dict[str, Any] | None = None,
         refs: dict[str, Any] | None = None,
         job: str = "unit",
+        volumes: list[dict[str, Any]] | None = None,
+        pod: dict[str, Any] | None = None,
     ) -> ProwJob:
         spec = ProwJobSpec.model_validate(
             {
@@ -48,7 +50,11 @@ class Jobs:
                 "agent": "kubernetes",
                 "refs": refs,
                 "decoration_config": decoration,
-                "pod_spec": {"containers": list(containers)},
+                "pod_spec": {
+                    **(pod or {}),
+                    "containers": list(containers),
+                    **({"volumes": volumes} if volumes else {}),
+                },
             }
         )
         name = f"t-{uuid.uuid4().hex[:16]}"
