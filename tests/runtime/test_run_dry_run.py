@@ -171,3 +171,22 @@ def test_shell_before_opens_a_shell_with_the_jobs_env_and_mounts(
         assert "the job itself ran" not in screen.splitlines()  # only in the banner
     finally:
         term.close()
+
+
+def test_the_host_executor_resolves_the_env_and_says_what_it_cannot_mount(
+    tmp_path: Path,
+) -> None:
+    done = _run(tmp_path, "ci-shell", "--executor", "host")
+    assert done.returncode == 0, done.stderr
+    assert "the job itself ran" in done.stdout
+    assert "volume 'work' is not mounted at /work (a plain process has no mounts)" in done.stderr
+
+
+@pytest.mark.parametrize("command", ["run", "up", "serve"])
+def test_every_command_that_runs_jobs_here_takes_the_local_folders(command: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "minprow", command, "--help"],
+        capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    assert "--secrets-dir" in done.stdout
+    assert "--configmaps-dir" in done.stdout
