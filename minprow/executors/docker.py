@@ -149,18 +149,7 @@ class DockerExecutor:
                 return
             exists = await self._engine(lambda c: self._exists_or_pull(c, plan), "start")
             if not exists and plan.decorated:
-                self._preparing.add(plan.prowjob)
-                try:
-                    failed = await workspaces.prepare(
-                        job,
-                        plan,
-                        workspace,
-                        now=self._clock.now(),
-                        default_dir=self._artifacts,
-                        any_user=True,
-                    )
-                finally:
-                    self._preparing.discard(plan.prowjob)
+                failed = await self._prepare(job, plan, workspace)
                 if failed is not None:
                     log.info("ProwJob %s: %s", plan.prowjob, failed.reason)
                     return
@@ -333,6 +322,24 @@ class DockerExecutor:
                 # container already gone): its state says so, as a pod's would.
                 log.info("ProwJob %s: %s did not start: %s", plan.prowjob, container.name, err)
 
+    async def _prepare(
+        self, job: ProwJob, plan: RunPlan, workspace: Workspace
+    ) -> Observation | None:
+        """Clone into a fresh workspace (any user may write it); the failed clone's
+        observation, or None."""
+        self._preparing.add(plan.prowjob)
+        try:
+            return await workspaces.prepare(
+                job,
+                plan,
+                workspace,
+                now=self._clock.now(),
+                default_dir=self._artifacts,
+                any_user=True,
+            )
+        finally:
+            self._preparing.discard(plan.prowjob)
+
     def _pod_mounts(self, plan: RunPlan, workspace: Workspace) -> list[list[Mount]]:
         """The pod's volumes made on this machine, and each container's mounts."""
         shared = engine.mounts(plan, workspace)
@@ -356,14 +363,7 @@ class DockerExecutor:
         plan = local_plan(plan, self._objects, self._host)
         workspace = workspaces.workspace_for(self._workspaces, plan.prowjob)
         if prepare and plan.decorated:
-            failed = await workspaces.prepare(
-                job,
-                plan,
-                workspace,
-                now=self._clock.now(),
-                default_dir=self._artifacts,
-                any_user=True,
-            )
+            failed = await self._prepare(job, plan, workspace)
             if failed is not None:
                 raise StartError(failed.reason)
 

@@ -65,14 +65,17 @@ def expand(text: str, env: Mapping[str, str]) -> str:
 
 
 @dataclass
-class EnvContext:
-    """What resolving a container's env reads, and what it found missing."""
+class LocalContext:
+    """What resolving a pod's env and volumes reads, and what it found missing or
+    worth saying (one per localized plan)."""
 
     objects: LocalObjects
     pod: PodFacts
     host: HostFacts
     resources: dict[str, dict[str, Any]]
+    """Container name -> its resources (a resourceFieldRef names one)."""
     missing: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     reads_pod_ip: bool = False
 
 
@@ -87,7 +90,7 @@ def resolve_env(
     container: str,
     env_from: list[dict[str, Any]],
     env: list[EnvVar],
-    ctx: EnvContext,
+    ctx: LocalContext,
 ) -> ResolvedEnv:
     out = ResolvedEnv()
     for source in env_from:
@@ -130,7 +133,7 @@ def resolve_env(
 
 
 def _value_from(
-    where: str, container: str, source: dict[str, Any], ctx: EnvContext
+    where: str, container: str, source: dict[str, Any], ctx: LocalContext
 ) -> tuple[str, bool] | None:
     try:
         if source.get("fieldRef"):

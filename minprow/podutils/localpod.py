@@ -23,16 +23,10 @@ from dataclasses import replace
 from pathlib import Path
 
 from minprow.podutils.downward import HostFacts
-from minprow.podutils.localenv import EnvContext, EnvError, expand, resolve_env
+from minprow.podutils.localenv import EnvError, LocalContext, expand, resolve_env
 from minprow.podutils.localobjects import LocalObjects
 from minprow.podutils.localsecurity import LocalSecurity, local_security
-from minprow.podutils.localvolumes import (
-    LocalVolume,
-    VolumeContext,
-    VolumeError,
-    local_mounts,
-    local_volumes,
-)
+from minprow.podutils.localvolumes import LocalVolume, VolumeError, local_mounts, local_volumes
 from minprow.podutils.render import ContainerPlan, RenderError, RunPlan
 
 
@@ -46,26 +40,25 @@ def localize(plan: RunPlan, objects: LocalObjects, host: HostFacts) -> RunPlan:
         return plan
     spec = plan.pod_spec
     resources = {c.name: c.resources for c in plan.containers}
-    notes: list[str] = []
-    volume_ctx = VolumeContext(objects, plan.pod, host, resources, notes=notes)
-    env_ctx = EnvContext(objects, plan.pod, host, resources)
+    ctx = LocalContext(objects, plan.pod, host, resources)
+    notes = ctx.notes
     try:
-        volumes = local_volumes(list(spec.get("volumes") or []), volume_ctx)
+        volumes = local_volumes(list(spec.get("volumes") or []), ctx)
         seen: set[str] = set()
         for volume in volumes:
             if volume.name in seen:
                 raise VolumeError(f"volume {volume.name!r} is listed twice")
             seen.add(volume.name)
         by_name = {v.name: v for v in volumes}
-        containers = [_container(c, plan, env_ctx, by_name, notes) for c in plan.containers]
+        containers = [_container(c, plan, ctx, by_name) for c in plan.containers]
     except (VolumeError, EnvError) as err:
         raise LocalizeError(f"ProwJob {plan.prowjob} ({plan.job}): {err}") from err
-    if env_ctx.reads_pod_ip:
+    if ctx.reads_pod_ip:
         notes.append(
             "status.podIP is this machine's address: a local container's own address "
             "is only known once it runs"
         )
-    missing = [*volume_ctx.missing, *env_ctx.missing, *_host_paths(volumes)]
+    missing = [*ctx.missing, *_host_paths(volumes)]
     return replace(
         plan,
         containers=containers,
@@ -79,9 +72,8 @@ def localize(plan: RunPlan, objects: LocalObjects, host: HostFacts) -> RunPlan:
 def _container(
     container: ContainerPlan,
     plan: RunPlan,
-    ctx: EnvContext,
+    ctx: LocalContext,
     volumes: dict[str, LocalVolume],
-    notes: list[str],
 ) -> ContainerPlan:
     resolved = resolve_env(container.name, list(container.env_from), list(container.env_vars), ctx)
     env = resolved.values
@@ -96,7 +88,7 @@ def _container(
         container.name,
         dict(plan.pod_spec.get("securityContext") or {}),
         container.security_context,
-        notes,
+        ctx.notes,
     )
     if security.run_as_non_root and security.user == 0:
         raise EnvError(f"container {container.name!r}: runAsNonRoot, but runAsUser is 0")

@@ -17,12 +17,12 @@ of them at once; a kind no local engine can mount is a `VolumeError`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
-from minprow.podutils.downward import FieldError, HostFacts, PodFacts, field_value, resource_value
-from minprow.podutils.localobjects import LocalObjects
+from minprow.podutils.downward import FieldError, field_value, resource_value
+from minprow.podutils.localenv import LocalContext
 from minprow.podutils.quantity import QuantityError, parse_quantity, value
 
 DEFAULT_MODE = 0o644
@@ -83,25 +83,12 @@ class LocalMount:
     read_only: bool = False
 
 
-@dataclass
-class VolumeContext:
-    """What resolving volumes reads, and what it found missing or worth saying."""
-
-    objects: LocalObjects
-    pod: PodFacts
-    host: HostFacts
-    resources: dict[str, dict[str, Any]]
-    """Container name -> its resources (a downwardAPI resourceFieldRef names one)."""
-    missing: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-
-def local_volumes(volumes: list[dict[str, Any]], ctx: VolumeContext) -> list[LocalVolume]:
+def local_volumes(volumes: list[dict[str, Any]], ctx: LocalContext) -> list[LocalVolume]:
     """Each pod volume as a LocalVolume; VolumeError for one no engine here can mount."""
     return [_volume(raw, ctx) for raw in volumes]
 
 
-def _volume(raw: dict[str, Any], ctx: VolumeContext) -> LocalVolume:
+def _volume(raw: dict[str, Any], ctx: LocalContext) -> LocalVolume:
     name = str(raw.get("name") or "")
     kinds = [key for key in raw if key != "name" and raw[key] is not None]
     if len(kinds) != 1:
@@ -146,7 +133,7 @@ def _volume(raw: dict[str, Any], ctx: VolumeContext) -> LocalVolume:
     )
 
 
-def _empty_dir(name: str, source: dict[str, Any], ctx: VolumeContext) -> LocalVolume:
+def _empty_dir(name: str, source: dict[str, Any], ctx: LocalContext) -> LocalVolume:
     size: int | None = None
     if source.get("sizeLimit") is not None:
         try:
@@ -187,7 +174,7 @@ def _object_files(
     source: dict[str, Any],
     mode: int,
     where: str,
-    ctx: VolumeContext,
+    ctx: LocalContext,
 ) -> list[LocalFile]:
     optional = bool(source.get("optional"))
     data = ctx.objects.read(kind, obj)
@@ -216,7 +203,7 @@ def _object_files(
 
 
 def _downward_files(
-    items: list[dict[str, Any]], mode: int, where: str, ctx: VolumeContext
+    items: list[dict[str, Any]], mode: int, where: str, ctx: LocalContext
 ) -> list[LocalFile]:
     files: list[LocalFile] = []
     for item in items:
@@ -244,7 +231,7 @@ def _downward_files(
     return files
 
 
-def _projected(name: str, source: dict[str, Any], mode: int, ctx: VolumeContext) -> LocalVolume:
+def _projected(name: str, source: dict[str, Any], mode: int, ctx: LocalContext) -> LocalVolume:
     where = f"volume {name!r}"
     files: list[LocalFile] = []
     parts: list[str] = []

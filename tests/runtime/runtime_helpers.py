@@ -80,6 +80,18 @@ class UpProcess:
         return self.proc.wait(timeout=30)
 
 
+def run_job(cwd: Path, *args: str | Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """`minprow run ARGS` in `cwd`, to its end."""
+    return subprocess.run(
+        [sys.executable, "-m", "minprow", "run", *map(str, args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
 def make_remote(tmp_path: Path) -> tuple[Path, str, str]:
     """A bare repository with `main` and pull request 7 (`refs/pull/7/head`)."""
     work = git.Repo.init(tmp_path / "work", initial_branch="main")

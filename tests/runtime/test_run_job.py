@@ -13,7 +13,7 @@ from typing import Any
 import git
 import pytest
 import yaml
-from runtime_helpers import make_remote
+from runtime_helpers import make_remote, run_job
 
 from tests.conftest import GCS
 
@@ -58,15 +58,7 @@ def _jobs(tmp_path: Path, clone_uri: str, image: str, **env: str) -> Path:
     return path
 
 
-def _run(cwd: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "minprow", "run", *map(str, args)],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+_run = run_job
 
 
 def _artifacts(cwd: Path, pull: int = 7) -> Path:

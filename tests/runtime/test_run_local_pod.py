@@ -13,14 +13,13 @@ from __future__ import annotations
 import hashlib
 import json
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import docker
 import pytest
 import yaml
-from runtime_helpers import make_remote
+from runtime_helpers import make_remote, run_job
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "fixtures" / "run" / "test-infra"
@@ -87,14 +86,7 @@ def _secrets(root: Path) -> Path:
 
 
 def _run(cwd: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "minprow", "run", *map(str, args)],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
+    return run_job(cwd, *args, timeout=180)
 
 
 def _facts(stdout: str) -> dict[str, str]:
