@@ -85,8 +85,16 @@ def _secrets(root: Path) -> Path:
     return root
 
 
-def _run(cwd: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
-    return run_job(cwd, *args, timeout=180)
+def _run(
+    tmp_path: Path, job: dict[str, Any], secrets: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`minprow run` of the test's job, pull request 7, on the docker executor."""
+    return run_job(
+        tmp_path, "pull-test-infra-local-pod", "--config-path", CONFIG,
+        "--job-config-path", _write_jobs(tmp_path, job), "--pull-number", "7",
+        "--state-dir", tmp_path / "state", "--executor", "docker",
+        "--secrets-dir", secrets or _secrets(tmp_path / "secrets"), timeout=180,
+    )  # fmt: skip
 
 
 def _facts(stdout: str) -> dict[str, str]:
@@ -115,13 +123,7 @@ def test_a_job_from_test_infras_presets_sees_what_it_would_in_ci(
     busybox_image: str, tmp_path: Path
 ) -> None:
     bare, _, _ = make_remote(tmp_path)
-    jobs = _write_jobs(tmp_path, _job(bare.as_uri(), busybox_image, LABELS))
-    secrets = _secrets(tmp_path / "secrets")
-    done = _run(
-        tmp_path, "pull-test-infra-local-pod", "--config-path", CONFIG, "--job-config-path", jobs,
-        "--pull-number", "7", "--state-dir", tmp_path / "state", "--executor", "docker",
-        "--secrets-dir", secrets,
-    )  # fmt: skip
+    done = _run(tmp_path, _job(bare.as_uri(), busybox_image, LABELS))
     assert done.returncode == 0, done.stderr
     facts = _facts(done.stdout)
     prowjob = json.loads(next((tmp_path / "artifacts").rglob("prowjob.json")).read_text())
@@ -149,12 +151,7 @@ def test_a_job_runs_as_the_user_its_security_context_names(
     # The checkout stays writable for that uid, as Prow's emptyDirs are.
     container = job["presubmits"]["kubernetes/test-infra"][0]["spec"]["containers"][0]
     container["command"][2] += 'touch "$PWD/written" && echo "checkout=writable"\n'
-    done = _run(
-        tmp_path, "pull-test-infra-local-pod", "--config-path", CONFIG,
-        "--job-config-path", _write_jobs(tmp_path, job), "--pull-number", "7",
-        "--state-dir", tmp_path / "state", "--executor", "docker",
-        "--secrets-dir", _secrets(tmp_path / "secrets"),
-    )  # fmt: skip
+    done = _run(tmp_path, job)
     assert done.returncode == 0, done.stderr
     assert "uid=2001" in done.stdout
     assert "checkout=writable" in done.stdout
@@ -165,12 +162,7 @@ def test_a_privileged_job_is_privileged_where_the_engine_allows_it(
 ) -> None:
     bare, _, _ = make_remote(tmp_path)
     job = _job(bare.as_uri(), busybox_image, LABELS, securityContext={"privileged": True})
-    done = _run(
-        tmp_path, "pull-test-infra-local-pod", "--config-path", CONFIG,
-        "--job-config-path", _write_jobs(tmp_path, job), "--pull-number", "7",
-        "--state-dir", tmp_path / "state", "--executor", "docker",
-        "--secrets-dir", _secrets(tmp_path / "secrets"),
-    )  # fmt: skip
+    done = _run(tmp_path, job)
     refusal = _engine_allows_privileged(docker_client, busybox_image)
     if refusal is None:
         assert done.returncode == 0, done.stderr
@@ -190,12 +182,8 @@ def test_a_missing_host_path_stops_the_run_before_it_starts(
         pytest.skip("this machine has /lib/modules: preset-dind-enabled's hostPath is there")
     bare, _, _ = make_remote(tmp_path)
     labels = {**LABELS, "preset-dind-enabled": "true"}
-    jobs = _write_jobs(tmp_path, _job(bare.as_uri(), busybox_image, labels))
-    done = _run(
-        tmp_path, "pull-test-infra-local-pod", "--config-path", CONFIG, "--job-config-path", jobs,
-        "--pull-number", "7", "--state-dir", tmp_path / "state", "--executor", "docker",
-        "--secrets-dir", tmp_path / "no-secrets",
-    )  # fmt: skip
+    job = _job(bare.as_uri(), busybox_image, labels)
+    done = _run(tmp_path, job, secrets=tmp_path / "no-secrets")
     assert done.returncode == 1
     lines = [line.strip() for line in done.stderr.splitlines() if line.startswith("  ")]
     assert lines == [
