@@ -21,6 +21,7 @@ import os
 import stat
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from minprow.podutils.downward import HostFacts
 from minprow.podutils.localenv import EnvError, LocalContext, expand, resolve_env
@@ -53,6 +54,7 @@ def localize(plan: RunPlan, objects: LocalObjects, host: HostFacts) -> RunPlan:
         containers = [_container(c, plan, ctx, by_name) for c in plan.containers]
     except (VolumeError, EnvError) as err:
         raise LocalizeError(f"ProwJob {plan.prowjob} ({plan.job}): {err}") from err
+    notes.extend(_unhonoured(plan))
     if ctx.reads_pod_ip:
         notes.append(
             "status.podIP is this machine's address: a local container's own address "
@@ -107,6 +109,58 @@ def _container(
         security=security,
         secret_env=frozenset(resolved.secret),
     )
+
+
+_SCHEDULING = (
+    "nodeSelector",
+    "affinity",
+    "tolerations",
+    "topologySpreadConstraints",
+    "priorityClassName",
+    "runtimeClassName",
+    "schedulerName",
+)
+_POD_FIELDS = {
+    "initContainers": "its init containers are not run",
+    "dnsConfig": "its dnsConfig is not applied (the engine's DNS is used)",
+    "hostAliases": "its hostAliases are not added to /etc/hosts",
+    "imagePullSecrets": "its imagePullSecrets are not used (the engine's own login is)",
+}
+_CONTAINER_FIELDS = {
+    "livenessProbe": "its livenessProbe is not run",
+    "readinessProbe": "its readinessProbe is not run",
+    "startupProbe": "its startupProbe is not run",
+    "lifecycle": "its lifecycle hooks are not run",
+}
+
+
+def _unhonoured(plan: RunPlan) -> list[str]:
+    """What the pod spec asks for that no local run does, one note each."""
+    spec = plan.pod_spec
+    notes = [f"the pod: {what}" for key, what in _POD_FIELDS.items() if spec.get(key)]
+    scheduling = [key for key in _SCHEDULING if spec.get(key)]
+    if scheduling:
+        notes.append(
+            f"the pod: {', '.join(scheduling)} choose a build node; this machine runs it as it is"
+        )
+    if spec.get("serviceAccountName") and spec.get("automountServiceAccountToken") is not False:
+        notes.append(
+            f"the pod: no token of service account {spec['serviceAccountName']!r} is mounted "
+            "at /var/run/secrets/kubernetes.io/serviceaccount"
+        )
+    raws: list[dict[str, Any]] = list(spec.get("containers") or [])
+    for container, raw in zip(plan.containers, raws, strict=False):
+        notes += [
+            f"container {container.name!r}: {what}"
+            for key, what in _CONTAINER_FIELDS.items()
+            if raw.get(key)
+        ]
+        if container.image_pull_policy == "Always":
+            notes.append(
+                f"container {container.name!r}: imagePullPolicy Always: an image already on "
+                "this machine is used as it is"
+            )
+    return notes
 
 
 _HOST_CHECKS = {
