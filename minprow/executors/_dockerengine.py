@@ -141,11 +141,19 @@ def security_args(security: LocalSecurity) -> dict[str, Any]:
     return args
 
 
-def host_namespaces(pod_spec: dict[str, Any]) -> dict[str, str]:
+def host_namespaces(pod_spec: dict[str, Any]) -> dict[str, Any]:
     """The pod's hostNetwork, hostPID and hostIPC as the test container's modes
-    (the other containers join its namespaces)."""
+    (the other containers join its namespaces), and its hostAliases."""
     modes = {"hostNetwork": "network_mode", "hostPID": "pid_mode", "hostIPC": "ipc_mode"}
-    return {arg: "host" for key, arg in modes.items() if pod_spec.get(key)}
+    args: dict[str, Any] = {arg: "host" for key, arg in modes.items() if pod_spec.get(key)}
+    hosts = {
+        str(name): str(alias.get("ip") or "")
+        for alias in pod_spec.get("hostAliases") or []
+        for name in alias.get("hostnames") or []
+    }
+    if hosts:
+        args["extra_hosts"] = hosts  # the pod's hostAliases, in /etc/hosts
+    return args
 
 
 def create(client: DockerClient, name: str, args: dict[str, Any]) -> Any:

@@ -41,6 +41,8 @@ def cli_argv(args: dict[str, Any]) -> tuple[list[str], dict[str, str]]:
             argv += [flag, str(item)]
     for name, value in (args.get("sysctls") or {}).items():
         argv += ["--sysctl", f"{name}={value}"]
+    for name, address in (args.get("extra_hosts") or {}).items():
+        argv += ["--add-host", f"{name}:{address}"]
     single = {
         "user": "--user",
         "network_mode": "--network",

@@ -123,7 +123,6 @@ _SCHEDULING = (
 _POD_FIELDS = {
     "initContainers": "its init containers are not run",
     "dnsConfig": "its dnsConfig is not applied (the engine's DNS is used)",
-    "hostAliases": "its hostAliases are not added to /etc/hosts",
     "imagePullSecrets": "its imagePullSecrets are not used (the engine's own login is)",
 }
 _CONTAINER_FIELDS = {

@@ -188,3 +188,10 @@ async def test_run_as_non_root_refuses_an_image_that_runs_as_root(
     pj = jobs.make(container("true", securityContext={"runAsNonRoot": True}))
     with pytest.raises(StartError, match=rf"runAsNonRoot, and its image {IMAGE} runs as root"):
         await executor.start(pj, render(pj))
+
+
+async def test_host_aliases_are_in_etc_hosts(executor: DockerExecutor, jobs: Jobs) -> None:
+    aliases = [{"ip": "10.1.2.3", "hostnames": ["registry.local", "cache.local"]}]
+    logs = await _output(executor, jobs, "grep local /etc/hosts", pod={"hostAliases": aliases})
+    assert "10.1.2.3\tregistry.local" in logs
+    assert "10.1.2.3\tcache.local" in logs
