@@ -1,6 +1,6 @@
 """Typed GitHub webhook payloads, what hook's plugins read (Prow's
 pkg/github/types.go: `PullRequestEvent`, `IssueCommentEvent`, `PushEvent`,
-`ReviewEvent`; pkg/hook/events.go decides by `X-GitHub-Event`).
+`ReviewEvent`, `ReviewCommentEvent`, `IssueEvent`; pkg/hook/events.go decides by `X-GitHub-Event`).
 
 `parse_event(event_type, body)` turns a delivery into one of the models below,
 returns None for an event type minprow does not handle, and raises
@@ -27,6 +27,7 @@ class EventType(StrEnum):
     ISSUE_COMMENT = "issue_comment"
     PUSH = "push"
     PULL_REQUEST_REVIEW = "pull_request_review"
+    PULL_REQUEST_REVIEW_COMMENT = "pull_request_review_comment"
     ISSUES = "issues"
 
 
@@ -131,6 +132,17 @@ class PullRequestReviewEvent(_Payload):
     installation: Installation | None = None
 
 
+class PullRequestReviewCommentEvent(_Payload):
+    """A comment on a pull request's diff, created, edited or deleted."""
+
+    action: str
+    comment: IssueComment
+    pull_request: PullRequest
+    repository: Repo
+    sender: User
+    installation: Installation | None = None
+
+
 class Owner(_Payload):
     """A push event's repository owner: `name` always, `login` in newer payloads."""
 
@@ -190,13 +202,21 @@ class PushEvent(_Payload):
         return self.ref.removeprefix("refs/heads/")
 
 
-Event = PullRequestEvent | IssueCommentEvent | PushEvent | PullRequestReviewEvent | IssuesEvent
+Event = (
+    PullRequestEvent
+    | IssueCommentEvent
+    | PushEvent
+    | PullRequestReviewEvent
+    | PullRequestReviewCommentEvent
+    | IssuesEvent
+)
 
 _MODELS: dict[str, type[Event]] = {
     EventType.PULL_REQUEST: PullRequestEvent,
     EventType.ISSUE_COMMENT: IssueCommentEvent,
     EventType.PUSH: PushEvent,
     EventType.PULL_REQUEST_REVIEW: PullRequestReviewEvent,
+    EventType.PULL_REQUEST_REVIEW_COMMENT: PullRequestReviewCommentEvent,
     EventType.ISSUES: IssuesEvent,
 }
 

@@ -21,6 +21,7 @@ from minprow.config import Config
 from minprow.github.events import Event
 from minprow.hook.metrics import HookMetrics
 from minprow.hook.plugins.context import GitHubClient, PluginContext
+from minprow.hook.plugins.generic import GenericComment
 from minprow.hook.plugins.registry import Handler, Registry
 from minprow.store import JobStore
 
@@ -75,17 +76,17 @@ class Dispatcher:
 
     def dispatch(self, delivery: Delivery, event: Event) -> int:
         """Start every enabled handler for `event`; returns how many were started."""
-        handlers = self.registry.handlers_for(
-            delivery.event_type, delivery.org, delivery.repo, self._config().plugins
+        calls = self.registry.calls_for(
+            delivery.event_type, event, delivery.org, delivery.repo, self._config().plugins
         )
-        for plugin, handler in handlers:
+        for plugin, handler, payload in calls:
             task = asyncio.create_task(
-                self._run(plugin, handler, delivery, event),
+                self._run(plugin, handler, delivery, payload),
                 name=f"hook:{plugin}:{delivery.event_type}:{delivery.delivery_id}",
             )
             self._running.add(task)
             task.add_done_callback(self._running.discard)
-        return len(handlers)
+        return len(calls)
 
     def _context(self, plugin: str, delivery: Delivery) -> PluginContext:
         fields = {
@@ -108,7 +109,9 @@ class Dispatcher:
             repo=delivery.repo,
         )
 
-    async def _run(self, plugin: str, handler: Handler, delivery: Delivery, event: Event) -> None:
+    async def _run(
+        self, plugin: str, handler: Handler, delivery: Delivery, event: Event | GenericComment
+    ) -> None:
         async with self._slots:
             ctx = self._context(plugin, delivery)
             started = time.perf_counter()

@@ -100,7 +100,7 @@ class _Hook:
         try:
             event = parse_event(event_type, body)
         except MalformedEvent as err:
-            return self._answer(400, f"400 Bad Request: malformed {event_type} event: {err}")
+            return self._answer(400, f"400 Bad Request: {err}")
         if self._deliveries.check_and_add(delivery_id):
             return self._answer(200, f"Delivery {delivery_id} already received; ignored.")
         self._metrics.webhooks.labels(event_type).inc()

@@ -15,6 +15,7 @@ from minprow.github.events import (
     IssuesEvent,
     MalformedEvent,
     PullRequestEvent,
+    PullRequestReviewCommentEvent,
     PullRequestReviewEvent,
     PushEvent,
     parse_event,
@@ -26,6 +27,7 @@ MODELS: dict[str, type[Any]] = {
     "issue_comment": IssueCommentEvent,
     "push": PushEvent,
     "pull_request_review": PullRequestReviewEvent,
+    "pull_request_review_comment": PullRequestReviewCommentEvent,
     "issues": IssuesEvent,
 }
 HANDLED = sorted(p for p in WEBHOOKS.glob("*.json") if p.name.split(".")[0] in MODELS)

@@ -54,10 +54,23 @@ def _review(action: str, pr_url: str = f"{HELLO}/pull/2") -> GenericComment:
         body="",
         html_url=f"{HELLO}/pull/2#pullrequestreview-237895671",
         issue_html_url=pr_url,
-        comment_id=237895671,
+        comment_id=None,  # a review is no comment (Prow sets no CommentID)
     )
 
 
+def _review_comment(action: str) -> GenericComment:
+    return _comment(
+        action,
+        2,
+        is_pr=True,
+        body=REVIEW_COMMENT_BODY,
+        html_url=f"{HELLO}/pull/2#discussion_r284312630",
+        issue_html_url=f"{HELLO}/pull/2",
+        comment_id=284312630,
+    )
+
+
+REVIEW_COMMENT_BODY = "Maybe you should use more emoji on this line."
 CASES = [
     ("issue_comment.created.json", _issue_comment("created", "right away")),
     ("issue_comment.edited.json", _issue_comment("edited", "today")),
@@ -67,6 +80,9 @@ CASES = [
         "pull_request_review.dismissed.json",
         _review("deleted", "https://github.com/hellomouse/GNS/pull/902"),
     ),
+    ("pull_request_review_comment.created.json", _review_comment("created")),
+    ("pull_request_review_comment.edited.json", _review_comment("edited")),
+    ("pull_request_review_comment.deleted.json", _review_comment("deleted")),
     (
         "issues.opened.json",
         _comment(

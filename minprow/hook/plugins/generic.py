@@ -1,13 +1,13 @@
 """Comment-like webhook events as one `GenericComment`: Prow's `GenericCommentEvent`.
 
 Corresponds to `GenericCommentEvent` and `GeneralizeComment` of Prow's
-pkg/github/types.go, which the handlers of pkg/hook/events.go call: an issue or
-PR comment, a review's body, and the body of a newly opened issue or pull
-request all become one generic comment whose action is "created", "edited" or
-"deleted". (Review comments on a diff, which Prow also generalizes, reach no
-minprow plugin.) Plugins that
-react to what people write (trigger, hold, label, lgtm, help, cat) read this
-shape only. The adapters read parsed models and plain mappings alike; the
+pkg/github/types.go and helpers.go, which the handlers of pkg/hook/events.go
+call: an issue or PR comment, a review's body, a review comment on the diff,
+and the body of an issue or pull request opened or edited all become one
+generic comment whose action is "created", "edited" or "deleted". Hook builds
+it once per delivery (`generic_comment`) and hands it to every enabled
+plugin's `generic_comment` handler: trigger, hold, label, lgtm, help and cat
+react to what people write through it alone. The adapters read parsed models and plain mappings alike; the
 replies quote the comment with `format_response` (Prow's pkg/plugins/respond.go).
 """
 
@@ -102,19 +102,27 @@ def from_issue_comment(event: Any) -> GenericComment:
 
 
 def from_review(event: Any) -> GenericComment:
-    """A `pull_request_review` webhook: the review's body, by its reviewer."""
-    return _text(event, _get(event, "pull_request"), _get(event, "review"), is_pr=True)
+    """A `pull_request_review` webhook: the review's body, by its reviewer (a review
+    is no comment: no comment id, as in Prow)."""
+    return _text(event, _get(event, "pull_request"), _get(event, "review"), is_pr=True, own=False)
+
+
+def from_review_comment(event: Any) -> GenericComment:
+    """A `pull_request_review_comment` webhook: a comment on the diff, by its author."""
+    return _text(event, _get(event, "pull_request"), _get(event, "comment"), is_pr=True)
 
 
 def from_issue_opened(event: Any) -> GenericComment:
-    """An `issues` webhook: the issue's body, by its author (`opened` is created)."""
+    """An `issues` webhook: the issue's body, by its author (`opened` is created,
+    `edited` edited; other actions carry no comment)."""
     issue = _get(event, "issue")
     is_pr = _get(issue, "pull_request") is not None
     return _text(event, issue, issue, is_pr=is_pr, own=False)
 
 
 def from_pull_request_opened(event: Any) -> GenericComment:
-    """A `pull_request` webhook: the PR's body, by its author (`opened` is created)."""
+    """A `pull_request` webhook: the PR's body, by its author (`opened` is created,
+    `edited` edited; other actions carry no comment)."""
     pull = _get(event, "pull_request")
     return _text(event, pull, pull, is_pr=True, own=False)
 
@@ -145,17 +153,27 @@ def created_on_pr(
     )
 
 
+GENERIC_COMMENT = "generic_comment"
+"""The handler key of plugins that act on generic comments (Prow's
+`GenericCommentHandler`): hook calls it with a `GenericComment`."""
+
 _ADAPTERS = {
     "issue_comment": from_issue_comment,
     "pull_request_review": from_review,
+    "pull_request_review_comment": from_review_comment,
     "pull_request": from_pull_request_opened,
     "issues": from_issue_opened,
 }
 
 
+def comment_sources() -> frozenset[str]:
+    """The webhook event types a generic comment is built from."""
+    return frozenset(_ADAPTERS)
+
+
 def generic_comment(event_type: str, event: Any) -> GenericComment | None:
     """The generic comment of a webhook, as Prow's hook builds it; None for an event
-    type or action that carries none."""
+    type or action that carries none (a PR synchronized, an issue labeled)."""
     adapt = _ADAPTERS.get(event_type)
     if adapt is None:
         return None

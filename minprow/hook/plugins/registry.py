@@ -15,6 +15,12 @@ from typing import Any
 
 from minprow.config import PluginConfig
 from minprow.hook.plugins.context import PluginContext
+from minprow.hook.plugins.generic import (
+    GENERIC_COMMENT,
+    GenericComment,
+    comment_sources,
+    generic_comment,
+)
 
 Handler = Callable[[PluginContext, Any], Awaitable[None]]
 """`async def handler(ctx, event) -> None`; `event` is the parsed event of the
@@ -24,11 +30,41 @@ type the handler is registered for (`minprow.github.events`)."""
 @dataclass(frozen=True)
 class Plugin:
     """A plugin: its name in plugins.yaml, its help text, its handlers by event type
-    (`"pull_request"`, `"issue_comment"`, `"push"`, `"pull_request_review"`, ...)."""
+    (`"pull_request"`, `"push"`, `"pull_request_review"`, ...), and by
+    `"generic_comment"` for what people write (called with a `GenericComment`)."""
 
     name: str
     help: str
     handlers: Mapping[str, Handler] = field(default_factory=dict)
+
+    def calls(
+        self, event_type: str, event: Any, comment: GenericComment | None
+    ) -> list[tuple[Handler, Any]]:
+        """What hook calls for a delivery: the handler of its event type with the
+        event, then the generic comment handler with `comment` (the delivery's
+        generic comment, if it carries one)."""
+        calls: list[tuple[Handler, Any]] = []
+        if event_type in self.handlers:
+            calls.append((self.handlers[event_type], event))
+        if comment is not None and GENERIC_COMMENT in self.handlers:
+            calls.append((self.handlers[GENERIC_COMMENT], comment))
+        return calls
+
+    def handles(self, event_type: str) -> bool:
+        """Whether a delivery of `event_type` reaches this plugin."""
+        if event_type in self.handlers:
+            return True
+        return GENERIC_COMMENT in self.handlers and event_type in comment_sources()
+
+    def for_event(self, event_type: str) -> Handler:
+        """One handler doing every call hook makes for a delivery of `event_type`."""
+
+        async def handle(ctx: PluginContext, event: Any) -> None:
+            comment = generic_comment(event_type, event)
+            for handler, payload in self.calls(event_type, event, comment):
+                await handler(ctx, payload)
+
+        return handle
 
 
 class DuplicatePlugin(ValueError):
@@ -58,8 +94,9 @@ class Registry:
         return tuple(self._plugins)
 
     def handles(self, event_type: str) -> bool:
-        """Whether any registered plugin has a handler for `event_type`."""
-        return any(event_type in p.handlers for p in self._plugins.values())
+        """Whether any registered plugin has a handler for `event_type` (a comment's
+        source counts for the plugins handling generic comments)."""
+        return any(p.handles(event_type) for p in self._plugins.values())
 
     def plugins_for(self, org: str, repo: str, plugin_config: PluginConfig) -> tuple[Plugin, ...]:
         """The registered plugins plugins.yaml enables for org/repo, each once, in
@@ -75,9 +112,22 @@ class Registry:
     def handlers_for(
         self, event_type: str, org: str, repo: str, plugin_config: PluginConfig
     ) -> tuple[tuple[str, Handler], ...]:
-        """(plugin name, handler) of every enabled plugin handling `event_type`."""
+        """(plugin name, handler) of every enabled plugin a delivery of `event_type` reaches."""
         return tuple(
-            (p.name, p.handlers[event_type])
+            (p.name, p.for_event(event_type))
             for p in self.plugins_for(org, repo, plugin_config)
-            if event_type in p.handlers
+            if p.handles(event_type)
         )
+
+    def calls_for(
+        self, event_type: str, event: Any, org: str, repo: str, plugin_config: PluginConfig
+    ) -> list[tuple[str, Handler, Any]]:
+        """(plugin name, handler, payload) of every call hook makes for a delivery:
+        each enabled plugin's handler of the event type, and its generic comment
+        handler when the delivery carries a comment (built once, as Prow's hook does)."""
+        comment = generic_comment(event_type, event)
+        return [
+            (plugin.name, handler, payload)
+            for plugin in self.plugins_for(org, repo, plugin_config)
+            for handler, payload in plugin.calls(event_type, event, comment)
+        ]

@@ -88,7 +88,7 @@ async def test_issue_comment(
     store: JobStore, event: Any, labels: list[str], writes: list[tuple[Any, ...]]
 ) -> None:
     gh = FakeGitHub(labels=list(labels))
-    await HOLD.handlers["issue_comment"](plugin_context(store, gh, "issue_comment"), event())
+    await HOLD.for_event("issue_comment")(plugin_context(store, gh, "issue_comment"), event())
     assert gh.calls == writes
     assert gh.replies() == []
 
@@ -108,7 +108,7 @@ async def test_review_body(
 ) -> None:
     gh = FakeGitHub(labels=list(labels))
     ctx = plugin_context(store, gh, "pull_request_review")
-    await HOLD.handlers["pull_request_review"](ctx, review(state, body))
+    await HOLD.for_event("pull_request_review")(ctx, review(state, body))
     assert gh.calls == writes
 
 
@@ -128,13 +128,13 @@ async def test_pull_request_body(
     data["pull_request"]["body"] = body
     gh = FakeGitHub()
     ctx = plugin_context(store, gh, "pull_request")
-    await HOLD.handlers["pull_request"](ctx, parsed("pull_request", data))
+    await HOLD.for_event("pull_request")(ctx, parsed("pull_request", data))
     assert gh.calls == writes
 
 
 def test_plugin_value() -> None:
     assert HOLD.name == "hold"
-    assert set(HOLD.handlers) == {"issue_comment", "pull_request_review", "pull_request"}
+    assert set(HOLD.handlers) == {"generic_comment"}
     assert "/hold cancel" in HELP
     assert HOLD_LABEL in HELP
 
@@ -150,6 +150,6 @@ async def test_dispatched_through_registry(store: JobStore) -> None:
 
 async def test_needs_a_github_client(store: JobStore) -> None:
     with pytest.raises(TypeError, match="GitHub client"):
-        await HOLD.handlers["issue_comment"](
+        await HOLD.for_event("issue_comment")(
             plugin_context(store, object(), "issue_comment"), pr_comment("/hold")
         )

@@ -176,7 +176,7 @@ async def test_comment(
 ) -> None:
     gh = FakeGitHubWithRepoLabels(labels=list(labels), repo_labels=REPO_LABELS, members={"member"})
     ctx = plugin_context(store, gh, "issue_comment")
-    await LABEL.handlers["issue_comment"](ctx, pr_comment(body, user=user))
+    await LABEL.for_event("issue_comment")(ctx, pr_comment(body, user=user))
     assert gh.writes() == writes
     if reply is None:
         assert gh.replies() == []
@@ -203,7 +203,7 @@ class _FakeGitHubWithTeams(FakeGitHubWithRepoLabels):
 async def test_restricted_team(store: JobStore, user: str, writes: list[tuple[Any, ...]]) -> None:
     gh = _FakeGitHubWithTeams(repo_labels=REPO_LABELS)
     ctx = plugin_context(store, gh, "issue_comment")
-    await LABEL.handlers["issue_comment"](ctx, pr_comment("/label team-label", user=user))
+    await LABEL.for_event("issue_comment")(ctx, pr_comment("/label team-label", user=user))
     assert gh.writes() == writes
 
 
@@ -212,7 +212,7 @@ async def test_without_repo_labels_adds_what_is_asked(store: JobStore) -> None:
     no needs-* label is guessed."""
     gh = FakeGitHub(labels=["kind/bug"])
     ctx = plugin_context(store, gh, "issue_comment")
-    await LABEL.handlers["issue_comment"](ctx, pr_comment("/kind nonsense\n/remove-kind bug"))
+    await LABEL.for_event("issue_comment")(ctx, pr_comment("/kind nonsense\n/remove-kind bug"))
     assert gh.writes() == [
         ("add_labels", 1, ("kind/nonsense",)),
         ("remove_label", 1, "kind/bug"),
@@ -244,7 +244,7 @@ async def test_comment_sources(
     store: JobStore, event_type: str, event: Any, number: int, writes: list[tuple[Any, ...]]
 ) -> None:
     gh = FakeGitHubWithRepoLabels(repo_labels=REPO_LABELS)
-    await LABEL.handlers[event_type](plugin_context(store, gh, event_type), event())
+    await LABEL.for_event(event_type)(plugin_context(store, gh, event_type), event())
     assert gh.writes() == writes
 
 
@@ -278,13 +278,13 @@ async def test_pull_request(
     data["pull_request"]["merged"] = body == "merged"
     gh = FakeGitHubWithRepoLabels(labels=list(labels), repo_labels=REPO_LABELS)
     ctx = plugin_context(store, gh, "pull_request")
-    await LABEL.handlers["pull_request"](ctx, parsed("pull_request", data))
+    await LABEL.for_event("pull_request")(ctx, parsed("pull_request", data))
     assert gh.writes() == writes
 
 
 def test_plugin_value() -> None:
     assert LABEL.name == "label"
-    assert set(LABEL.handlers) == {"issue_comment", "pull_request_review", "pull_request"}
+    assert set(LABEL.handlers) == {"generic_comment", "pull_request"}
     assert "/[remove-]label" in HELP
     assert "'kind/*'" in HELP
 
@@ -300,6 +300,6 @@ async def test_dispatched_through_registry(store: JobStore) -> None:
 
 async def test_needs_a_github_client(store: JobStore) -> None:
     with pytest.raises(TypeError, match="GitHub client"):
-        await LABEL.handlers["issue_comment"](
+        await LABEL.for_event("issue_comment")(
             plugin_context(store, object(), "issue_comment"), pr_comment("/kind bug")
         )

@@ -117,7 +117,7 @@ async def test_comment(
     reply: str | None,
 ) -> None:
     gh = FakeGitHub(labels=list(labels), collaborators={REVIEWER})
-    await LGTM.handlers["issue_comment"](plugin_context(store, gh, "issue_comment"), event())
+    await LGTM.for_event("issue_comment")(plugin_context(store, gh, "issue_comment"), event())
     assert gh.writes() == writes
     if reply is None:
         assert gh.replies() == []
@@ -136,7 +136,7 @@ async def test_closed_pull_request_ignored(store: JobStore) -> None:
     data["issue"]["pull_request"] = {"url": "https://api.github.com/repos/x/y/pulls/1"}
     gh = FakeGitHub(collaborators={REVIEWER})
     ctx = plugin_context(store, gh, "issue_comment")
-    await LGTM.handlers["issue_comment"](ctx, parsed("issue_comment", data))
+    await LGTM.for_event("issue_comment")(ctx, parsed("issue_comment", data))
     assert gh.calls == []
 
 
@@ -202,7 +202,7 @@ async def test_review(
     ctx = plugin_context(
         store, gh, "pull_request_review", plugins() if plugins is not None else None
     )
-    await LGTM.handlers["pull_request_review"](ctx, event())
+    await LGTM.for_event("pull_request_review")(ctx, event())
     assert gh.writes() == writes
     assert [r.split("\n")[0] for r in gh.replies()] == (
         [] if reply is None else [f"@{event().review.user.login}: {reply}"]
@@ -219,7 +219,7 @@ async def test_lgtm_prunes_the_removed_notice(store: JobStore) -> None:
         comments=[_notice(7, BOT), _notice(8, "someone-quoting-it")],
     )
     ctx = plugin_context(store, gh, "issue_comment")
-    await LGTM.handlers["issue_comment"](ctx, pr_comment("/lgtm", user=REVIEWER))
+    await LGTM.for_event("issue_comment")(ctx, pr_comment("/lgtm", user=REVIEWER))
     assert gh.writes() == [("add_labels", 1, (LGTM_LABEL,)), ("delete_comment", 7)]
 
 
@@ -245,7 +245,7 @@ async def test_pull_request(
     data["pull_request"]["merged"] = merged
     gh = FakeGitHub(labels=list(labels))
     ctx = plugin_context(store, gh, "pull_request")
-    await LGTM.handlers["pull_request"](ctx, parsed("pull_request", data))
+    await LGTM.for_event("pull_request")(ctx, parsed("pull_request", data))
     assert gh.calls == calls
 
 
@@ -254,14 +254,14 @@ async def test_opened_body_by_author_is_refused(store: JobStore) -> None:
     data["pull_request"]["body"] = "/lgtm"
     gh = FakeGitHub()
     ctx = plugin_context(store, gh, "pull_request")
-    await LGTM.handlers["pull_request"](ctx, parsed("pull_request", data))
+    await LGTM.for_event("pull_request")(ctx, parsed("pull_request", data))
     assert gh.writes() == []
     assert [r.split("\n")[0] for r in gh.replies()] == [f"@{AUTHOR}: {OWN_PR}"]
 
 
 def test_plugin_value() -> None:
     assert LGTM.name == "lgtm"
-    assert set(LGTM.handlers) == {"issue_comment", "pull_request_review", "pull_request"}
+    assert set(LGTM.handlers) == {"generic_comment", "pull_request_review", "pull_request"}
     assert "/lgtm cancel" in HELP
     assert "review_acts_as_lgtm" in HELP
 
@@ -277,6 +277,6 @@ async def test_dispatched_through_registry(store: JobStore) -> None:
 
 async def test_needs_a_github_client(store: JobStore) -> None:
     with pytest.raises(TypeError, match="GitHub client"):
-        await LGTM.handlers["issue_comment"](
+        await LGTM.for_event("issue_comment")(
             plugin_context(store, object(), "issue_comment"), pr_comment("/lgtm")
         )

@@ -281,7 +281,7 @@ async def test_events(
 ) -> None:
     gh = FakeGitHub()
     ctx = plugin_context(store, gh, event_type, plugin_config(tmp_path, ["cat"]))
-    await cat_plugin(_clowder(api)).handlers[event_type](ctx, event)
+    await cat_plugin(_clowder(api)).for_event(event_type)(ctx, event)
     if number is None:
         assert (gh.calls, api.requests) == ([], [])
         return
@@ -302,7 +302,7 @@ def test_response_format() -> None:
 
 def test_plugin_value() -> None:
     assert CAT.name == "cat"
-    assert set(CAT.handlers) == {"issue_comment", "issues", "pull_request", "pull_request_review"}
+    assert set(CAT.handlers) == {"generic_comment"}
     assert "/meowvie" in CAT.help
 
 
@@ -338,7 +338,7 @@ async def test_dispatched_through_registry(
 async def test_needs_a_github_client(api: CatAPI, store: JobStore, tmp_path: Path) -> None:
     ctx = plugin_context(store, object(), "issue_comment", plugin_config(tmp_path, ["cat"]))
     with pytest.raises(TypeError, match="GitHub client"):
-        await cat_plugin(_clowder(api)).handlers["issue_comment"](
+        await cat_plugin(_clowder(api)).for_event("issue_comment")(
             ctx, parsed("issue_comment", comment_payload("/meow"))
         )
 

@@ -244,7 +244,7 @@ async def test_github_errors_are_survived(
 
 def test_plugin_value() -> None:
     assert HELP.name == "help"
-    assert set(HELP.handlers) == {"issue_comment", "issues"}
+    assert set(HELP.handlers) == {"generic_comment"}
     assert "/good-first-issue" in HELP.help
 
 
@@ -268,4 +268,4 @@ async def test_dispatched_through_registry(store: JobStore, tmp_path: Path) -> N
 async def test_needs_a_github_client(store: JobStore, tmp_path: Path) -> None:
     ctx = plugin_context(store, object(), "issue_comment", plugin_config(tmp_path, ["help"]))
     with pytest.raises(TypeError, match="GitHub client"):
-        await HELP.handlers["issue_comment"](ctx, parsed("issue_comment", comment_payload("/help")))
+        await HELP.for_event("issue_comment")(ctx, parsed("issue_comment", comment_payload("/help")))

@@ -33,7 +33,7 @@ def _ctx(store: JobStore, github: Any, event_type: str) -> PluginContext:
 
 def test_plugin_value() -> None:
     assert TRIGGER.name == "trigger"
-    assert set(TRIGGER.handlers) == {"pull_request", "issue_comment", "push"}
+    assert set(TRIGGER.handlers) == {"pull_request", "generic_comment", "push"}
     assert "/ok-to-test" in HELP
     assert "/retest" in HELP
 
@@ -60,21 +60,58 @@ async def test_dispatched_through_registry(
     assert all(j.metadata.labels["event-GUID"] == GUID for j in store.list())
 
 
-async def test_issue_comment_through_plugin(store: JobStore) -> None:
-    data = payload("issue_comment.created.json")
-    data["comment"]["body"] = "/test e2e"
-    data["issue"]["pull_request"] = {"url": "https://api.github.com/repos/x/y/pulls/1"}
+def _with_body(event_type: str, fixture: str, body: str) -> dict[str, Any]:
+    data = payload(fixture)
+    if event_type == "issue_comment":
+        data["comment"]["body"] = body
+        data["issue"]["pull_request"] = {"url": "https://api.github.com/repos/x/y/pulls/1"}
+    elif event_type == "pull_request_review":
+        data["review"]["body"] = body
+    else:
+        data["comment"]["body"] = body
+    return data
+
+
+@pytest.mark.parametrize(
+    ("event_type", "fixture", "jobs"),
+    [
+        ("issue_comment", "issue_comment.created.json", ["e2e"]),
+        ("issue_comment", "issue_comment.edited.json", []),
+        ("pull_request_review", "pull_request_review.submitted.json", ["e2e"]),
+        ("pull_request_review", "pull_request_review.dismissed.json", []),
+        ("pull_request_review_comment", "pull_request_review_comment.created.json", ["e2e"]),
+        ("pull_request_review_comment", "pull_request_review_comment.edited.json", []),
+        ("pull_request_review_comment", "pull_request_review_comment.deleted.json", []),
+    ],
+    ids=[
+        "issue-comment",
+        "issue-comment-edited",
+        "review-submitted",
+        "review-dismissed",
+        "review-comment",
+        "review-comment-edited",
+        "review-comment-deleted",
+    ],
+)
+async def test_a_test_command_in_any_kind_of_comment(
+    store: JobStore, event_type: str, fixture: str, jobs: list[str]
+) -> None:
+    """Prow's hook turns comments, review bodies and diff comments alike into generic
+    comments; trigger acts on a newly created one."""
+    config = load_trigger_config()
+    [(_, handler)] = Registry([TRIGGER]).handlers_for(
+        event_type, ORG, "Hello-World", config.plugins
+    )
     gh = FakeGitHub(members={ORG: {"Codertocat"}})
     gh.pull = payload("pull_request.opened.json")["pull_request"]
-    await TRIGGER.handlers["issue_comment"](
-        _ctx(store, gh, "issue_comment"), parsed("issue_comment", data)
-    )
-    assert job_names(store) == ["e2e"]
+    event = parsed(event_type, _with_body(event_type, fixture, "/test e2e"))
+    await handler(_ctx(store, gh, event_type), event)
+    assert job_names(store) == jobs
 
 
 async def test_needs_a_github_client(store: JobStore) -> None:
     with pytest.raises(TypeError, match="GitHub client"):
-        await TRIGGER.handlers["push"](
+        await TRIGGER.for_event("push")(
             _ctx(store, object(), "push"), parsed("push", payload("push.event.json"))
         )
 

@@ -19,16 +19,8 @@ from typing import Any
 from minprow.hook.plugins.cat.client import CatGitHub
 from minprow.hook.plugins.cat.clowder import Clowder
 from minprow.hook.plugins.context import PluginContext
-from minprow.hook.plugins.generic import (
-    CREATED,
-    GenericComment,
-    format_response,
-    from_issue_comment,
-    from_issue_opened,
-    from_pull_request_opened,
-    from_review,
-)
-from minprow.hook.plugins.registry import Handler, Plugin
+from minprow.hook.plugins.generic import CREATED, GENERIC_COMMENT, GenericComment, format_response
+from minprow.hook.plugins.registry import Plugin
 
 NAME = "cat"
 MEOW_RE = re.compile(r"^/meow(vie)?(?: (.+))?\s*$", re.I | re.M)
@@ -81,28 +73,19 @@ def cat_plugin(clowder: Clowder | None = None) -> Plugin:
     """The cat plugin over `clowder` (by default thecatapi.com, then the bundled cats)."""
     source = clowder or Clowder()
 
-    def on(adapt: Any) -> Handler:
-        async def handler(ctx: PluginContext, event: Any) -> None:
-            c = adapt(event)
-            if c.action != CREATED or parse_meow(c.body) is None:
-                return
-            github = ctx.github
-            if not isinstance(github, CatGitHub):
-                raise TypeError("the cat plugin needs a GitHub client (create_comment)")
-            key = read_key(ctx.config().plugins.section("cat"), ctx.log.logger)
-            await handle(github, source, c, key)
-
-        return handler
+    async def on_generic_comment(ctx: PluginContext, c: GenericComment) -> None:
+        if c.action != CREATED or parse_meow(c.body) is None:
+            return
+        github = ctx.github
+        if not isinstance(github, CatGitHub):
+            raise TypeError("the cat plugin needs a GitHub client (create_comment)")
+        key = read_key(ctx.config().plugins.section("cat"), ctx.log.logger)
+        await handle(github, source, c, key)
 
     return Plugin(
         name=NAME,
         help=HELP_TEXT,
-        handlers={
-            "issue_comment": on(from_issue_comment),
-            "issues": on(from_issue_opened),
-            "pull_request": on(from_pull_request_opened),
-            "pull_request_review": on(from_review),
-        },
+        handlers={GENERIC_COMMENT: on_generic_comment},
     )
 
 

@@ -26,13 +26,7 @@ from typing import Any
 
 from minprow.github.errors import GitHubError
 from minprow.hook.plugins.context import PluginContext
-from minprow.hook.plugins.generic import (
-    CREATED,
-    GenericComment,
-    format_response,
-    from_issue_comment,
-    from_issue_opened,
-)
+from minprow.hook.plugins.generic import CREATED, GENERIC_COMMENT, GenericComment, format_response
 from minprow.hook.plugins.help.client import HelpGitHub
 from minprow.hook.plugins.registry import Plugin
 
@@ -187,17 +181,13 @@ async def _run(ctx: PluginContext, c: GenericComment) -> None:
     await handle(github, ctx.log.logger, c, guidelines)
 
 
-async def on_issue_comment(ctx: PluginContext, event: Any) -> None:
-    await _run(ctx, from_issue_comment(event))
-
-
-async def on_issues(ctx: PluginContext, event: Any) -> None:
-    await _run(ctx, from_issue_opened(event))
+async def on_generic_comment(ctx: PluginContext, comment: GenericComment) -> None:
+    await _run(ctx, comment)
 
 
 HELP = Plugin(
     name=NAME,
     help=HELP_TEXT,
-    handlers={"issue_comment": on_issue_comment, "issues": on_issues},
+    handlers={GENERIC_COMMENT: on_generic_comment},
 )
 """The help plugin, for hook's explicit tuple of plugins."""

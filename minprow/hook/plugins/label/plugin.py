@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from minprow.hook.plugins.context import PluginContext
-from minprow.hook.plugins.generic import from_issue_comment, from_pull_request_opened, from_review
+from minprow.hook.plugins.generic import GENERIC_COMMENT, GenericComment
 from minprow.hook.plugins.label.client import LabelGitHub
 from minprow.hook.plugins.label.commands import PREFIXES
 from minprow.hook.plugins.label.label import TRIAGE_ACCEPTED, handle_label, handle_new_commits
@@ -45,22 +45,15 @@ def _github(ctx: PluginContext) -> LabelGitHub:
     return github
 
 
-async def on_issue_comment(ctx: PluginContext, event: Any) -> None:
+async def on_generic_comment(ctx: PluginContext, comment: GenericComment) -> None:
     config = ctx.config().plugins.label
-    await handle_label(_github(ctx), config, from_issue_comment(event), ctx.log.logger)
-
-
-async def on_pull_request_review(ctx: PluginContext, event: Any) -> None:
-    config = ctx.config().plugins.label
-    await handle_label(_github(ctx), config, from_review(event), ctx.log.logger)
+    await handle_label(_github(ctx), config, comment, ctx.log.logger)
 
 
 async def on_pull_request(ctx: PluginContext, event: Any) -> None:
     action = pull_request_event(event)
     config = ctx.config().plugins.label
-    if action.action == "opened":
-        await handle_label(_github(ctx), config, from_pull_request_opened(event), ctx.log.logger)
-    elif action.action == "synchronize" and not event.pull_request.merged:
+    if action.action == "synchronize" and not event.pull_request.merged:
         await handle_new_commits(_github(ctx), config, action)
 
 
@@ -68,8 +61,7 @@ LABEL = Plugin(
     name=NAME,
     help=HELP,
     handlers={
-        "issue_comment": on_issue_comment,
-        "pull_request_review": on_pull_request_review,
+        GENERIC_COMMENT: on_generic_comment,
         "pull_request": on_pull_request,
     },
 )

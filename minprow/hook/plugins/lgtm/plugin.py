@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from minprow.hook.plugins.context import PluginContext
-from minprow.hook.plugins.generic import from_issue_comment, from_pull_request_opened, from_review
+from minprow.hook.plugins.generic import GENERIC_COMMENT, GenericComment
 from minprow.hook.plugins.lgtm.client import LgtmGitHub
 from minprow.hook.plugins.lgtm.lgtm import (
     LGTM_LABEL,
@@ -45,13 +45,12 @@ def _github(ctx: PluginContext) -> LgtmGitHub:
     return github
 
 
-async def on_issue_comment(ctx: PluginContext, event: Any) -> None:
-    await handle_comment(_github(ctx), from_issue_comment(event), ctx.log.logger)
+async def on_generic_comment(ctx: PluginContext, comment: GenericComment) -> None:
+    await handle_comment(_github(ctx), comment, ctx.log.logger)
 
 
 async def on_pull_request_review(ctx: PluginContext, event: Any) -> None:
     github = _github(ctx)
-    await handle_comment(github, from_review(event), ctx.log.logger)
     org, repo = event.repository.owner.login, event.repository.name
     if not ctx.config().plugins.lgtm_for(org, repo).review_acts_as_lgtm:
         return
@@ -72,9 +71,7 @@ async def on_pull_request_review(ctx: PluginContext, event: Any) -> None:
 
 async def on_pull_request(ctx: PluginContext, event: Any) -> None:
     action = pull_request_event(event)
-    if action.action == "opened":
-        await handle_comment(_github(ctx), from_pull_request_opened(event), ctx.log.logger)
-    elif action.action == "synchronize" and not event.pull_request.merged:
+    if action.action == "synchronize" and not event.pull_request.merged:
         pr = action.pull_request
         await handle_push(_github(ctx), pr.org, pr.repo, pr.number, ctx.log.logger)
 
@@ -83,7 +80,7 @@ LGTM = Plugin(
     name=NAME,
     help=HELP,
     handlers={
-        "issue_comment": on_issue_comment,
+        GENERIC_COMMENT: on_generic_comment,
         "pull_request_review": on_pull_request_review,
         "pull_request": on_pull_request,
     },

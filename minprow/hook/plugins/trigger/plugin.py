@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from minprow.hook.plugins.context import PluginContext
-from minprow.hook.plugins.generic import from_issue_comment
+from minprow.hook.plugins.generic import GENERIC_COMMENT, GenericComment
 from minprow.hook.plugins.registry import Plugin
 from minprow.hook.plugins.trigger.client import TriggerGitHub
 from minprow.hook.plugins.trigger.comment import handle_comment
@@ -66,8 +66,8 @@ async def on_pull_request(ctx: PluginContext, event: Any) -> None:
     await handle_pull_request(await trigger_context(ctx), pull_request_event(event))
 
 
-async def on_issue_comment(ctx: PluginContext, event: Any) -> None:
-    await handle_comment(await trigger_context(ctx), from_issue_comment(event))
+async def on_generic_comment(ctx: PluginContext, comment: GenericComment) -> None:
+    await handle_comment(await trigger_context(ctx), comment)
 
 
 async def on_push(ctx: PluginContext, event: Any) -> None:
@@ -79,7 +79,7 @@ TRIGGER = Plugin(
     help=HELP,
     handlers={
         "pull_request": on_pull_request,
-        "issue_comment": on_issue_comment,
+        GENERIC_COMMENT: on_generic_comment,
         "push": on_push,
     },
 )

@@ -52,8 +52,9 @@ async def trusted_user(
         return TrustedUserResponse(True)
     if not trigger.only_org_members and await gh.is_collaborator(org, repo, user):
         return TrustedUserResponse(True)
-    app = user.removesuffix("[bot]")
-    if any(app == trusted for trusted in trigger.trusted_apps):
+    # Only an App's own login ("<name>[bot]") is the App: anyone may register the bare
+    # name as a user.
+    if user.endswith("[bot]") and user.removesuffix("[bot]") in trigger.trusted_apps:
         return TrustedUserResponse(True)
     not_collaborator = not trigger.only_org_members
     if not trigger.trusted_org or trigger.trusted_org == org:
