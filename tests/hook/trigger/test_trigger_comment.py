@@ -70,6 +70,9 @@ def _comment(
         ("```\n/test all\n```", {}, []),
         ("/test all", {"commenter": "mallory"}, AUTO),
         ("/test all", {"commenter": "dependabot[bot]", "author": "mallory"}, AUTO),
+        ("/test all", {"commenter": "dependabot", "author": "mallory"}, []),
+        ("/test-manual-required", {}, ["custom", "e2e"]),
+        ("/test-manual-required", {"commenter": "mallory", "author": "mallory"}, []),
     ],
     ids=[
         "test-all",
@@ -84,6 +87,9 @@ def _comment(
         "in-code-block",
         "stranger-on-trusted-pr",
         "trusted-app-on-untrusted-pr",
+        "spoofed-app-login-on-untrusted-pr",
+        "test-manual-required",
+        "test-manual-required-untrusted",
     ],
 )
 async def test_comment_starts_jobs(
@@ -154,6 +160,41 @@ async def test_ok_to_test(
     assert job_names(store) == jobs
     if calls is not None:
         assert gh.calls == calls
+
+
+@pytest.mark.parametrize(
+    ("commenter", "labels", "calls", "reply"),
+    [
+        (
+            "Codertocat",
+            ["ok-to-test"],
+            [("remove_label", 1, "ok-to-test"), ("add_labels", 1, ("needs-ok-to-test",))],
+            None,
+        ),
+        ("Codertocat", [], [("add_labels", 1, ("needs-ok-to-test",))], None),
+        ("Codertocat", ["needs-ok-to-test"], [], None),
+        ("mallory", ["ok-to-test"], [], "Only trusted users can revoke `/ok-to-test`."),
+    ],
+    ids=["member-revokes", "member-on-unlabelled-pr", "already-revoked", "stranger-cannot"],
+)
+async def test_ok_to_test_cancel(
+    store: JobStore,
+    commenter: str,
+    labels: list[str],
+    calls: list[tuple[Any, ...]],
+    reply: str | None,
+) -> None:
+    gh = FakeGitHub(members=MEMBER, labels=list(labels), pull=_pull(author="newcomer"))
+    event = _comment("/ok-to-test cancel", commenter=commenter, author="newcomer")
+    await handle_comment(context(gh, store), comment_event(event))
+    assert job_names(store) == []
+    assert [c for c in gh.calls if c[0] != "comment"] == calls
+    if reply is None:
+        assert gh.comments() == []
+    else:
+        [body] = gh.comments()
+        assert body.startswith(f"@{commenter}: ")
+        assert reply in body
 
 
 @pytest.mark.parametrize(

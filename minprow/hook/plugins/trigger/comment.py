@@ -1,11 +1,14 @@
-"""trigger's comment handler: `/test`, `/retest`, `/retest-required`, `/ok-to-test`.
+"""trigger's comment handler: `/test`, `/retest`, `/retest-required`,
+`/test-manual-required`, `/ok-to-test` and `/ok-to-test cancel`.
 
 Corresponds to `handleGenericComment` and `FilterPresubmits` of Prow's
 pkg/plugins/trigger/generic-comment.go. Only a newly created comment on an
 open pull request counts, not one by the bot, and only if it is a trigger
 command (commands inside ``` code blocks do not count). An untrusted commenter
 on an untrusted PR gets a reply instead of jobs. A trusted `/ok-to-test` adds
-`ok-to-test` and drops `needs-ok-to-test`. `/retest` reads the head commit's
+`ok-to-test` and drops `needs-ok-to-test`; a trusted `/ok-to-test cancel` does
+the opposite (anyone else is told only trusted users can). `/test-manual-required`
+starts the required jobs that only run when asked for. `/retest` reads the head commit's
 statuses and reruns failed or errored contexts (and automatic jobs that have not
 reported). `/test ?`, `/test` with no or unknown names, and `/retest <name>`
 are answered with the list of available commands. Jobs started by `/retest` or
@@ -19,6 +22,7 @@ from dataclasses import replace
 from minprow.hook.plugins.generic import GenericComment, format_response
 from minprow.hook.plugins.trigger.filters import (
     OK_TO_TEST,
+    OK_TO_TEST_CANCEL,
     RETEST,
     RETEST_REQUIRED,
     Contexts,
@@ -34,7 +38,11 @@ from minprow.hook.plugins.trigger.help import (
     should_respond_with_help,
 )
 from minprow.hook.plugins.trigger.inputs import pull_request_from
-from minprow.hook.plugins.trigger.respond import UNTRUSTED, UNTRUSTED_IGNORE_OK_TO_TEST
+from minprow.hook.plugins.trigger.respond import (
+    REVOKE_UNTRUSTED,
+    UNTRUSTED,
+    UNTRUSTED_IGNORE_OK_TO_TEST,
+)
 from minprow.hook.plugins.trigger.run import TriggerContext, changed_files, run_requested
 from minprow.hook.plugins.trigger.trust import (
     NEEDS_OK_TO_TEST,
@@ -83,6 +91,19 @@ async def handle_comment(ctx: TriggerContext, comment: GenericComment) -> list[P
         await gh.add_labels(org, repo, number, [OK_TO_TEST_LABEL])
     if (ok_to_test or OK_TO_TEST_LABEL in labels) and NEEDS_OK_TO_TEST in labels:
         await gh.remove_label(org, repo, number, NEEDS_OK_TO_TEST)
+    if honor and OK_TO_TEST_CANCEL.search(text):
+        # Revoking is for trusted users only; the PR needs `/ok-to-test` again.
+        if not commenter.trusted:
+            reply = format_response(
+                comment.body, comment.html_url, comment.author, REVOKE_UNTRUSTED
+            )
+            await gh.create_comment(org, repo, number, reply)
+            return []
+        if OK_TO_TEST_LABEL in labels:
+            await gh.remove_label(org, repo, number, OK_TO_TEST_LABEL)
+        if NEEDS_OK_TO_TEST not in labels:
+            await gh.add_labels(org, repo, number, [NEEDS_OK_TO_TEST])
+        return []
 
     pr = pull_request_from(await gh.get_pull_request(org, repo, number))
     base_sha = await gh.get_ref(org, repo, f"heads/{pr.base_ref}")

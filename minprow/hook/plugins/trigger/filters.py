@@ -1,10 +1,12 @@
 """Which presubmits a comment or a pull request event runs.
 
 Corresponds to Prow's pkg/pjutil/filter.go (`TestAllRe`, `RetestRe`,
-`RetestRequiredRe`, `OkToTestRe`, `CommandFilter`, `TestAllFilter`,
-`RetestFilter`, `RetestRequiredFilter`, `AggregateFilter`, `PresubmitFilter`,
+`RetestRequiredRe`, `TestManualRequiredRe`, `OkToTestRe`, `OkToTestCancelRe`,
+`CommandFilter`, `TestAllFilter`, `RetestFilter`, `RetestRequiredFilter`,
+`TestManualRequiredFilter`, `AggregateFilter`, `PresubmitFilter`,
 `FilterPresubmits`), the help commands of pkg/pjutil/help.go and
-`markdown.DropCodeBlock`.
+`markdown.DropCodeBlock`. The command regexes are Prow's, matched by RE2 as Go
+matches them.
 
 A filter answers, per presubmit, (matches, forced, default): whether the job is
 considered at all, whether it runs regardless of its change regexes, and what
@@ -21,15 +23,18 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from minprow.config import Presubmit
+from minprow.config.goregex import compile_regex
 
-TEST_ALL = re.compile(r"(?m)^/test all,?($|\s.*)")
-RETEST = re.compile(r"(?m)^/retest\s*$")
-RETEST_REQUIRED = re.compile(r"(?m)^/retest-required\s*$")
-OK_TO_TEST = re.compile(r"(?m)^/ok-to-test\s*$")
-TEST_HELP = re.compile(r"(?m)^/test[ \t]*\?\s*$")
-EMPTY_TEST = re.compile(r"(?m)^/test\s*$")
-RETEST_WITH_TARGET = re.compile(r"(?m)^/retest[ \t]+\S+")
-TEST_WITH_ANY_TARGET = re.compile(r"(?m)^/test[ \t]+\S+")
+TEST_ALL = compile_regex(r"(?m)^/test all,?($|\s.*)")
+RETEST = compile_regex(r"(?m)^/retest\s*$")
+RETEST_REQUIRED = compile_regex(r"(?m)^/retest-required\s*$")
+TEST_MANUAL_REQUIRED = compile_regex(r"(?m)^/test-manual-required\s*$")
+OK_TO_TEST = compile_regex(r"(?m)^/ok-to-test\s*$")
+OK_TO_TEST_CANCEL = compile_regex(r"(?m)^/ok-to-test\s+cancel\s*$")
+TEST_HELP = compile_regex(r"(?m)^/test[ \t]*\?\s*$")
+EMPTY_TEST = compile_regex(r"(?m)^/test\s*$")
+RETEST_WITH_TARGET = compile_regex(r"(?m)^/retest[ \t]+\S+")
+TEST_WITH_ANY_TARGET = compile_regex(r"(?m)^/test[ \t]+\S+")
 _CODE_BLOCK = re.compile(r"(?s)```.*?```")
 
 Verdict = tuple[bool, bool, bool]
@@ -103,6 +108,19 @@ class RetestRequiredFilter:
 
 
 @dataclass(frozen=True)
+class TestManualRequiredFilter:
+    """`/test-manual-required`: every required job that only runs when asked for,
+    unconditionally; not one with change regexes (kubernetes-sigs/prow#735)."""
+
+    name: str = "test-manual-required-filter"
+
+    def should_run(self, job: Presubmit) -> Verdict:
+        if job.optional or not job.needs_explicit_trigger() or job.could_run_with_changes():
+            return False, False, False
+        return True, True, False
+
+
+@dataclass(frozen=True)
 class AggregateFilter:
     """The first child filter that matches decides."""
 
@@ -150,6 +168,8 @@ def presubmit_filter(honor_ok_to_test: bool, body: str, contexts: Contexts | Non
         if contexts is None:
             raise ValueError("/retest-required needs the pull request's contexts")
         filters.append(RetestRequiredFilter(contexts.failed, contexts.all))
+    if TEST_MANUAL_REQUIRED.search(body):
+        filters.append(TestManualRequiredFilter())
     if (honor_ok_to_test and OK_TO_TEST.search(body)) or TEST_ALL.search(body):
         filters.append(TestAllFilter())
     return AggregateFilter(tuple(filters))
@@ -193,7 +213,9 @@ def comment_matches_trigger(text: str, presubmits: Iterable[Presubmit]) -> bool:
     if (
         RETEST.search(text)
         or RETEST_REQUIRED.search(text)
+        or TEST_MANUAL_REQUIRED.search(text)
         or OK_TO_TEST.search(text)
+        or OK_TO_TEST_CANCEL.search(text)
         or TEST_ALL.search(text)
         or may_need_help_comment(text)
     ):

@@ -37,10 +37,13 @@ and branch of the push.
 
 Commands:
   /ok-to-test            mark a PR trusted and start its tests (trusted org members)
+  /ok-to-test cancel     take that back: the PR needs '/ok-to-test' again (trusted users)
   /test [<job name>|all] start one job or all automatic ones (anyone, on a trusted PR)
   /test ?                list the jobs that can be started (anyone, on a trusted PR)
   /retest                rerun the jobs that failed (anyone, on a trusted PR)
   /retest-required       rerun the required jobs that failed (anyone, on a trusted PR)
+  /test-manual-required  start the required jobs that only run when asked for
+                         (anyone, on a trusted PR)
 """
 
 

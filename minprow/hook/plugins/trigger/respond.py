@@ -50,4 +50,5 @@ UNTRUSTED_IGNORE_OK_TO_TEST = (
     "`/ok-to-test` cannot mark pull requests from untrusted authors as trusted in this "
     "repository. Collaborators can still start tests with `/test`."
 )
+REVOKE_UNTRUSTED = "Only trusted users can revoke `/ok-to-test`."
 UNTRUSTED = "Tests cannot start until a trusted user reviews the PR and comments `/ok-to-test`."
