@@ -19,16 +19,21 @@ interleaved so machine load hits every side alike, medians compared:
    user waits for them too. Needs a Docker engine (`scripts/docker-engine`
    starts one); without one this part is skipped, saying why.
 
-Prints each side's median and best, the difference of medians, the budget and
+The timed processes cache their bytecode in a temporary PYTHONPYCACHEPREFIX, as
+an installed minprow has its .pyc files, even where PYTHONDONTWRITEBYTECODE is
+set (`--env-as-is` keeps the caller's environment instead). Prints the machine's
+load, each side's median and best, the difference of medians, the budget and
 whether the difference is within it. Never fails on timing: the exit status is
 non-zero only when a command fails.
 
-Run: `python benchmarks/bench_run.py [--runs N] [--skip-dry-run] [--skip-docker]`.
+Run: `python benchmarks/bench_run.py [--runs N] [--skip-dry-run] [--skip-docker]
+[--env-as-is]`.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import subprocess
@@ -63,24 +68,41 @@ periodics:
 """
 
 
-def _time(command: list[str], cwd: Path) -> float:
+def _time(command: list[str], cwd: Path, env: dict[str, str]) -> float:
     start = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, check=False, cwd=cwd)
+    done = subprocess.run(command, capture_output=True, check=False, cwd=cwd, env=env)
     took = time.perf_counter() - start
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed:\n{done.stderr.decode()[-2000:]}")
     return took
 
 
-def _interleaved(sides: dict[str, list[str]], runs: int, cwd: Path) -> dict[str, list[float]]:
+def _interleaved(
+    sides: dict[str, list[str]], runs: int, cwd: Path, env: dict[str, str]
+) -> dict[str, list[float]]:
     """Each side's wall-clock times, one run of every side per round, after a warm-up."""
     for command in sides.values():
-        _time(command, cwd)  # warm the file cache, the .pyc files and the engine
+        _time(command, cwd, env)  # warm the file cache, the .pyc files and the engine
     times: dict[str, list[float]] = {name: [] for name in sides}
     for _ in range(runs):
         for name, command in sides.items():
-            times[name].append(_time(command, cwd))
+            times[name].append(_time(command, cwd, env))
     return times
+
+
+def _child_env(pycache: Path, as_is: bool) -> dict[str, str]:
+    """The environment of every timed process.
+
+    An installed minprow has its .pyc files; a checkout run with
+    PYTHONDONTWRITEBYTECODE set (as some CI images and sandboxes set it) would
+    compile every module of minprow at each start. Unless `as_is`, the children
+    write and read their bytecode under `pycache` (PYTHONPYCACHEPREFIX, so
+    nothing is written into the repository) and the warm-up run fills it."""
+    env = dict(os.environ)
+    if not as_is:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(pycache)
+    return env
 
 
 def _print_sides(times: dict[str, list[float]]) -> None:
@@ -107,7 +129,7 @@ def _git_repo(dest: Path) -> Path:
     return dest
 
 
-def bench_dry_run(runs: int) -> None:
+def bench_dry_run(runs: int, env: dict[str, str]) -> None:
     config = TEST_INFRA / "config" / "prow" / "config.yaml"
     jobs = TEST_INFRA / "config" / "jobs"
     print(f"1. `minprow run --dry-run` vs `minprow check-config` on {TEST_INFRA.name}")
@@ -137,7 +159,7 @@ def bench_dry_run(runs: int) -> None:
             ],
             periodic: [*MINPROW, "run", "ci-kubernetes-e2e-kind", *paths, "--dry-run", *dirs],
         }
-        times = _interleaved(sides, runs, tmp)
+        times = _interleaved(sides, runs, tmp, env)
     _print_sides(times)
     for name in (presubmit, periodic):
         _verdict(f"{name} - check-config", times[name], times["check-config"], DRY_RUN_BUDGET_S)
@@ -167,7 +189,7 @@ def _ensure_image() -> None:
         subprocess.run(["docker", "build", "-q", "-t", IMAGE, context], check=True)
 
 
-def bench_docker(runs: int) -> None:
+def bench_docker(runs: int, env: dict[str, str]) -> None:
     print(f"2. `minprow run --executor docker` vs a bare `docker run` of {IMAGE}")
     why = _docker_unavailable()
     if why is not None:
@@ -219,7 +241,7 @@ def bench_docker(runs: int) -> None:
                 *common,
             ],
         }
-        times = _interleaved(sides, runs, tmp)
+        times = _interleaved(sides, runs, tmp, env)
     _print_sides(times)
     _verdict(f"{undecorated} - {bare_true}", times[undecorated], times[bare_true], DOCKER_BUDGET_S)
     _verdict(f"{decorated} - {bare_echo}", times[decorated], times[bare_echo], DOCKER_BUDGET_S)
@@ -230,11 +252,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=7, help="timed runs of each side")
     parser.add_argument("--skip-dry-run", action="store_true", help="skip benchmark 1")
     parser.add_argument("--skip-docker", action="store_true", help="skip benchmark 2")
+    parser.add_argument(
+        "--env-as-is",
+        action="store_true",
+        help="run with this environment unchanged (PYTHONDONTWRITEBYTECODE included)",
+    )
     args = parser.parse_args(argv)
-    if not args.skip_dry_run:
-        bench_dry_run(args.runs)
-    if not args.skip_docker:
-        bench_docker(args.runs)
+    load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
+    print(f"{os.cpu_count()} CPUs, load average {load}; {args.runs} interleaved runs per side")
+    with tempfile.TemporaryDirectory() as pycache:
+        env = _child_env(Path(pycache), args.env_as_is)
+        if args.env_as_is:
+            setting = os.environ.get("PYTHONDONTWRITEBYTECODE", "unset")
+            print(f"environment as is (PYTHONDONTWRITEBYTECODE: {setting})")
+        else:
+            print("bytecode cached in a temporary PYTHONPYCACHEPREFIX, as an install has it")
+        if not args.skip_dry_run:
+            bench_dry_run(args.runs, env)
+        if not args.skip_docker:
+            bench_docker(args.runs, env)
     return 0
 
 

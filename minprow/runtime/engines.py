@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from minprow.aio import Clock
 from minprow.executors.base import Executor
@@ -31,17 +32,26 @@ class EngineError(RuntimeError):
 
 def docker_unavailable() -> str | None:
     """Why the local Docker engine cannot be used, or None when it answers."""
+    client, why = _docker_client()
+    if client is not None:
+        client.close()
+    return why
+
+
+def _docker_client() -> tuple[Any, str | None]:
+    """A client of the local engine that answered a ping, or None and why not."""
     try:
         import docker
 
         client = docker.from_env(timeout=5)
-        try:
-            client.ping()
-        finally:
-            client.close()
     except Exception as err:  # the SDK raises many kinds; all mean "no engine"
-        return f"{type(err).__name__}: {err}"
-    return None
+        return None, f"{type(err).__name__}: {err}"
+    try:
+        client.ping()
+    except Exception as err:
+        client.close()
+        return None, f"{type(err).__name__}: {err}"
+    return client, None
 
 
 def cluster_map(
@@ -93,16 +103,19 @@ def local_executor(
     if kind not in EXECUTOR_KINDS:
         raise EngineError(f"unknown executor {kind!r}; expected one of {', '.join(EXECUTOR_KINDS)}")
     if kind in ("auto", "docker"):
-        why = docker_unavailable()
-        if why is None:
+        client, why = _docker_client()
+        if client is not None:
             from minprow.executors.docker import DockerExecutor
 
+            # The client that answered the ping, not a second one asking the
+            # engine's version again (25 ms of every `minprow run`).
             return DockerExecutor(
                 workspaces_dir=state_dir / "workspaces" / "docker",
                 artifacts_dir=artifacts_dir,
                 clock=clock,
                 objects=objects,
                 claims_dir=state_dir / "claims",
+                client_factory=lambda: client,
             )
         if kind == "docker":
             raise EngineError(f"the Docker engine does not answer ({why}); is dockerd running?")

@@ -9,6 +9,7 @@ its current branch and HEAD, used as they are.
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 from minprow.config import Postsubmit, Presubmit
@@ -68,17 +69,25 @@ def remote_refs(
 
 def local_refs(org_repo: str, job: Presubmit | Postsubmit, path: Path, pull_number: int) -> Refs:
     """Refs describing the working tree at `path` as the job's repository."""
-    import git
-
-    try:
-        tree = git.Repo(path, search_parent_directories=True)
-        sha = tree.head.commit.hexsha
-        branch = "HEAD" if tree.head.is_detached else tree.active_branch.name
-        author = str(tree.head.commit.author.name or "")
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError, ValueError) as err:
-        raise RefsError(f"--local {path}: not a git working tree with a commit ({err})") from err
+    # Two plain git calls: GitPython's import alone costs `run` 60-100 ms.
+    head = _git(path, "log", "-1", "--format=%H%x00%an")
+    branch = _git(path, "symbolic-ref", "-q", "--short", "HEAD") or "HEAD"
+    sha, _, author = head.partition("\0")
+    if not sha:
+        raise RefsError(f"--local {path}: not a git working tree with a commit")
     org, repo = org_repo.split("/", 1)
     pulls = None
     if isinstance(job, Presubmit):
         pulls = [Pull(number=pull_number, author=author, sha=sha, head_ref=branch)]
     return Refs(org=org, repo=repo, base_ref=branch, base_sha=sha, pulls=pulls)
+
+
+def _git(path: Path, *args: str) -> str:
+    """The output of `git -C path ARGS`, stripped; "" when git says no."""
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(path), *args], capture_output=True, text=True, check=False
+        )
+    except OSError as err:
+        raise RefsError(f"--local {path}: cannot run git ({err})") from err
+    return done.stdout.strip() if done.returncode == 0 else ""
