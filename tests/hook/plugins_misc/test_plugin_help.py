@@ -268,4 +268,6 @@ async def test_dispatched_through_registry(store: JobStore, tmp_path: Path) -> N
 async def test_needs_a_github_client(store: JobStore, tmp_path: Path) -> None:
     ctx = plugin_context(store, object(), "issue_comment", plugin_config(tmp_path, ["help"]))
     with pytest.raises(TypeError, match="GitHub client"):
-        await HELP.for_event("issue_comment")(ctx, parsed("issue_comment", comment_payload("/help")))
+        await HELP.for_event("issue_comment")(
+            ctx, parsed("issue_comment", comment_payload("/help"))
+        )

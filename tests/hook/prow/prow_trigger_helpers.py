@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 import yaml
-from trigger_helpers import NOW, FakeGitHub, payload
+from trigger_helpers import FakeGitHub, payload
 
 from minprow.config import Config, PluginConfig, Postsubmit, Presubmit, Trigger
 from minprow.github.types import IssueComment, User
@@ -235,7 +235,6 @@ def check_help_reply(
 
 
 __all__ = [
-    "NOW",
     "FlakyStore",
     "ProwFakeGitHub",
     "cases",
