@@ -34,6 +34,9 @@ class Regexp(Protocol):
     def search(self, text: str) -> Any:
         """The leftmost match anywhere in `text`, or None (Go's `FindStringIndex`)."""
 
+    def sub(self, repl: str, text: str) -> str:
+        """`text` with every match replaced (Go's `ReplaceAllString`, for a literal `repl`)."""
+
 
 _OPTIONS = re2.Options()
 _OPTIONS.log_errors = False  # RE2 would print every rejected pattern to stderr

@@ -66,13 +66,7 @@ NOTES = {
 # --- TestHandleGenericComment ---------------------------------------------------
 
 GENERIC = "handle_generic_comment.yaml"
-GENERIC_XFAIL = {
-    "ignore `/test` with no target in a tilde code block": (
-        "Prow's markdown.DropCodeBlock also drops ~~~ fenced blocks, so the `/test` "
-        "inside is ignored; minprow's filters.drop_code_blocks only drops ``` blocks "
-        "and answers with a help comment"
-    ),
-}
+GENERIC_XFAIL: dict[str, str] = {}
 
 
 def _generic_world(case: dict[str, Any], w: dict[str, Any]) -> tuple[ProwFakeGitHub, Any]:
@@ -141,20 +135,7 @@ async def test_handle_generic_comment(store: JobStore, case: dict[str, Any]) -> 
                 check_help_reply(body, comment, names, NOTES)
 
 
-_NO_PRUNING = (
-    "Prow prunes its earlier help replies (CommentPruner.PruneComments of bot comments "
-    "that are help messages) when a `/test` or `/retest` style comment is not answered "
-    "with help; minprow's trigger (comment.py handle_comment) never lists or deletes "
-    "its earlier replies"
-)
-PRUNE_XFAIL = {
-    case.values[0]["name"]: _NO_PRUNING
-    for case in cases(GENERIC)
-    if case.values[0]["expect"].get("prunes_help")
-}
-
-
-@pytest.mark.parametrize("case", cases(GENERIC, PRUNE_XFAIL))
+@pytest.mark.parametrize("case", cases(GENERIC))
 async def test_handle_generic_comment_prunes_help(store: JobStore, case: dict[str, Any]) -> None:
     """The `PruneHelp` half of the same cases: with an earlier help reply of the
     bot on the PR, is it deleted?"""

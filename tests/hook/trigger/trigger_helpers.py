@@ -17,6 +17,7 @@ from minprow.config import Config, load_config
 from minprow.github.events import parse_event
 from minprow.github.types import (
     CombinedStatus,
+    IssueComment,
     Label,
     PullRequest,
     PullRequestChange,
@@ -90,6 +91,12 @@ class FakeGitHub:
     ) -> list[PullRequestChange]:
         self.reads.append("files")
         return [PullRequestChange(filename=f) for f in self.files]
+
+    async def list_issue_comments(self, org: str, repo: str, number: int) -> list[IssueComment]:
+        return []
+
+    async def delete_comment(self, org: str, repo: str, comment_id: int) -> None:
+        self.calls.append(("delete_comment", comment_id))
 
     async def list_issue_labels(self, org: str, repo: str, number: int) -> list[Label]:
         self.reads.append("labels")

@@ -21,6 +21,7 @@ from dataclasses import replace
 
 from minprow.hook.plugins.generic import GenericComment, format_response
 from minprow.hook.plugins.trigger.filters import (
+    ANY_TEST,
     OK_TO_TEST,
     OK_TO_TEST_CANCEL,
     RETEST,
@@ -35,6 +36,7 @@ from minprow.hook.plugins.trigger.filters import (
 from minprow.hook.plugins.trigger.help import (
     available_presubmits,
     help_message,
+    is_help_comment,
     should_respond_with_help,
 )
 from minprow.hook.plugins.trigger.inputs import pull_request_from
@@ -126,7 +128,17 @@ async def handle_comment(ctx: TriggerContext, comment: GenericComment) -> list[P
             format_response(comment.body, comment.html_url, comment.author, reply),
         )
         return []
+    if ANY_TEST.search(text):
+        # Work was asked for by name: the earlier help replies have done their job.
+        await _prune_help(ctx, org, repo, number)
     extra: dict[str, str] = {}
     if RETEST.search(text) or RETEST_REQUIRED.search(text):
         extra[keys.RETEST] = "true"
     return await run_requested(ctx, pr, to_test, extra)
+
+
+async def _prune_help(ctx: TriggerContext, org: str, repo: str, number: int) -> None:
+    """Delete the bot's own help replies on the pull request (Prow's `PruneComments`)."""
+    for old in await ctx.github.list_issue_comments(org, repo, number):
+        if old.user.login == ctx.bot_login and is_help_comment(old.body):
+            await ctx.github.delete_comment(org, repo, old.id)

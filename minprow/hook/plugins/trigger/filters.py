@@ -17,7 +17,6 @@ changed files, which are fetched at most once and only when some job needs them.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -31,11 +30,15 @@ RETEST_REQUIRED = compile_regex(r"(?m)^/retest-required\s*$")
 TEST_MANUAL_REQUIRED = compile_regex(r"(?m)^/test-manual-required\s*$")
 OK_TO_TEST = compile_regex(r"(?m)^/ok-to-test\s*$")
 OK_TO_TEST_CANCEL = compile_regex(r"(?m)^/ok-to-test\s+cancel\s*$")
+ANY_TEST = compile_regex(r"(?m)^/(?:re)?test\b")
+"""Prow's `anyTestRe`: a `/test...` or `/retest...` command, after which earlier help
+replies are pruned (`ShouldRespondByPruningHelp`)."""
 TEST_HELP = compile_regex(r"(?m)^/test[ \t]*\?\s*$")
 EMPTY_TEST = compile_regex(r"(?m)^/test\s*$")
 RETEST_WITH_TARGET = compile_regex(r"(?m)^/retest[ \t]+\S+")
 TEST_WITH_ANY_TARGET = compile_regex(r"(?m)^/test[ \t]+\S+")
-_CODE_BLOCK = re.compile(r"(?s)```.*?```")
+_CODE_BLOCK = compile_regex("(?msU)^```.*(\n```\n|\n```$)|(?msU)^~~~.*(\n~~~\n|\n~~~$)")
+"""Prow's pkg/markdown `codeBlockRe`: fenced blocks of ``` or ~~~ (RE2's U: lazy)."""
 
 Verdict = tuple[bool, bool, bool]
 """(matches, forced, default) for one presubmit."""

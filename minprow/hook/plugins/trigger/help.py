@@ -1,7 +1,7 @@
 """The `/test ?` answer: which `/test` commands a pull request can use.
 
 Corresponds to Prow's pkg/pjutil/help.go (`MayNeedHelpComment`,
-`ShouldRespondWithHelp`, `HelpMessage`) and `AvailablePresubmits` of
+`ShouldRespondWithHelp`, `HelpMessage`, `IsHelpComment`) and `AvailablePresubmits` of
 pkg/pjutil/filter.go. The wording is minprow's; the cases are Prow's.
 """
 
@@ -27,6 +27,22 @@ NO_TARGET_NOTE = "`/test` needs the name of at least one job.\n"
 RETEST_TARGET_NOTE = "`/retest` takes no job names.\n"
 NOT_FOUND_NOTE = "No job matches the name(s) given to `/test`.\n"
 NO_TEST_ALL_NOTE = "`/test all` has no jobs to run here.\n"
+REQUIRED_HEADER = "These commands run required jobs:"
+OPTIONAL_HEADER = "These commands run optional jobs:"
+_HELP_MARKS = (
+    NO_TARGET_NOTE.strip(),
+    RETEST_TARGET_NOTE.strip(),
+    NOT_FOUND_NOTE.strip(),
+    NO_TEST_ALL_NOTE.strip(),
+    REQUIRED_HEADER,
+    OPTIONAL_HEADER,
+)
+
+
+def is_help_comment(body: str) -> bool:
+    """Prow's `IsHelpComment`: one of the bot's `/test` help replies (a `/test ?`
+    answer has no note, so the lists' headers count too)."""
+    return any(mark in body for mark in _HELP_MARKS)
 
 
 def should_respond_with_help(body: str, to_run: int) -> tuple[bool, str]:
@@ -75,9 +91,9 @@ def help_message(
         return f"No presubmit jobs available for {org}/{repo}@{branch}"
     text = note
     if required:
-        text += f"These commands run required jobs:{_block(required)}\n\n"
+        text += f"{REQUIRED_HEADER}{_block(required)}\n\n"
     if optional:
-        text += f"These commands run optional jobs:{_block(optional)}\n\n"
+        text += f"{OPTIONAL_HEADER}{_block(optional)}\n\n"
     if len(test_all) == len(optional) + len(required):
         text += "`/test all` runs every job.\n"
     elif test_all:
