@@ -23,7 +23,7 @@ from trigger_helpers import FakeGitHub, payload
 from minprow.config import Config, PluginConfig, Postsubmit, Presubmit, Trigger
 from minprow.github.types import IssueComment, User
 from minprow.model import ProwJob
-from minprow.store import JobStore
+from minprow.store import JobStore, StoreError
 
 ROOT = Path(__file__).resolve().parents[3]
 FIXTURES = ROOT / "fixtures" / "hook" / "prow" / "trigger"
@@ -190,10 +190,10 @@ class FlakyStore:
     async def create(self, job: ProwJob) -> ProwJob:
         self.attempts += 1
         if job.spec.job in self._fail_jobs:
-            raise RuntimeError(f"failed to create job {job.spec.job}")
+            raise StoreError(f"failed to create job {job.spec.job}")
         if self._fail_left > 0:
             self._fail_left -= 1
-            raise RuntimeError("need retrying")
+            raise StoreError("need retrying")
         return await self._store.create(job)
 
     def list(self, **filters: Any) -> list[ProwJob]:

@@ -533,15 +533,6 @@ def test_help_provider(case: dict[str, Any]) -> None:
         assert command in help_text, command
 
 
-RUN_REQUESTED_XFAIL = {
-    "failure on job creation bubbles up but doesn't stop others from starting": (
-        "Prow's runRequested creates every requested job and returns the failures "
-        "together; minprow's run.py run_requested stops at the first failing create, "
-        "so `second` is never created"
-    )
-}
-
-
 def _trigger_pull(pr: dict[str, Any]) -> TriggerPullRequest:
     return TriggerPullRequest(
         org=pr.get("org", ""),
@@ -555,7 +546,7 @@ def _trigger_pull(pr: dict[str, Any]) -> TriggerPullRequest:
     )
 
 
-@pytest.mark.parametrize("case", cases("run_requested.yaml", RUN_REQUESTED_XFAIL))
+@pytest.mark.parametrize("case", cases("run_requested.yaml"))
 async def test_run_requested(store: JobStore, case: dict[str, Any]) -> None:
     flaky = FlakyStore(store, fail_jobs=case.get("fail_jobs", []))
     ctx = replace(context(ProwFakeGitHub(), store, config()), store=flaky)
@@ -662,19 +653,9 @@ async def test_get_postsubmits(store: JobStore, case: dict[str, Any]) -> None:
     assert sorted(j.spec.job for j in store.list()) == case["expect"]["jobs"]
 
 
-_NO_CREATE_RETRY = (
-    "Prow's createWithRetry retries a failed ProwJob create with exponential backoff, "
-    "8 attempts in all; minprow's run.py run_requested calls store.create once and "
-    "lets the error propagate"
-)
-
-
 @pytest.mark.parametrize(
     "case",
-    cases(
-        "create_with_retry.yaml",
-        {"Success after retry": _NO_CREATE_RETRY, "Failure": _NO_CREATE_RETRY},
-    ),
+    cases("create_with_retry.yaml"),
 )
 async def test_create_with_retry(store: JobStore, case: dict[str, Any]) -> None:
     flaky = FlakyStore(store, fail_first=case["failed_creates"])

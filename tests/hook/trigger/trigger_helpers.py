@@ -133,6 +133,7 @@ def context(gh: FakeGitHub, store: JobStore, config: Config | None = None) -> Tr
         now=NOW,
         event_guid=GUID,
         bot_login=BOT,
+        create_backoff=0.0,  # create retries without waiting
     )
 
 

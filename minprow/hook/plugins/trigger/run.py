@@ -2,12 +2,18 @@
 
 Corresponds to `RunRequested` / `runRequested` of Prow's
 pkg/plugins/trigger/trigger.go and `buildAll`, `buildAllButDrafts`,
-`abortAllJobs` of pull-request.go. Every ProwJob is made by `pjutil.new_presubmit`.
+`abortAllJobs` of pull-request.go. Every ProwJob is made by `pjutil.new_presubmit`
+and created as Prow's `createWithRetry` does: up to 8 attempts with exponential
+backoff (250 ms, doubling, 10% jitter), an existing one counting as created. A
+job that cannot be created does not keep the others from starting; the
+failures are raised together at the end.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import random
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -17,8 +23,15 @@ from minprow.hook.plugins.trigger.filters import ChangedFiles, TestAllFilter, fi
 from minprow.hook.plugins.trigger.inputs import PullRequest
 from minprow.model import ProwJob, ProwJobState, ProwJobType
 from minprow.pjutil import new_presubmit, pull_request_refs
+from minprow.store import AlreadyExists, Invalid, StoreError
 
 ABORTED_DESCRIPTION = "Aborted by trigger plugin."
+CREATE_ATTEMPTS = 8
+"""Prow's createWithRetry: `wait.Backoff{Steps: 8}`."""
+
+
+class CreateFailed(RuntimeError):
+    """ProwJobs that could not be created, after every attempt: names each job."""
 
 _LOG = logging.getLogger("minprow.hook.trigger")
 
@@ -35,6 +48,8 @@ class TriggerContext:
     event_guid: str
     bot_login: str = ""
     log: logging.Logger = field(default=_LOG)
+    create_backoff: float = 0.25
+    """Seconds before the second attempt at creating a ProwJob (doubling after)."""
 
 
 def changed_files(ctx: TriggerContext, pr: PullRequest) -> ChangedFiles:
@@ -73,6 +88,7 @@ async def run_requested(
         author_link=pr.author_link,
     )
     created: list[ProwJob] = []
+    failed: list[str] = []
     for job in jobs:
         pj = new_presubmit(
             refs,
@@ -83,8 +99,34 @@ async def run_requested(
             additional_labels=labels,
         )
         ctx.log.info("creating ProwJob %s for %s", pj.metadata.name, job.name)
-        created.append(await ctx.store.create(pj))
+        try:
+            created.append(await create_with_retry(ctx, pj))
+        except (StoreError, CreateFailed) as err:
+            ctx.log.error("could not create the ProwJob of %s: %s", job.name, err)
+            failed.append(f"{job.name}: {err}")
+    if failed:
+        raise CreateFailed("; ".join(failed))
     return created
+
+
+async def create_with_retry(ctx: TriggerContext, pj: ProwJob) -> ProwJob:
+    """Create `pj`, retrying a store that fails for a while (Prow's `createWithRetry`);
+    one that already exists was created by an earlier attempt whose answer was lost."""
+    errors: list[str] = []
+    delay = ctx.create_backoff
+    for attempt in range(CREATE_ATTEMPTS):
+        try:
+            return await ctx.store.create(pj)
+        except AlreadyExists:
+            return pj
+        except Invalid:
+            raise  # the store will never take this object
+        except StoreError as err:
+            errors.append(str(err))
+        if attempt + 1 < CREATE_ATTEMPTS:
+            await asyncio.sleep(delay * (1 + 0.1 * random.random()))
+            delay *= 2
+    raise CreateFailed(f"{CREATE_ATTEMPTS} attempts failed: {'; '.join(errors)}")
 
 
 async def build_all(
