@@ -567,9 +567,11 @@ def test_validate_context_overlap(case: dict[str, Any]) -> None:
 
 TRUSTED_USER_XFAIL = {
     "Self as app is trusted": (
-        "Prow's BotUserChecker also recognises the bot acting as a GitHub App "
-        "(`k8s-ci-robot[bot]`); minprow's trust.py trusted_user compares the login "
-        "with bot_login only"
+        "on purpose: Prow's fake client trims `[bot]` from every login before comparing it "
+        "with the bot's name, so `k8s-ci-robot[bot]` is the token-authenticated bot "
+        "`k8s-ci-robot`. minprow knows its own login exactly (`<slug>[bot]` when it is a "
+        "GitHub App, the user's login otherwise: trust.py trusted_user), so an App someone "
+        "registered under the bot user's name is not trusted as the bot"
     )
 }
 
