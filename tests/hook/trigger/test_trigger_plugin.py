@@ -67,6 +67,8 @@ def _with_body(event_type: str, fixture: str, body: str) -> dict[str, Any]:
         data["issue"]["pull_request"] = {"url": "https://api.github.com/repos/x/y/pulls/1"}
     elif event_type == "pull_request_review":
         data["review"]["body"] = body
+    elif event_type == "pull_request":
+        data["pull_request"]["body"] = body
     else:
         data["comment"]["body"] = body
     return data
@@ -77,6 +79,7 @@ def _with_body(event_type: str, fixture: str, body: str) -> dict[str, Any]:
     [
         ("issue_comment", "issue_comment.created.json", ["e2e"]),
         ("issue_comment", "issue_comment.edited.json", []),
+        ("pull_request", "pull_request.opened.json", ["e2e", "not-docs", "optional-check", "unit"]),
         ("pull_request_review", "pull_request_review.submitted.json", ["e2e"]),
         ("pull_request_review", "pull_request_review.dismissed.json", []),
         ("pull_request_review_comment", "pull_request_review_comment.created.json", ["e2e"]),
@@ -86,6 +89,7 @@ def _with_body(event_type: str, fixture: str, body: str) -> dict[str, Any]:
     ids=[
         "issue-comment",
         "issue-comment-edited",
+        "opened-pr-body",
         "review-submitted",
         "review-dismissed",
         "review-comment",

@@ -5,8 +5,8 @@ pkg/plugins/trigger/pull-request.go:
 
 - opened: a trusted author's PR runs its jobs (a draft gets a note instead); an
   untrusted author gets a welcome comment and `needs-ok-to-test` (unless the PR
-  already has `ok-to-test`, or `ignore_ok_to_test`). The PR body is then
-  handled as a comment by its author, as Prow's hook does.
+  already has `ok-to-test`, or `ignore_ok_to_test`). Commands in the PR's body
+  reach trigger as hook's generic comment, as in Prow.
 - reopened, ready_for_review, edited with a new base, synchronize: run the jobs
   if the PR is trusted (dropping `needs-ok-to-test`); synchronize first aborts
   the PR's unfinished jobs.
@@ -22,8 +22,6 @@ from __future__ import annotations
 from dataclasses import replace
 
 from minprow.config import Trigger
-from minprow.hook.plugins.generic import created_on_pr
-from minprow.hook.plugins.trigger.comment import handle_comment
 from minprow.hook.plugins.trigger.inputs import PullRequestAction
 from minprow.hook.plugins.trigger.respond import DRAFT_MESSAGE, welcome_message
 from minprow.hook.plugins.trigger.run import TriggerContext, abort_all_jobs, build_all
@@ -42,13 +40,8 @@ async def handle_pull_request(ctx: TriggerContext, event: PullRequestAction) -> 
     """Act on one `pull_request` event; returns the ProwJobs created."""
     pr = event.pull_request
     trigger = ctx.config.plugins.trigger_for(pr.org, pr.repo)
-    created = await _handle(ctx, trigger, event)
-    if event.action == "opened":
-        body = created_on_pr(
-            pr.org, pr.repo, pr.number, author=pr.author, body=pr.body, html_url=pr.link or ""
-        )
-        created += await handle_comment(ctx, body)
-    return created
+    # A command in an opened PR's body reaches trigger as hook's generic comment.
+    return await _handle(ctx, trigger, event)
 
 
 async def _handle(ctx: TriggerContext, trigger: Trigger, event: PullRequestAction) -> list[ProwJob]:
