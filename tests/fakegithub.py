@@ -111,6 +111,11 @@ class FakeGitHub:
         self.repo_labels: dict[tuple[str, str], list[str]] = {}
         """The labels defined in each org/repo (GET /repos/{o}/{r}/labels)."""
         self.teams: dict[tuple[str, str], set[str]] = {}
+        self.workflow_runs: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        """GitHub Actions runs by (org, repo): id, status, conclusion, head_sha,
+        head_branch, event."""
+        self.merged_pulls: dict[str, list[dict[str, Any]]] = {}
+        """Merged pull requests by org, each {number, author}, for the issue search."""
         """Active members of each (org, team slug)."""
         self.requests: list[Recorded] = []
         self.remaining = 5000
@@ -346,6 +351,10 @@ class FakeGitHub:
         router.add_get(repo + "/pulls/{number:\\d+}/files", self._pull_files)
         router.add_get(repo + "/collaborators/{user}", self._collaborator)
         router.add_get(repo + "/git/ref/{ref:.+}", self._get_ref)
+        router.add_get(repo + "/actions/runs", self._list_runs)
+        router.add_post(repo + "/actions/runs/{id:\\d+}/approve", self._approve_run)
+        router.add_post(repo + "/actions/runs/{id:\\d+}/rerun-failed-jobs", self._rerun_failed)
+        router.add_get("/search/issues", self._search_issues)
         router.add_get("/orgs/{org}/members/{user}", self._member)
         router.add_get("/user", self._user)
         router.add_get("/app", self._app)
@@ -375,6 +384,65 @@ class FakeGitHub:
         }
         self.statuses.setdefault((org, repo, sha), []).append(status)
         return _json(201, status)
+
+    async def _list_runs(self, request: web.Request) -> web.Response:
+        # GitHub's `status` matches a run's status or its conclusion.
+        org, repo = _match(request, "org", "repo")
+        query = request.query
+        events = set(query["event"].split(" OR ")) if "event" in query else None
+        runs = [
+            run
+            for run in self.workflow_runs.get((org, repo), [])
+            if query.get("head_sha", run["head_sha"]) == run["head_sha"]
+            and query.get("branch", run["head_branch"]) == run["head_branch"]
+            and (events is None or run["event"] in events)
+            and query.get("status", run["status"]) in (run["status"], run.get("conclusion"))
+        ]
+        return _json(200, {"total_count": len(runs), "workflow_runs": runs})
+
+    def _run(self, request: web.Request) -> dict[str, Any]:
+        org, repo, run_id = _match(request, "org", "repo", "id")
+        for run in self.workflow_runs.get((org, repo), []):
+            if run["id"] == int(run_id):
+                return run
+        raise web.HTTPNotFound()
+
+    async def _approve_run(self, request: web.Request) -> web.Response:
+        run = self._run(request)
+        if run["status"] != "action_required":
+            return _json(403, {"message": "This run is not from a fork pull request"})
+        run["status"] = "queued"
+        return _json(201, {})
+
+    async def _rerun_failed(self, request: web.Request) -> web.Response:
+        run = self._run(request)
+        if run["status"] != "completed":
+            return _json(403, {"message": "This workflow is already running"})
+        run.update(status="queued", conclusion=None)
+        return _json(201, {})
+
+    async def _search_issues(self, request: web.Request) -> web.Response:
+        # The qualifiers trigger's org invitation uses: type:pr is:merged org: author:.
+        terms = dict(t.split(":", 1) for t in request.query.get("q", "").split() if ":" in t)
+        found = [
+            {"number": pull["number"], "state": "closed", "user": {"login": pull["author"]}}
+            for pull in self.merged_pulls.get(terms.get("org", ""), [])
+            if terms.get("type") == "pr"
+            and terms.get("is") == "merged"
+            and terms.get("author", pull["author"]) == pull["author"]
+        ]
+        per_page = min(int(request.query.get("per_page", DEFAULT_PAGE)), MAX_PAGE)
+        page = int(request.query.get("page", 1))
+        body = {
+            "total_count": len(found),
+            "incomplete_results": False,
+            "items": found[(page - 1) * per_page : page * per_page],
+        }
+        response = _json(200, body)
+        if page * per_page < len(found):
+            url = URL(str(request.url))
+            response.headers["Link"] = f'<{url.update_query(page=page + 1)}>; rel="next"'
+        return response
 
     async def _combined_status(self, request: web.Request) -> web.Response:
         org, repo, ref = _match(request, "org", "repo", "ref")

@@ -41,6 +41,27 @@ class OrgPlugins(_Part):
         return data
 
 
+class ProminentOrgInvite(_Part):
+    """Prow's `ProminentOrgInviteConfig`: when the welcome invites its author into
+    the org prominently."""
+
+    disabled: bool = False
+    merged_pr_threshold: int | None = None
+    """Merged PRs in the org from which the invitation is prominent; unset is 3."""
+    message: str = ""
+    """The prominent text, `{join_org_url}` filled in; empty is minprow's own."""
+
+    @property
+    def threshold(self) -> int:
+        return 3 if self.merged_pr_threshold is None else self.merged_pr_threshold
+
+
+class OrgInvite(_Part):
+    """Prow's `OrgInviteConfig`."""
+
+    prominent: ProminentOrgInvite = Field(default_factory=ProminentOrgInvite)
+
+
 class Trigger(_Part):
     """Prow's `Trigger` plugin settings for a set of orgs/repos."""
 
@@ -51,6 +72,7 @@ class Trigger(_Part):
     only_org_members: bool = False
     ignore_ok_to_test: bool = False
     trigger_github_workflows: bool = False
+    org_invite: OrgInvite = Field(default_factory=OrgInvite)
 
 
 class ExternalPlugin(_Part):

@@ -32,16 +32,20 @@ from minprow.github.transport import RetryingAPI, RetryPolicy, rate_limit_wait
 from minprow.github.types import (
     CombinedStatus,
     IssueComment,
+    IssueSearchResult,
     Label,
     PullRequest,
     PullRequestChange,
     Status,
     User,
+    WorkflowRun,
 )
 
 DEFAULT_ENDPOINT = "https://api.github.com"
 _PAGE = 100
 _REPO = "/repos/{org}/{repo}"
+_PASSED_CONCLUSIONS = frozenset({"success", "skipped"})
+"""Workflow run conclusions that need no rerun (Prow's `passedWorkflowRunConclusions`)."""
 _M = TypeVar("_M", bound=BaseModel)
 
 
@@ -157,6 +161,66 @@ class GitHubClient:
         url_vars = {"repo": repo, "number": number, "per_page": _PAGE}
         return [
             _model(PullRequestChange, item, "GET", path)
+            async for item in self._items(org, path, url_vars)
+        ]
+
+    # GitHub Actions (trigger's `trigger_github_workflows`)
+
+    async def get_pending_approval_action_runs(
+        self, org: str, repo: str, branch: str, head_sha: str
+    ) -> list[WorkflowRun]:
+        """The pull request runs of `head_sha` waiting for a maintainer's approval."""
+        return await self._workflow_runs(
+            org, repo, branch, head_sha, "pull_request OR pull_request_target", "action_required"
+        )
+
+    async def approve_workflow_run(self, org: str, repo: str, run_id: int) -> None:
+        path = _REPO + "/actions/runs/{id}/approve"
+        await self._send("POST", org, path, {"repo": repo, "id": run_id}, {})
+
+    async def get_failed_action_runs_by_head_branch(
+        self, org: str, repo: str, branch: str, head_sha: str
+    ) -> list[WorkflowRun]:
+        """The completed runs of `head_sha` that did not pass: GitHub's `status` query
+        mixes status and conclusion, so they are picked here, as Prow does."""
+        events = "pull_request OR pull_request_target OR workflow_call"
+        runs = await self._workflow_runs(org, repo, branch, head_sha, events, "")
+        return [
+            run
+            for run in runs
+            if run.status == "completed" and run.conclusion not in _PASSED_CONCLUSIONS
+        ]
+
+    async def rerun_failed_workflow_jobs(self, org: str, repo: str, run_id: int) -> None:
+        path = _REPO + "/actions/runs/{id}/rerun-failed-jobs"
+        await self._send("POST", org, path, {"repo": repo, "id": run_id}, {})
+
+    async def _workflow_runs(
+        self, org: str, repo: str, branch: str, head_sha: str, event: str, status: str
+    ) -> list[WorkflowRun]:
+        path = _REPO + "/actions/runs{?head_sha,event,branch,status}"
+        url_vars: dict[str, Any] = {"repo": repo, "head_sha": head_sha, "event": event}
+        url_vars["branch"] = branch
+        if status:
+            url_vars["status"] = status
+        data = await self._send("GET", org, path, url_vars)
+        runs = data.get("workflow_runs") if isinstance(data, dict) else None
+        return [_model(WorkflowRun, run, "GET", path) for run in runs or []]
+
+    # Search
+
+    async def find_issues_with_org(
+        self, org: str, query: str, sort: str = "", asc: bool = False
+    ) -> list[IssueSearchResult]:
+        """Every issue or pull request `GET /search/issues` finds for `query`."""
+        path = "/search/issues{?q,per_page,sort,order}"
+        url_vars: dict[str, Any] = {"q": query, "per_page": _PAGE}
+        if sort:
+            url_vars["sort"] = sort
+            if asc:
+                url_vars["order"] = "asc"
+        return [
+            _model(IssueSearchResult, item, "GET", path)
             async for item in self._items(org, path, url_vars)
         ]
 

@@ -99,3 +99,24 @@ class PullRequestChange(_Wire):
     patch: str = ""
     previous_filename: str = ""
     """The old name of a renamed file; empty otherwise."""
+
+
+class WorkflowRun(_Wire):
+    """A GitHub Actions workflow run (what trigger approves or reruns)."""
+
+    id: int
+    name: str | None = None
+    status: str | None = None
+    """queued, in_progress, completed, action_required, ..."""
+    conclusion: str | None = None
+    head_sha: str = ""
+    head_branch: str | None = None
+    event: str = ""
+
+
+class IssueSearchResult(_Wire):
+    """One issue or pull request found by `GET /search/issues`."""
+
+    number: int
+    state: str = ""
+    user: User | None = None

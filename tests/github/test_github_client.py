@@ -381,3 +381,70 @@ async def test_bad_credentials_are_a_github_error(fake: FakeGitHub, tmp_path: Pa
         with pytest.raises(GitHubError, match="HTTP 401: Bad credentials") as raised:
             await client.get_user()
     assert "ghp_wrong" not in str(raised.value)
+
+
+def _run(run_id: int, status: str, conclusion: str | None, **fields: Any) -> dict[str, Any]:
+    return {
+        "id": run_id,
+        "name": f"run {run_id}",
+        "status": status,
+        "conclusion": conclusion,
+        "head_sha": SHA,
+        "head_branch": "feature",
+        "event": "pull_request",
+        **fields,
+    }
+
+
+async def test_workflow_runs_waiting_for_approval_are_approved(
+    fake: FakeGitHub, client: GitHubClient
+) -> None:
+    fake.workflow_runs[("org", "repo")] = [
+        _run(1, "action_required", None),
+        _run(2, "action_required", None, event="pull_request_target"),
+        _run(3, "action_required", None, event="push"),
+        _run(4, "action_required", None, head_sha="b" * 40),
+        _run(5, "completed", "success"),
+    ]
+    runs = await client.get_pending_approval_action_runs("org", "repo", "feature", SHA)
+    assert [run.id for run in runs] == [1, 2]
+    [listed] = fake.calls("GET", "/repos/org/repo/actions/runs")
+    assert dict(listed.query) == {
+        "head_sha": SHA,
+        "event": "pull_request OR pull_request_target",
+        "branch": "feature",
+        "status": "action_required",
+    }
+    await client.approve_workflow_run("org", "repo", 1)
+    assert fake.workflow_runs[("org", "repo")][0]["status"] == "queued"
+    with pytest.raises(GitHubError) as refused:
+        await client.approve_workflow_run("org", "repo", 5)
+    assert refused.value.status == 403
+
+
+async def test_failed_workflow_runs_are_rerun(fake: FakeGitHub, client: GitHubClient) -> None:
+    fake.workflow_runs[("org", "repo")] = [
+        _run(1, "completed", "failure"),
+        _run(2, "completed", "cancelled"),
+        _run(3, "completed", "success"),
+        _run(4, "completed", "skipped"),
+        _run(5, "in_progress", None),
+        _run(6, "completed", "failure", event="workflow_call"),
+    ]
+    failed = await client.get_failed_action_runs_by_head_branch("org", "repo", "feature", SHA)
+    assert [run.id for run in failed] == [1, 2, 6]
+    await client.rerun_failed_workflow_jobs("org", "repo", 1)
+    assert fake.workflow_runs[("org", "repo")][0]["status"] == "queued"
+    with pytest.raises(NotFound):
+        await client.rerun_failed_workflow_jobs("org", "repo", 99)
+
+
+async def test_the_issue_search_follows_pages(fake: FakeGitHub, client: GitHubClient) -> None:
+    fake.merged_pulls["org"] = [{"number": n, "author": "alice"} for n in range(1, 151)]
+    fake.merged_pulls["org"].append({"number": 999, "author": "bob"})
+    query = "type:pr is:merged org:org author:alice"
+    found = await client.find_issues_with_org("org", query)
+    assert [issue.number for issue in found] == list(range(1, 151))
+    pages = fake.calls("GET", "/search/issues")
+    assert [r.query.get("page", "1") for r in pages] == ["1", "2"]
+    assert pages[0].query["q"] == query

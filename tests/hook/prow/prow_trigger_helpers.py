@@ -21,7 +21,8 @@ import yaml
 from trigger_helpers import FakeGitHub, payload
 
 from minprow.config import Config, PluginConfig, Postsubmit, Presubmit, Trigger
-from minprow.github.types import IssueComment, User
+from minprow.github.errors import GitHubError
+from minprow.github.types import IssueComment, IssueSearchResult, User, WorkflowRun
 from minprow.model import ProwJob
 from minprow.store import JobStore, StoreError
 
@@ -144,21 +145,21 @@ class ProwFakeGitHub(FakeGitHub):
 
     async def get_pending_approval_action_runs(
         self, org: str, repo: str, branch: str, head_sha: str
-    ) -> list[dict[str, Any]]:
+    ) -> list[WorkflowRun]:
         self.reads.append(f"pending runs {branch} {head_sha}")
-        return [{"id": run, "status": "action_required"} for run in self.pending_runs]
+        return [WorkflowRun(id=run, status="action_required") for run in self.pending_runs]
 
-    async def approve_github_workflow_run(self, org: str, repo: str, run_id: int) -> None:
+    async def approve_workflow_run(self, org: str, repo: str, run_id: int) -> None:
         self.calls.append(("approve_run", run_id))
         self.approved_runs.append(run_id)
 
     async def find_issues_with_org(
         self, org: str, query: str, sort: str = "", asc: bool = False
-    ) -> list[dict[str, Any]]:
+    ) -> list[IssueSearchResult]:
         self.searches.append((org, query, sort, asc))
         if self.search_fails:
-            raise RuntimeError("search failed")
-        return [{"number": n + 1, "state": "closed"} for n in range(self.merged_prs)]
+            raise GitHubError("GET", "/search/issues", 503, "search failed")
+        return [IssueSearchResult(number=n + 1, state="closed") for n in range(self.merged_prs)]
 
     def seed_comment(self, body: str, login: str) -> None:
         self.issue_comments.append(

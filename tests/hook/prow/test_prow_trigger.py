@@ -161,17 +161,8 @@ def test_retest_filter(case: dict[str, Any]) -> None:
 
 # --- TestApproveGitHubActionsWorkflowRuns ---------------------------------------
 
-_NO_WORKFLOW_APPROVAL = (
-    "Prow approves the PR head's GitHub Actions runs waiting for approval on a "
-    "honoured `/ok-to-test` when `trigger_github_workflows` is set; minprow reads the "
-    "setting (minprow/config/plugins.py Trigger) but its trigger (comment.py) never "
-    "asks for pending runs nor approves them"
-)
 APPROVE = "approve_github_actions_workflow_runs.yaml"
-APPROVE_XFAIL = {
-    "/ok-to-test with TriggerGitHubWorkflows enabled - should approve": _NO_WORKFLOW_APPROVAL,
-    "/ok-to-test with multiple pending runs": _NO_WORKFLOW_APPROVAL,
-}
+APPROVE_XFAIL: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("case", cases(APPROVE, APPROVE_XFAIL))
@@ -363,27 +354,11 @@ async def test_abort_all_jobs(store: JobStore, case: dict[str, Any]) -> None:
 
 # --- The org invitation: TestShouldHighlightJoinOrgMessage* and TestOrgInvitationGuidance
 
-_NO_ORG_INVITE = (
-    "Prow's welcome (pull-request.go orgInvitationGuidance) searches the author's "
-    "merged PRs in the org and, at `org_invite.prominent.merged_pr_threshold` (3), "
-    "invites them prominently (a [!TIP] alert or the configured message); minprow's "
-    "welcome (respond.py welcome_message) has no org invitation and never searches"
-)
 INVITE_XFAIL = {
-    "should_highlight_join_org_message.yaml": {"threshold merged PRs": _NO_ORG_INVITE},
-    "should_highlight_join_org_message_uses_filtered_query.yaml": {
-        "uses filtered query": _NO_ORG_INVITE
-    },
-    "should_highlight_join_org_message_custom_threshold.yaml": {
-        "custom threshold of 5, 5 merged PRs": _NO_ORG_INVITE,
-        "custom threshold of 1, 1 merged PR": _NO_ORG_INVITE,
-        "custom threshold of 0, no merged PRs": _NO_ORG_INVITE,
-        "nil threshold uses default of 3, exactly 3 merged PRs": _NO_ORG_INVITE,
-    },
-    "org_invitation_guidance.yaml": {
-        "custom message above threshold": _NO_ORG_INVITE,
-        "default message above threshold": _NO_ORG_INVITE,
-    },
+    "should_highlight_join_org_message.yaml": {},
+    "should_highlight_join_org_message_uses_filtered_query.yaml": {},
+    "should_highlight_join_org_message_custom_threshold.yaml": {},
+    "org_invitation_guidance.yaml": {},
     "should_highlight_join_org_message_ignores_search_errors.yaml": {},
     "should_highlight_join_org_message_skips_bot_authors.yaml": {},
 }

@@ -18,6 +18,7 @@ from trigger_helpers import (
 )
 
 from minprow.config import Trigger
+from minprow.github.types import WorkflowRun
 from minprow.hook.plugins.generic import from_issue_comment as comment_event
 from minprow.hook.plugins.trigger import handle_comment
 from minprow.store import JobStore
@@ -269,3 +270,30 @@ async def test_trigger_comment_job_refs(store: JobStore) -> None:
     assert (first.number, first.sha, first.title) == (1, pull["head"]["sha"], "A title")
     assert job.metadata.labels["team"] == "e2e"
     assert job.metadata.labels["prow.k8s.io/is-optional"] == "false"
+
+
+class _WithFailedRuns(FakeGitHub):
+    async def get_failed_action_runs_by_head_branch(
+        self, org: str, repo: str, branch: str, head_sha: str
+    ) -> list[WorkflowRun]:
+        return [WorkflowRun(id=41, status="completed", conclusion="failure")]
+
+
+@pytest.mark.parametrize(
+    ("body", "workflows", "reruns"),
+    [
+        ("/retest", True, [41]),
+        ("/test all", True, [41]),
+        ("/test e2e", True, []),
+        ("/retest", False, []),
+    ],
+    ids=["retest", "test-all", "named-test", "setting-off"],
+)
+async def test_failed_github_workflows_rerun(
+    store: JobStore, body: str, workflows: bool, reruns: list[int]
+) -> None:
+    config = load_trigger_config()
+    config.plugins.triggers = [Trigger(repos=["Codertocat"], trigger_github_workflows=workflows)]
+    gh = _WithFailedRuns(members=MEMBER, pull=_pull(), statuses=[("unit", "failure")])
+    await handle_comment(context(gh, store, config), comment_event(_comment(body)))
+    assert [c[1] for c in gh.calls if c[0] == "rerun_run"] == reruns

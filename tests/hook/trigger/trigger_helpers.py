@@ -18,11 +18,13 @@ from minprow.github.events import parse_event
 from minprow.github.types import (
     CombinedStatus,
     IssueComment,
+    IssueSearchResult,
     Label,
     PullRequest,
     PullRequestChange,
     Status,
     User,
+    WorkflowRun,
 )
 from minprow.hook.plugins.trigger import TriggerContext
 from minprow.store import JobStore
@@ -97,6 +99,27 @@ class FakeGitHub:
 
     async def delete_comment(self, org: str, repo: str, comment_id: int) -> None:
         self.calls.append(("delete_comment", comment_id))
+
+    async def get_pending_approval_action_runs(
+        self, org: str, repo: str, branch: str, head_sha: str
+    ) -> list[WorkflowRun]:
+        return []
+
+    async def approve_workflow_run(self, org: str, repo: str, run_id: int) -> None:
+        self.calls.append(("approve_run", run_id))
+
+    async def get_failed_action_runs_by_head_branch(
+        self, org: str, repo: str, branch: str, head_sha: str
+    ) -> list[WorkflowRun]:
+        return []
+
+    async def rerun_failed_workflow_jobs(self, org: str, repo: str, run_id: int) -> None:
+        self.calls.append(("rerun_run", run_id))
+
+    async def find_issues_with_org(
+        self, org: str, query: str, sort: str = "", asc: bool = False
+    ) -> list[IssueSearchResult]:
+        return []
 
     async def list_issue_labels(self, org: str, repo: str, number: int) -> list[Label]:
         self.reads.append("labels")

@@ -26,6 +26,7 @@ from minprow.hook.plugins.trigger.filters import (
     OK_TO_TEST_CANCEL,
     RETEST,
     RETEST_REQUIRED,
+    TEST_ALL,
     Contexts,
     comment_matches_trigger,
     drop_code_blocks,
@@ -53,6 +54,7 @@ from minprow.hook.plugins.trigger.trust import (
     trusted_user,
 )
 from minprow.hook.plugins.trigger.trust import OK_TO_TEST as OK_TO_TEST_LABEL
+from minprow.hook.plugins.trigger.workflows import approve_pending_runs, rerun_failed_runs
 from minprow.model import ProwJob
 from minprow.model import labels as keys
 
@@ -110,6 +112,8 @@ async def handle_comment(ctx: TriggerContext, comment: GenericComment) -> list[P
     pr = pull_request_from(await gh.get_pull_request(org, repo, number))
     base_sha = await gh.get_ref(org, repo, f"heads/{pr.base_ref}")
     pr = replace(pr, org=org, repo=repo, base_sha=base_sha)
+    if ok_to_test and trigger.trigger_github_workflows:
+        await approve_pending_runs(gh, org, repo, pr.head_ref, pr.head_sha, ctx.log)
     contexts = None
     if needs_contexts(comment.body):
         combined = await gh.get_combined_status(org, repo, pr.head_sha)
@@ -128,6 +132,8 @@ async def handle_comment(ctx: TriggerContext, comment: GenericComment) -> list[P
             format_response(comment.body, comment.html_url, comment.author, reply),
         )
         return []
+    if trigger.trigger_github_workflows and (RETEST.search(text) or TEST_ALL.search(text)):
+        await rerun_failed_runs(gh, org, repo, pr.head_ref, pr.head_sha, ctx.log)
     if ANY_TEST.search(text):
         # Work was asked for by name: the earlier help replies have done their job.
         await _prune_help(ctx, org, repo, number)

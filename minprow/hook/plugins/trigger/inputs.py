@@ -34,6 +34,8 @@ class PullRequest:
     author_link: str | None = None
     draft: bool = False
     mergeable: bool | None = None
+    author_is_bot: bool = False
+    """The author is an App (`user.type` Bot)."""
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,7 @@ def pull_request_from(pr: Any) -> PullRequest:
         repo=_get(pr, "base", "repo", "name", default=""),
         number=int(_get(pr, "number", default=0)),
         author=_get(pr, "user", "login", default=""),
+        author_is_bot=_get(pr, "user", "type", default="") == "Bot",
         head_sha=_get(pr, "head", "sha", default=""),
         head_ref=_get(pr, "head", "ref", default=""),
         base_ref=_get(pr, "base", "ref", default=""),

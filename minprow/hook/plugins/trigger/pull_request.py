@@ -23,6 +23,7 @@ from dataclasses import replace
 
 from minprow.config import Trigger
 from minprow.hook.plugins.trigger.inputs import PullRequestAction
+from minprow.hook.plugins.trigger.invite import org_invitation
 from minprow.hook.plugins.trigger.respond import DRAFT_MESSAGE, welcome_message
 from minprow.hook.plugins.trigger.run import TriggerContext, abort_all_jobs, build_all
 from minprow.hook.plugins.trigger.trust import (
@@ -109,6 +110,10 @@ async def _welcome(ctx: TriggerContext, trigger: Trigger, event: PullRequestActi
         labels = await issue_labels(gh, pr.org, pr.repo, pr.number)
         if OK_TO_TEST not in labels:
             await gh.add_labels(pr.org, pr.repo, pr.number, [NEEDS_OK_TO_TEST])
-    await gh.create_comment(
-        pr.org, pr.repo, pr.number, welcome_message(trigger, pr.org, pr.repo, pr.author)
-    )
+    invitation = ""
+    if not trigger.ignore_ok_to_test:
+        invitation = await org_invitation(
+            gh, trigger, pr.org, pr.author, author_is_bot=pr.author_is_bot, log=ctx.log
+        )
+    message = welcome_message(trigger, pr.org, pr.repo, pr.author, invitation)
+    await gh.create_comment(pr.org, pr.repo, pr.number, message)

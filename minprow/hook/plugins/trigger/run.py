@@ -33,6 +33,7 @@ CREATE_ATTEMPTS = 8
 class CreateFailed(RuntimeError):
     """ProwJobs that could not be created, after every attempt: names each job."""
 
+
 _LOG = logging.getLogger("minprow.hook.trigger")
 
 
