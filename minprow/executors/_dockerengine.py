@@ -1,8 +1,8 @@
-"""What the docker executor asks of the engine: blocking calls on the SDK's client.
+"""What the docker executor asks of the engine: blocking calls on its API client.
 
 Each function is one step of the docker executor (docker.py), run in a worker
-thread; `docker.errors.NotFound` is handled here where "not there" is an
-answer, every other SDK error is left to the executor to translate. Also the
+thread; `NotFound` is handled here where "not there" is an answer, every other
+engine error is left to the executor to translate. Also the
 labels and names by which minprow finds its containers again, and the reading
 of a container's `State` as an Observation (what plank reads of a pod's status).
 """
@@ -12,15 +12,11 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import docker.errors
-from docker import DockerClient
-from docker.types import Mount
-
+from minprow.executors._engineapi import EngineClient, EngineError, NotFound, Unreachable
 from minprow.executors.base import Managed, Observation, Phase, StartError
 from minprow.podutils.decorate import Workspace
 from minprow.podutils.localsecurity import LocalSecurity
@@ -71,33 +67,50 @@ def observation(state: dict[str, Any]) -> Observation:
     return Observation(Phase.MISSING, reason=f"container is {status}")
 
 
-def state_of(client: DockerClient, name: str) -> dict[str, Any] | None:
+Mount = dict[str, Any]
+"""A mount as the Engine API's HostConfig.Mounts takes it (`Type`, `Source`, `Target`, ...)."""
+
+
+def bind(target: str, source: str, *, read_only: bool = False) -> Mount:
+    return {"Type": "bind", "Source": source, "Target": target, "ReadOnly": read_only}
+
+
+def tmpfs(target: str, size: int | None) -> Mount:
+    mount: Mount = {"Type": "tmpfs", "Target": target}
+    if size:
+        mount["TmpfsOptions"] = {"SizeBytes": size}
+    return mount
+
+
+def state_of(client: EngineClient, name: str) -> dict[str, Any] | None:
     try:
-        state: dict[str, Any] = client.api.inspect_container(name)["State"]
-    except docker.errors.NotFound:
+        state: dict[str, Any] = client.inspect_container(name)["State"]
+    except NotFound:
         return None
     return state
 
 
-def ensure_image(client: DockerClient, image: str) -> None:
+def ensure_image(client: EngineClient, image: str) -> None:
     try:
-        client.images.get(image)
+        client.inspect_image(image)
         return
-    except docker.errors.NotFound:
+    except NotFound:
         pass
     log.info("pulling image %s", image)
     try:
-        client.images.pull(image)
-    except docker.errors.APIError as err:
-        raise StartError(f"image {image} not found: {err.explanation or err}") from err
+        client.pull_image(image)
+    except Unreachable:
+        raise
+    except EngineError as err:
+        raise StartError(f"image {image} not found: {err.explanation}") from err
 
 
-def check_non_root(client: DockerClient, spec: ContainerPlan) -> None:
+def check_non_root(client: EngineClient, spec: ContainerPlan) -> None:
     """The kubelet's runAsNonRoot check of an image's own user, when the job names none."""
     security = spec.security
     if security is None or not security.run_as_non_root or security.user is not None:
         return
-    user = str((client.images.get(spec.image).attrs.get("Config") or {}).get("User") or "")
+    user = str((client.inspect_image(spec.image).get("Config") or {}).get("User") or "")
     uid = user.split(":", 1)[0]
     if not uid.isdigit():
         why = "runs as root" if uid in ("", "root") else f"has a non-numeric user {uid!r}"
@@ -112,113 +125,110 @@ def check_non_root(client: DockerClient, spec: ContainerPlan) -> None:
 def mounts(plan: RunPlan, workspace: Workspace) -> list[Mount]:
     mounts: list[Mount] = []
     if plan.decorated:
-        mounts.append(Mount(CODE_MOUNT, str(workspace.code), type="bind"))
-        mounts.append(Mount(LOGS_MOUNT, str(workspace.logs), type="bind"))
+        mounts.append(bind(CODE_MOUNT, str(workspace.code)))
+        mounts.append(bind(LOGS_MOUNT, str(workspace.logs)))
     for target, host_dir in sorted(plan.local_checkouts.items()):
-        mounts.append(Mount(target, str(Path(host_dir).absolute()), type="bind"))
+        mounts.append(bind(target, str(Path(host_dir).absolute())))
     return mounts
 
 
-def security_args(security: LocalSecurity) -> dict[str, Any]:
-    """The engine's create arguments for a container's effective security context."""
-    args: dict[str, Any] = {}
+def security_config(security: LocalSecurity) -> dict[str, Any]:
+    """HostConfig fields (and `User`, at the top) for a container's effective security."""
+    host: dict[str, Any] = {}
     if security.privileged:
-        args["privileged"] = True
+        host["Privileged"] = True
     if security.cap_add:
-        args["cap_add"] = list(security.cap_add)
+        host["CapAdd"] = list(security.cap_add)
     if security.cap_drop:
-        args["cap_drop"] = list(security.cap_drop)
-    if security.docker_user is not None:
-        args["user"] = security.docker_user
+        host["CapDrop"] = list(security.cap_drop)
     if security.groups:
-        args["group_add"] = [str(g) for g in security.groups]
+        host["GroupAdd"] = [str(g) for g in security.groups]
     if security.read_only_root:
-        args["read_only"] = True
+        host["ReadonlyRootfs"] = True
     if security.security_opt:
-        args["security_opt"] = list(security.security_opt)
+        host["SecurityOpt"] = list(security.security_opt)
     if security.sysctls:
-        args["sysctls"] = dict(security.sysctls)
-    return args
+        host["Sysctls"] = dict(security.sysctls)
+    return host
 
 
 def host_namespaces(pod_spec: dict[str, Any]) -> dict[str, Any]:
-    """The pod's hostNetwork, hostPID and hostIPC as the test container's modes
-    (the other containers join its namespaces), and its hostAliases."""
-    modes = {"hostNetwork": "network_mode", "hostPID": "pid_mode", "hostIPC": "ipc_mode"}
-    args: dict[str, Any] = {arg: "host" for key, arg in modes.items() if pod_spec.get(key)}
-    hosts = {
-        str(name): str(alias.get("ip") or "")
+    """The pod's hostNetwork, hostPID and hostIPC as the test container's HostConfig
+    modes (the other containers join its namespaces), and its hostAliases."""
+    modes = {"hostNetwork": "NetworkMode", "hostPID": "PidMode", "hostIPC": "IpcMode"}
+    host: dict[str, Any] = {field: "host" for key, field in modes.items() if pod_spec.get(key)}
+    hosts = [
+        f"{name}:{alias.get('ip') or ''}"
         for alias in pod_spec.get("hostAliases") or []
         for name in alias.get("hostnames") or []
-    }
+    ]
     if hosts:
-        args["extra_hosts"] = hosts  # the pod's hostAliases, in /etc/hosts
-    return args
+        host["ExtraHosts"] = hosts  # the pod's hostAliases, in /etc/hosts
+    return host
 
 
-def create(client: DockerClient, name: str, args: dict[str, Any]) -> Any:
-    """The container `name`: the existing one, else a new one from `args`."""
+def create(client: EngineClient, name: str, config: dict[str, Any]) -> dict[str, Any]:
+    """The inspected container `name`: the existing one, else a new one from `config`."""
     try:
-        return client.containers.get(name)
-    except docker.errors.NotFound:
+        return client.inspect_container(name)
+    except NotFound:
         pass
     try:
-        return client.containers.create(name=name, **args)
-    except docker.errors.ImageNotFound as err:
-        raise StartError(f"image {args['image']} not found: {err.explanation or err}") from err
-    except docker.errors.APIError as err:
-        if err.status_code == 409:  # another start made it first
-            return client.containers.get(name)
-        if err.status_code is not None and 400 <= err.status_code < 500:
-            raise StartError(f"container {name}: {err.explanation or err}") from err
+        client.create_container(name, config)
+    except NotFound as err:
+        raise StartError(f"image {config['Image']} not found: {err.explanation}") from err
+    except EngineError as err:
+        if err.status == 409:  # another start made it first
+            return client.inspect_container(name)
+        if err.status is not None and 400 <= err.status < 500:
+            raise StartError(f"container {name}: {err.explanation}") from err
         raise
+    return client.inspect_container(name)
 
 
-def job_containers(client: DockerClient, prowjob: str) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = client.api.containers(
-        all=True, filters={"label": [f"{MANAGED}=true", f"{PROWJOB}={prowjob}"]}
-    )
-    return rows
+def job_containers(client: EngineClient, prowjob: str) -> list[dict[str, Any]]:
+    return client.list_containers([f"{MANAGED}=true", f"{PROWJOB}={prowjob}"])
 
 
-def stop(client: DockerClient, container: str, timeout: int) -> None:
-    with contextlib.suppress(docker.errors.NotFound):
-        client.api.stop(container, timeout=timeout)
+def stop(client: EngineClient, container: str, timeout: int) -> None:
+    with contextlib.suppress(NotFound):
+        client.stop_container(container, timeout)
 
 
-def remove(client: DockerClient, prowjob: str) -> None:
+def remove(client: EngineClient, prowjob: str) -> None:
     for row in job_containers(client, prowjob):
         try:
-            client.api.remove_container(row["Id"], v=True, force=True)
-        except docker.errors.NotFound:
+            client.remove_container(row["Id"])
+        except NotFound:
             pass
-        except docker.errors.APIError as err:
-            if err.status_code != 409:  # 409: a removal already under way
+        except EngineError as err:
+            if err.status != 409:  # 409: a removal already under way
                 raise
 
 
 def write_build_log(
-    client: DockerClient, prowjob: str, workspace: Workspace
+    client: EngineClient, prowjob: str, workspace: Workspace
 ) -> dict[str, Any] | None:
     """Write the test container's whole output to the build log; its state, or None."""
     name = container_name(prowjob)
     state = state_of(client, name)
     if state is None:
         return None
-    chunks: Iterator[bytes] = client.api.logs(name, stdout=True, stderr=True, stream=True)
+    chunks = client.logs(name, follow=False)
     workspace.build_log.parent.mkdir(parents=True, exist_ok=True)
     partial = workspace.build_log.with_name(workspace.build_log.name + ".partial")
-    with partial.open("wb") as out:
-        for chunk in chunks:
-            out.write(chunk)
+    try:
+        with partial.open("wb") as out:
+            for chunk in chunks:
+                out.write(chunk)
+    finally:
+        chunks.close()
     partial.replace(workspace.build_log)
     return state
 
 
-def managed(client: DockerClient, owner: str) -> dict[str, Managed]:
-    rows: list[dict[str, Any]] = client.api.containers(
-        all=True, filters={"label": [f"{MANAGED}=true", f"{OWNER}={owner}"]}
-    )
+def managed(client: EngineClient, owner: str) -> dict[str, Managed]:
+    rows = client.list_containers([f"{MANAGED}=true", f"{OWNER}={owner}"])
     found: dict[str, Managed] = {}
     for row in rows:
         labels = row.get("Labels") or {}

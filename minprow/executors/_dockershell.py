@@ -2,7 +2,7 @@
 
 `minprow run --shell` hands the terminal to the Docker CLI, which owns raw
 mode, resizing and signals far better than a re-implementation would. The
-command line is made from the same create arguments the docker executor gives
+command line is made from the same Engine API create body the docker executor gives
 the job's test container (mounts, env, working directory, user, privileges),
 with the entrypoint replaced by a shell. Env values are never put on the
 command line (where `ps` shows them): each is passed as `-e NAME`, which the
@@ -17,48 +17,48 @@ SHELL = "if command -v bash >/dev/null 2>&1; then exec bash; fi; exec sh"
 """bash where the image has it, else sh."""
 
 
-def cli_argv(args: dict[str, Any]) -> tuple[list[str], dict[str, str]]:
-    """`docker run` for the create arguments `args` with a shell as the entrypoint,
-    and the env the CLI must be run with."""
+def cli_argv(config: dict[str, Any]) -> tuple[list[str], dict[str, str]]:
+    """`docker run` for the Engine API create body `config` with a shell as the
+    entrypoint, and the env the CLI must be run with."""
+    host: dict[str, Any] = config.get("HostConfig") or {}
     argv = ["docker", "run", "--rm", "-it", "--entrypoint", "sh"]
-    env: dict[str, str] = dict(args.get("environment") or {})
+    env = dict(item.split("=", 1) for item in config.get("Env") or [])
     for name in env:
         argv += ["-e", name]
-    if args.get("working_dir"):
-        argv += ["-w", str(args["working_dir"])]
-    for mount in args.get("mounts") or []:
+    if config.get("WorkingDir"):
+        argv += ["-w", str(config["WorkingDir"])]
+    if config.get("User"):
+        argv += ["--user", str(config["User"])]
+    for mount in host.get("Mounts") or []:
         argv += ["--mount", _mount(mount)]
-    flags = {"privileged": "--privileged", "read_only": "--read-only"}
-    argv += [flag for key, flag in flags.items() if args.get(key)]
+    flags = {"Privileged": "--privileged", "ReadonlyRootfs": "--read-only"}
+    argv += [flag for key, flag in flags.items() if host.get(key)]
     repeated = {
-        "cap_add": "--cap-add",
-        "cap_drop": "--cap-drop",
-        "group_add": "--group-add",
-        "security_opt": "--security-opt",
+        "CapAdd": "--cap-add",
+        "CapDrop": "--cap-drop",
+        "GroupAdd": "--group-add",
+        "SecurityOpt": "--security-opt",
+        "ExtraHosts": "--add-host",
     }
     for key, flag in repeated.items():
-        for item in args.get(key) or []:
+        for item in host.get(key) or []:
             argv += [flag, str(item)]
-    for name, value in (args.get("sysctls") or {}).items():
+    for name, value in (host.get("Sysctls") or {}).items():
         argv += ["--sysctl", f"{name}={value}"]
-    for name, address in (args.get("extra_hosts") or {}).items():
-        argv += ["--add-host", f"{name}:{address}"]
     single = {
-        "user": "--user",
-        "network_mode": "--network",
-        "pid_mode": "--pid",
-        "ipc_mode": "--ipc",
-        "mem_limit": "--memory",
+        "NetworkMode": "--network",
+        "PidMode": "--pid",
+        "IpcMode": "--ipc",
+        "Memory": "--memory",
     }
-    argv += [x for key, flag in single.items() if args.get(key) for x in (flag, str(args[key]))]
-    if args.get("nano_cpus"):
-        argv += ["--cpus", f"{args['nano_cpus'] / 1e9:g}"]
-    argv += [str(args["image"]), "-c", SHELL]
+    argv += [x for key, flag in single.items() if host.get(key) for x in (flag, str(host[key]))]
+    if host.get("NanoCpus"):
+        argv += ["--cpus", f"{host['NanoCpus'] / 1e9:g}"]
+    argv += [str(config["Image"]), "-c", SHELL]
     return argv, env
 
 
 def _mount(mount: dict[str, Any]) -> str:
-    # docker.types.Mount is a dict of the engine API's fields.
     kind = mount.get("Type", "bind")
     parts = [f"type={kind}", f"target={mount['Target']}"]
     if kind == "bind":

@@ -23,8 +23,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from docker.types import Mount
-
+from minprow.executors._dockerengine import Mount, bind, tmpfs
 from minprow.executors.base import StartError
 from minprow.podutils.localpod import workspace_path
 from minprow.podutils.localvolumes import LocalVolume
@@ -85,7 +84,7 @@ def container_mounts(
         volume = volumes[mount.volume]
         source = sources[mount.volume]
         if volume.kind == "tmpfs":
-            mounts.append(Mount(mount.target, None, type="tmpfs", tmpfs_size=volume.size))
+            mounts.append(tmpfs(mount.target, volume.size))
             continue
         if mount.sub_path:
             sub = Path(source) / mount.sub_path
@@ -99,5 +98,5 @@ def container_mounts(
                         f"volume {mount.volume!r}: subPath {mount.sub_path}: {err}"
                     ) from err
             source = str(sub)
-        mounts.append(Mount(mount.target, source, type="bind", read_only=mount.read_only))
+        mounts.append(bind(mount.target, source, read_only=mount.read_only))
     return mounts

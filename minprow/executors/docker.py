@@ -63,18 +63,13 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
-import docker
-import docker.errors
-import requests
-from docker import DockerClient
-from docker.types import Mount
-
 from minprow.aio import Clock
 from minprow.executors import _dockerengine as engine
 from minprow.executors import _localvolumes as localvolumes
 from minprow.executors import _workspaces as workspaces
-from minprow.executors._dockerengine import MANAGED, OWNER, PROWJOB, container_name
+from minprow.executors._dockerengine import MANAGED, OWNER, PROWJOB, Mount, container_name
 from minprow.executors._dockershell import cli_argv
+from minprow.executors._engineapi import EngineClient, EngineError, NotFound, Unreachable
 from minprow.executors._localize import local_plan
 from minprow.executors._threadstream import stream_in_thread
 from minprow.executors.base import (
@@ -116,7 +111,7 @@ class DockerExecutor:
         artifacts_dir: Path,
         clock: Clock,
         *,
-        client_factory: Callable[[], DockerClient] | None = None,
+        client_factory: Callable[[], EngineClient] | None = None,
         objects: LocalObjects | None = None,
         claims_dir: Path | None = None,
         host: HostFacts | None = None,
@@ -127,8 +122,8 @@ class DockerExecutor:
         self._host = host
         self._artifacts = Path(artifacts_dir).absolute()
         self._clock = clock
-        self._factory = client_factory or docker.from_env
-        self._client: DockerClient | None = None
+        self._factory = client_factory or EngineClient
+        self._client: EngineClient | None = None
         self._client_lock = threading.Lock()
         self._cpus: int | None = None
         self._preparing: set[str] = set()
@@ -169,10 +164,10 @@ class DockerExecutor:
     async def logs(self, prowjob: str, *, follow: bool = False) -> AsyncIterator[bytes]:
         name = container_name(prowjob)
 
-        def open_stream(client: DockerClient) -> Any:
+        def open_stream(client: EngineClient) -> Any:
             try:
-                return client.api.logs(name, stdout=True, stderr=True, stream=True, follow=follow)
-            except docker.errors.NotFound:
+                return client.logs(name, follow=follow)
+            except NotFound:
                 return None
 
         stream = await self._engine(open_stream, "read the logs")
@@ -185,7 +180,7 @@ class DockerExecutor:
         try:
             async for chunk in stream_in_thread(iter(stream), stream.close, name=f"logs {name}"):
                 yield chunk
-        except (docker.errors.DockerException, requests.RequestException, OSError) as err:
+        except (EngineError, OSError) as err:
             raise ExecutorError(f"reading the logs of {name}: {err}") from err
 
     async def abort(self, prowjob: str, grace_period: timedelta) -> None:
@@ -254,30 +249,32 @@ class DockerExecutor:
 
     # the engine
 
-    async def _engine(self, call: Callable[[DockerClient], _T], what: str) -> _T:
-        """Run `call` with the client in a worker thread; the SDK's errors as ours."""
+    async def _engine(self, call: Callable[[EngineClient], _T], what: str) -> _T:
+        """Run `call` with the client in a worker thread; the engine's errors as ours."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._threads, self._in_thread, call, what)
 
-    def _in_thread(self, call: Callable[[DockerClient], _T], what: str) -> _T:
+    def _in_thread(self, call: Callable[[EngineClient], _T], what: str) -> _T:
         try:
             return call(self._docker())
         except ExecutorError:
             raise
-        except docker.errors.APIError as err:
-            raise ExecutorError(f"docker {what}: {err.explanation or err}") from err
-        except (docker.errors.DockerException, requests.RequestException, OSError) as err:
+        except Unreachable as err:
             raise ExecutorError(
                 f"docker {what}: the Docker engine does not answer ({err}); is dockerd running?"
             ) from err
+        except EngineError as err:
+            raise ExecutorError(f"docker {what}: {err.explanation}") from err
+        except OSError as err:
+            raise ExecutorError(f"docker {what}: {err}") from err
 
-    def _docker(self) -> DockerClient:
+    def _docker(self) -> EngineClient:
         with self._client_lock:
             if self._client is None:
                 self._client = self._factory()
             return self._client
 
-    def _exists_or_pull(self, client: DockerClient, plan: RunPlan) -> bool:
+    def _exists_or_pull(self, client: EngineClient, plan: RunPlan) -> bool:
         """True when the job's test container exists; else every image is made present."""
         if engine.state_of(client, container_name(plan.prowjob)) is not None:
             return True
@@ -288,7 +285,7 @@ class DockerExecutor:
         return False
 
     def _create_and_start(
-        self, client: DockerClient, job: ProwJob, plan: RunPlan, workspace: Workspace
+        self, client: EngineClient, job: ProwJob, plan: RunPlan, workspace: Workspace
     ) -> None:
         labels, _ = labels_and_annotations_for_job(job)
         labels.update(
@@ -299,28 +296,30 @@ class DockerExecutor:
             }
         )
         mounts = self._pod_mounts(plan, workspace)
-        containers: list[Any] = []
+        containers: list[dict[str, Any]] = []
         for index, spec in enumerate(plan.containers):
             name = container_name(plan.prowjob, spec if index else None)
-            network = f"container:{containers[0].id}" if index else None
+            network = f"container:{containers[0]['Id']}" if index else None
             role = {engine.ROLE: "sidecar" if index else "test", engine.CONTAINER: spec.name}
-            args = self._create_args(client, spec, {**labels, **role}, mounts[index], network)
+            config = self._create_config(client, spec, {**labels, **role}, mounts[index], network)
             if index == 0:
-                args.update(engine.host_namespaces(plan.pod_spec))
-            containers.append(engine.create(client, name, args))
+                config["HostConfig"].update(engine.host_namespaces(plan.pod_spec))
+            containers.append(engine.create(client, name, config))
         for index, container in enumerate(containers):
-            state = container.attrs["State"]
+            state = container["State"]
             if state["Status"] != "created" or state.get("Error"):
                 continue  # started already, or its start failed for good
             try:
-                container.start()
-            except docker.errors.APIError as err:
-                container.reload()
-                if index == 0 and not container.attrs["State"].get("Error"):
+                client.start_container(container["Id"])
+            except EngineError as err:
+                if isinstance(err, Unreachable):
+                    raise
+                state = client.inspect_container(container["Id"])["State"]
+                if index == 0 and not state.get("Error"):
                     raise
                 # The engine could not run it (no such executable, the test
                 # container already gone): its state says so, as a pod's would.
-                log.info("ProwJob %s: %s did not start: %s", plan.prowjob, container.name, err)
+                log.info("ProwJob %s: %s did not start: %s", plan.prowjob, container["Name"], err)
 
     async def _prepare(
         self, job: ProwJob, plan: RunPlan, workspace: Workspace
@@ -367,47 +366,56 @@ class DockerExecutor:
             if failed is not None:
                 raise StartError(failed.reason)
 
-        def create_args(client: DockerClient) -> dict[str, Any]:
+        def create_config(client: EngineClient) -> dict[str, Any]:
             spec = plan.test_container
             engine.ensure_image(client, spec.image)
             mounts = self._pod_mounts(plan, workspace)[0]
-            args = self._create_args(client, spec, {}, mounts, None)
-            args.update(engine.host_namespaces(plan.pod_spec))
-            return args
+            config = self._create_config(client, spec, {}, mounts, None)
+            config["HostConfig"].update(engine.host_namespaces(plan.pod_spec))
+            return config
 
-        args = await self._engine(create_args, "prepare a shell")
-        return cli_argv(args)
+        config = await self._engine(create_config, "prepare a shell")
+        return cli_argv(config)
 
-    def _create_args(
+    def _create_config(
         self,
-        client: DockerClient,
+        client: EngineClient,
         spec: ContainerPlan,
         labels: dict[str, str],
         mounts: list[Mount],
         network: str | None,
     ) -> dict[str, Any]:
-        args: dict[str, Any] = {
-            "image": spec.image,
-            "entrypoint": spec.command or None,
-            "command": spec.args or None,
-            "environment": spec.env,
-            "working_dir": spec.working_dir,
-            "labels": labels,
-            "mounts": mounts,
-            "detach": True,
+        """The Engine API's create body for one container of the pod."""
+        host: dict[str, Any] = {"Mounts": mounts}
+        config: dict[str, Any] = {
+            "Image": spec.image,
+            "Env": [f"{name}={value}" for name, value in spec.env.items()],
+            "Labels": labels,
+            "HostConfig": host,
         }
+        # As Kubernetes maps them: an empty command keeps the image's entrypoint.
+        if spec.command:
+            config["Entrypoint"] = list(spec.command)
+        if spec.args:
+            config["Cmd"] = list(spec.args)
+        elif spec.command:
+            config["Cmd"] = []
+        if spec.working_dir:
+            config["WorkingDir"] = spec.working_dir
         if spec.cpu_limit:
             cpus = min(max(spec.cpu_limit, 0.01), self._engine_cpus(client))
-            args["nano_cpus"] = int(cpus * 1e9)
+            host["NanoCpus"] = int(cpus * 1e9)
         if spec.memory_limit:
-            args["mem_limit"] = args["memswap_limit"] = spec.memory_limit
+            host["Memory"] = host["MemorySwap"] = spec.memory_limit
         if network:
-            args["network_mode"] = network
+            host["NetworkMode"] = network
         if spec.security is not None:
-            args.update(engine.security_args(spec.security))
-        return args
+            host.update(engine.security_config(spec.security))
+            if spec.security.docker_user is not None:
+                config["User"] = spec.security.docker_user
+        return config
 
-    def _engine_cpus(self, client: DockerClient) -> int:
+    def _engine_cpus(self, client: EngineClient) -> int:
         if self._cpus is None:
             self._cpus = int(client.info().get("NCPU") or 1)
         return self._cpus

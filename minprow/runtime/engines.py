@@ -32,24 +32,18 @@ class EngineError(RuntimeError):
 
 def docker_unavailable() -> str | None:
     """Why the local Docker engine cannot be used, or None when it answers."""
-    client, why = _docker_client()
-    if client is not None:
-        client.close()
+    _, why = _docker_client()
     return why
 
 
 def _docker_client() -> tuple[Any, str | None]:
     """A client of the local engine that answered a ping, or None and why not."""
-    try:
-        import docker
+    from minprow.executors._engineapi import EngineClient, EngineError
 
-        client = docker.from_env(timeout=5)
-    except Exception as err:  # the SDK raises many kinds; all mean "no engine"
-        return None, f"{type(err).__name__}: {err}"
     try:
+        client = EngineClient()
         client.ping()
-    except Exception as err:
-        client.close()
+    except EngineError as err:
         return None, f"{type(err).__name__}: {err}"
     return client, None
 

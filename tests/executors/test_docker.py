@@ -28,6 +28,7 @@ from executor_helpers import (
 )
 
 from minprow.aio import SystemClock
+from minprow.executors._engineapi import EngineClient
 from minprow.executors.base import ExecutorError, Phase, StartError
 from minprow.executors.docker import MANAGED, DockerExecutor, container_name
 from minprow.model import ProwJob, ProwJobState
@@ -255,7 +256,7 @@ async def test_an_engine_that_does_not_answer_is_retried_later(tmp_path: Path, j
         tmp_path / "workspaces",
         tmp_path / "artifacts",
         SystemClock(),
-        client_factory=lambda: docker.DockerClient(base_url="unix:///nonexistent/docker.sock"),
+        client_factory=lambda: EngineClient("unix:///nonexistent/docker.sock"),
     )
     pj = jobs.make(container("true"))
     with pytest.raises(ExecutorError, match="does not answer") as raised:
