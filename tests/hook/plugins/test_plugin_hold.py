@@ -38,7 +38,7 @@ from minprow.store import JobStore
         ("/hold\n/hold cancel", False),
         ("please /hold", None),
         ("/holdup", None),
-        ("/unhold now", None),
+        ("/unhold now", False),  # a cancel may give its reason (Prow #456)
         ("nothing to see", None),
     ],
     ids=[

@@ -20,19 +20,7 @@ from minprow.hook.plugins.generic import GENERIC_COMMENT, GenericComment
 from minprow.hook.plugins.hold import HOLD, HOLD_LABEL
 
 HANDLE = "hold/handle.yaml"
-CANCEL_WITH_TEXT = (
-    "Prow's cancel command takes text after it on the line (`/hold cancel <reason>`, "
-    "`/unhold <reason>`) and removes the label; minprow's CANCEL_RE "
-    "(minprow/hook/plugins/hold/hold.py) allows only trailing space, so {what}"
-)
-HANDLE_XFAIL = {
-    "requested hold cancel with a reason": CANCEL_WITH_TEXT.format(
-        what="the line reads as `/hold <text>` and the label stays"
-    ),
-    "requested unhold with a reason": CANCEL_WITH_TEXT.format(
-        what="the line is no command and the label stays"
-    ),
-}
+HANDLE_XFAIL: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("case", cases(HANDLE, HANDLE_XFAIL))

@@ -10,16 +10,17 @@ the difference is written; hold never replies.
 from __future__ import annotations
 
 import logging
-import re
 
+from minprow.config.goregex import compile_regex
 from minprow.hook.plugins.generic import GenericComment
 from minprow.hook.plugins.hold.client import HoldGitHub
 
 HOLD_LABEL = "do-not-merge/hold"
 """Prow's `labels.Hold`."""
 
-HOLD_RE = re.compile(r"^/hold(\s.*)?$", re.IGNORECASE | re.MULTILINE)
-CANCEL_RE = re.compile(r"^/(remove-hold|hold\s+cancel|unhold)\s*$", re.IGNORECASE | re.MULTILINE)
+HOLD_RE = compile_regex(r"(?mi)^/hold(\s.*)?$")
+CANCEL_RE = compile_regex(r"(?mi)^/(remove-hold|hold\s+cancel|unhold)(\s.*)?$")
+"""A cancel may carry its reason, as a hold may (kubernetes-sigs/prow#456)."""
 
 _log = logging.getLogger(__name__)
 

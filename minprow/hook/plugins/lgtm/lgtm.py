@@ -22,17 +22,17 @@ and OWNERS-based `skip_collaborators`.
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
 
+from minprow.config.goregex import compile_regex
 from minprow.hook.plugins.generic import GenericComment, created_on_pr, format_response
 from minprow.hook.plugins.lgtm.client import LgtmGitHub
 
 LGTM_LABEL = "lgtm"
 """Prow's `labels.LGTM`."""
 
-LGTM_RE = re.compile(r"^/lgtm(?: no-issue)?\s*$", re.IGNORECASE | re.MULTILINE)
-CANCEL_RE = re.compile(r"^/(remove-lgtm|lgtm cancel)\s*$", re.IGNORECASE | re.MULTILINE)
+LGTM_RE = compile_regex(r"(?mi)^/lgtm(?: no-issue)?\s*$")
+CANCEL_RE = compile_regex(r"(?mi)^/(remove-lgtm|lgtm cancel)\s*$")
 
 REMOVED_NOTICE = "New commits were pushed, so the `lgtm` label was removed."
 """The bot's comment when a push removes the label; deleted when lgtm is given again."""
