@@ -114,6 +114,9 @@ class FakeGitHub:
         self.workflow_runs: dict[tuple[str, str], list[dict[str, Any]]] = {}
         """GitHub Actions runs by (org, repo): id, status, conclusion, head_sha,
         head_branch, event."""
+        self.commit_trees: dict[tuple[str, str, str], str] = {}
+        """(org, repo, commit sha) -> its git tree sha."""
+        self.review_requests: dict[Key, list[str]] = {}
         self.merged_pulls: dict[str, list[dict[str, Any]]] = {}
         """Merged pull requests by org, each {number, author}, for the issue search."""
         """Active members of each (org, team slug)."""
@@ -344,6 +347,10 @@ class FakeGitHub:
         router.add_delete(repo + "/issues/comments/{id:\\d+}", self._delete_comment)
         router.add_get(repo + "/labels", self._list_repo_labels)
         router.add_get("/orgs/{org}/teams/{team}/memberships/{user}", self._team_member)
+        router.add_get("/orgs/{org}/teams", self._list_teams)
+        router.add_post(repo + "/issues/{number:\\d+}/assignees", self._assign)
+        router.add_post(repo + "/pulls/{number:\\d+}/requested_reviewers", self._request_review)
+        router.add_get(repo + "/commits/{sha}", self._get_commit)
         router.add_get(repo + "/issues/{number:\\d+}/labels", self._list_labels)
         router.add_post(repo + "/issues/{number:\\d+}/labels", self._add_labels)
         router.add_delete(repo + "/issues/{number:\\d+}/labels/{label}", self._remove_label)
@@ -565,6 +572,35 @@ class FakeGitHub:
     async def _member(self, request: web.Request) -> web.Response:
         org, user = _match(request, "org", "user")
         return web.Response(status=204 if user in self.members.get(org, set()) else 404)
+
+    async def _list_teams(self, request: web.Request) -> web.Response:
+        # A team's name is its slug here, capitalised: the lookup by name is what counts.
+        (org,) = _match(request, "org")
+        slugs = sorted(slug for team_org, slug in self.teams if team_org == org)
+        return _page(request, [{"name": slug.capitalize(), "slug": slug} for slug in slugs])
+
+    async def _assign(self, request: web.Request) -> web.Response:
+        key = _key(request)
+        logins = (await request.json()).get("assignees") or []
+        issue = self.pulls.setdefault(key, {"number": key[2], "assignees": []})
+        known = {a["login"] for a in issue.setdefault("assignees", [])}
+        issue["assignees"] += [{"login": login} for login in logins if login not in known]
+        return _json(201, {"number": key[2], "assignees": issue["assignees"]})
+
+    async def _request_review(self, request: web.Request) -> web.Response:
+        key = _key(request)
+        if key not in self.pulls:
+            return _json(404, {"message": "Not Found"})
+        reviewers = (await request.json()).get("reviewers") or []
+        self.review_requests.setdefault(key, []).extend(reviewers)
+        return _json(201, {"number": key[2]})
+
+    async def _get_commit(self, request: web.Request) -> web.Response:
+        org, repo, sha = _match(request, "org", "repo", "sha")
+        tree = self.commit_trees.get((org, repo, sha))
+        if tree is None:
+            return _json(422, {"message": f"No commit found for SHA: {sha}"})
+        return _json(200, {"sha": sha, "commit": {"tree": {"sha": tree}}})
 
     async def _team_member(self, request: web.Request) -> web.Response:
         org, team, user = _match(request, "org", "team", "user")

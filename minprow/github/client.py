@@ -37,6 +37,7 @@ from minprow.github.types import (
     PullRequest,
     PullRequestChange,
     Status,
+    Team,
     User,
     WorkflowRun,
 )
@@ -164,6 +165,24 @@ class GitHubClient:
             async for item in self._items(org, path, url_vars)
         ]
 
+    async def assign_issue(self, org: str, repo: str, number: int, logins: Sequence[str]) -> None:
+        path = _REPO + "/issues/{number}/assignees"
+        url_vars = {"repo": repo, "number": number}
+        await self._send("POST", org, path, url_vars, {"assignees": list(logins)})
+
+    async def request_review(
+        self, org: str, repo: str, number: int, logins: Sequence[str]
+    ) -> None:
+        path = _REPO + "/pulls/{number}/requested_reviewers"
+        url_vars = {"repo": repo, "number": number}
+        await self._send("POST", org, path, url_vars, {"reviewers": list(logins)})
+
+    async def get_commit_tree(self, org: str, repo: str, sha: str) -> str:
+        """The git tree of commit `sha` (what a squash or rebase of the same code keeps)."""
+        path = _REPO + "/commits/{sha}"
+        data = await self._send("GET", org, path, {"repo": repo, "sha": sha})
+        return str(data["commit"]["tree"]["sha"])
+
     # GitHub Actions (trigger's `trigger_github_workflows`)
 
     async def get_pending_approval_action_runs(
@@ -263,6 +282,13 @@ class GitHubClient:
         except NotFound:
             return False
         return True
+
+    async def list_teams(self, org: str) -> list[Team]:
+        path = "/orgs/{org}/teams{?per_page}"
+        return [
+            _model(Team, item, "GET", path)
+            async for item in self._items(org, path, {"per_page": _PAGE})
+        ]
 
     async def team_has_member(self, org: str, team_slug: str, user: str) -> bool:
         """Whether `user` is an active member of team `team_slug` of `org`

@@ -83,6 +83,7 @@ class Issue(_Payload):
     body: str | None = None
     user: User
     labels: tuple[Label, ...] = ()
+    assignees: tuple[User, ...] = ()
     state: str = "open"
     html_url: str = ""
     pull_request: dict[str, Any] | None = None

@@ -59,6 +59,7 @@ class PullRequest(_Wire):
     base: PullRequestBranch
     user: User
     labels: tuple[Label, ...] = ()
+    assignees: tuple[User, ...] = ()
     html_url: str = ""
     author_association: str = ""
     merge_commit_sha: str | None = None
@@ -120,3 +121,10 @@ class IssueSearchResult(_Wire):
     number: int
     state: str = ""
     user: User | None = None
+
+
+class Team(_Wire):
+    """An org's team: its display name and its slug."""
+
+    name: str
+    slug: str

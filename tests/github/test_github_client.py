@@ -448,3 +448,19 @@ async def test_the_issue_search_follows_pages(fake: FakeGitHub, client: GitHubCl
     pages = fake.calls("GET", "/search/issues")
     assert [r.query.get("page", "1") for r in pages] == ["1", "2"]
     assert pages[0].query["q"] == query
+
+
+async def test_reviewers_are_assigned_asked_and_trees_read(
+    fake: FakeGitHub, client: GitHubClient
+) -> None:
+    _seed(fake)
+    fake.teams[("org", "leads")] = {"alice"}
+    fake.commit_trees[("org", "repo", SHA)] = "t" * 40
+    await client.assign_issue("org", "repo", 7, ["alice"])
+    await client.request_review("org", "repo", 7, ["bob"])
+    assert [a["login"] for a in fake.pulls[("org", "repo", 7)]["assignees"]] == ["alice"]
+    assert fake.review_requests[("org", "repo", 7)] == ["bob"]
+    assert await client.get_commit_tree("org", "repo", SHA) == "t" * 40
+    assert [(t.name, t.slug) for t in await client.list_teams("org")] == [("Leads", "leads")]
+    with pytest.raises(Unprocessable):
+        await client.get_commit_tree("org", "repo", "b" * 40)

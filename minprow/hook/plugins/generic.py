@@ -53,6 +53,8 @@ class GenericComment:
     """The text's own page (a reply links back to it)."""
     issue_html_url: str = ""
     comment_id: int | None = None
+    assignees: tuple[str, ...] = ()
+    """The logins assigned to the issue or pull request."""
 
 
 def _get(obj: Any, *path: str, default: Any = None) -> Any:
@@ -91,6 +93,9 @@ def _text(event: Any, issue: Any, text: Any, *, is_pr: bool, own: bool = True) -
         html_url=str(_get(text, "html_url", default="")),
         issue_html_url=str(_get(issue, "html_url", default="")),
         comment_id=None if text_id is None else int(text_id),
+        assignees=tuple(
+            str(_get(user, "login", default="")) for user in _get(issue, "assignees", default=())
+        ),
     )
 
 
@@ -136,6 +141,7 @@ def created_on_pr(
     body: str,
     html_url: str,
     issue_author: str | None = None,
+    assignees: tuple[str, ...] = (),
 ) -> GenericComment:
     """A created comment by `author` on an open pull request: an opened PR's body
     (by default the PR's author is `author`), or a review turned into a comment."""
@@ -150,6 +156,7 @@ def created_on_pr(
         author=author,
         body=body,
         html_url=html_url,
+        assignees=assignees,
     )
 
 
