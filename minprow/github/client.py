@@ -170,9 +170,7 @@ class GitHubClient:
         url_vars = {"repo": repo, "number": number}
         await self._send("POST", org, path, url_vars, {"assignees": list(logins)})
 
-    async def request_review(
-        self, org: str, repo: str, number: int, logins: Sequence[str]
-    ) -> None:
+    async def request_review(self, org: str, repo: str, number: int, logins: Sequence[str]) -> None:
         path = _REPO + "/pulls/{number}/requested_reviewers"
         url_vars = {"repo": repo, "number": number}
         await self._send("POST", org, path, url_vars, {"reviewers": list(logins)})

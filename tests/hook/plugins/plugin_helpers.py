@@ -20,7 +20,7 @@ from fakes import VirtualClock
 from minprow.config import Config, PluginConfig
 from minprow.github.errors import LabelNotFound
 from minprow.github.events import parse_event
-from minprow.github.types import IssueComment, Label, User
+from minprow.github.types import IssueComment, Label, PullRequest, Team, User
 from minprow.hook.plugins.context import PluginContext
 from minprow.store import JobStore
 
@@ -90,6 +90,13 @@ class FakeGitHub:
     members: set[str] = field(default_factory=set)
     comments: list[IssueComment] = field(default_factory=list)
     calls: list[tuple[Any, ...]] = field(default_factory=list)
+    team_names: dict[str, str] = field(default_factory=dict)
+    """Team slug -> name (for `sticky_lgtm_team`)."""
+    teams: dict[str, set[str]] = field(default_factory=dict)
+    """Team slug -> members."""
+    head_sha: str = "0" * 40
+    trees: dict[str, str] = field(default_factory=dict)
+    """Commit sha -> its git tree."""
 
     async def get_user(self) -> User:
         return User(login=BOT, type="Bot")
@@ -125,6 +132,28 @@ class FakeGitHub:
     async def delete_comment(self, org: str, repo: str, comment_id: int) -> None:
         self.calls.append(("delete_comment", comment_id))
         self.comments = [c for c in self.comments if c.id != comment_id]
+
+    async def assign_issue(self, org: str, repo: str, number: int, logins: Sequence[str]) -> None:
+        self.calls.append(("assign", number, tuple(logins)))
+
+    async def request_review(self, org: str, repo: str, number: int, logins: Sequence[str]) -> None:
+        self.calls.append(("request_review", number, tuple(logins)))
+
+    async def get_pull_request(self, org: str, repo: str, number: int) -> PullRequest:
+        branch = {"ref": "main", "sha": self.head_sha}
+        return PullRequest.model_validate(
+            {"number": number, "head": branch, "base": branch, "user": {"login": "author"}}
+        )
+
+    async def get_commit_tree(self, org: str, repo: str, sha: str) -> str:
+        # An unknown commit has the zero tree, as in Prow's fake client.
+        return self.trees.get(sha, "")
+
+    async def list_teams(self, org: str) -> list[Team]:
+        return [Team(name=name, slug=slug) for slug, name in self.team_names.items()]
+
+    async def team_has_member(self, org: str, team_slug: str, user: str) -> bool:
+        return user in self.teams.get(team_slug, set())
 
     def replies(self) -> list[str]:
         return [c[2] for c in self.calls if c[0] == "comment"]

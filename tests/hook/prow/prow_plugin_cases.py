@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,7 @@ from plugin_helpers import (  # noqa: E402
 
 from minprow.github.types import IssueComment, User  # noqa: E402
 from minprow.hook.plugins.lgtm import REMOVED_NOTICE  # noqa: E402
+from minprow.hook.plugins.lgtm.lgtm import TREE_NOTE  # noqa: E402
 from minprow.store import JobStore, open_store  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -105,9 +106,9 @@ def get_path(data: Mapping[str, Any], dotted: str) -> Any:
 
 
 def tree_hash_comment(tree_hash: str) -> str:
-    """A bot comment recording that `lgtm` was added at a tree hash (the facts of
-    Prow's lgtm-added comment; the wording is ours)."""
-    return f"`lgtm` added. Git tree hash: {tree_hash}"
+    """The bot's comment recording the tree `lgtm` was given to (Prow's lgtm-added
+    comment; minprow's wording, which minprow looks for)."""
+    return TREE_NOTE.format(tree=tree_hash)
 
 
 def seeded_comment(comment_id: int, spec: Mapping[str, Any]) -> IssueComment:
@@ -119,7 +120,14 @@ def seeded_comment(comment_id: int, spec: Mapping[str, Any]) -> IssueComment:
         body = tree_hash_comment(spec["tree_hash"])
     else:
         raise ValueError(f"unknown comment kind {spec['kind']!r}")
-    return IssueComment(id=comment_id, body=body, user=User(login=spec["author"]))
+    edited = "2026-01-02T00:00:00Z" if spec.get("edited") else "2026-01-01T00:00:00Z"
+    return IssueComment(
+        id=comment_id,
+        body=body,
+        user=User(login=spec["author"]),
+        created_at="2026-01-01T00:00:00Z",
+        updated_at=edited,
+    )
 
 
 @dataclass
@@ -127,18 +135,6 @@ class ProwPluginGitHub(FakeGitHubWithRepoLabels):
     """The plugin tests' fake plus what Prow's hold, label and lgtm also call:
     team membership by slug, assigning users, re-requesting reviews. minprow may
     never call the last two; the tests then see nothing recorded."""
-
-    teams: dict[str, set[str]] = field(default_factory=dict)
-    """Team slug -> members."""
-
-    async def team_has_member(self, org: str, team_slug: str, user: str) -> bool:
-        return user in self.teams.get(team_slug, set())
-
-    async def assign_issue(self, org: str, repo: str, number: int, logins: list[str]) -> None:
-        self.calls.append(("assign", number, tuple(logins)))
-
-    async def request_review(self, org: str, repo: str, number: int, logins: list[str]) -> None:
-        self.calls.append(("request_review", number, tuple(logins)))
 
     def seed(self, specs: list[Mapping[str, Any]]) -> None:
         self.comments = [seeded_comment(n + 1, spec) for n, spec in enumerate(specs)]

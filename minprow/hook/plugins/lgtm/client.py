@@ -1,9 +1,7 @@
 """The narrow GitHub client of the lgtm plugin (STYLE 6).
 
-Corresponds to the `githubClient` interface of Prow's pkg/plugins/lgtm/lgtm.go,
-less the calls of the parts minprow leaves out (assigning the reviewer,
-requesting reviews, commit trees, team listings). The real client satisfies
-`LgtmGitHub` structurally.
+Corresponds to the `githubClient` interface of Prow's pkg/plugins/lgtm/lgtm.go.
+The real client satisfies `LgtmGitHub` structurally.
 """
 
 from __future__ import annotations
@@ -31,6 +29,27 @@ class CommentLike(Protocol):
     def body(self) -> str: ...
     @property
     def user(self) -> LoginLike: ...
+    @property
+    def created_at(self) -> str: ...
+    @property
+    def updated_at(self) -> str: ...
+
+
+class TeamLike(Protocol):
+    @property
+    def name(self) -> str: ...
+    @property
+    def slug(self) -> str: ...
+
+
+class _Head(Protocol):
+    @property
+    def sha(self) -> str: ...
+
+
+class PullLike(Protocol):
+    @property
+    def head(self) -> _Head: ...
 
 
 @runtime_checkable
@@ -47,3 +66,13 @@ class LgtmGitHub(Protocol):
         self, org: str, repo: str, number: int
     ) -> Sequence[CommentLike]: ...
     async def delete_comment(self, org: str, repo: str, comment_id: int) -> None: ...
+    async def assign_issue(
+        self, org: str, repo: str, number: int, logins: Sequence[str]
+    ) -> None: ...
+    async def request_review(
+        self, org: str, repo: str, number: int, logins: Sequence[str]
+    ) -> None: ...
+    async def get_pull_request(self, org: str, repo: str, number: int) -> PullLike: ...
+    async def get_commit_tree(self, org: str, repo: str, sha: str) -> str: ...
+    async def list_teams(self, org: str) -> Sequence[TeamLike]: ...
+    async def team_has_member(self, org: str, team_slug: str, user: str) -> bool: ...

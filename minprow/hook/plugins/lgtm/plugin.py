@@ -15,6 +15,7 @@ from minprow.hook.plugins.generic import GENERIC_COMMENT, GenericComment
 from minprow.hook.plugins.lgtm.client import LgtmGitHub
 from minprow.hook.plugins.lgtm.lgtm import (
     LGTM_LABEL,
+    Push,
     Review,
     handle_comment,
     handle_push,
@@ -46,13 +47,15 @@ def _github(ctx: PluginContext) -> LgtmGitHub:
 
 
 async def on_generic_comment(ctx: PluginContext, comment: GenericComment) -> None:
-    await handle_comment(_github(ctx), comment, ctx.log.logger)
+    config = ctx.config().plugins.lgtm_for(comment.org, comment.repo)
+    await handle_comment(_github(ctx), comment, config, ctx.log.logger)
 
 
 async def on_pull_request_review(ctx: PluginContext, event: Any) -> None:
     github = _github(ctx)
     org, repo = event.repository.owner.login, event.repository.name
-    if not ctx.config().plugins.lgtm_for(org, repo).review_acts_as_lgtm:
+    config = ctx.config().plugins.lgtm_for(org, repo)
+    if not config.review_acts_as_lgtm:
         return
     review = Review(
         action=event.action,
@@ -65,15 +68,25 @@ async def on_pull_request_review(ctx: PluginContext, event: Any) -> None:
         reviewer_is_bot=event.review.user.type == "Bot",
         body=event.review.body or "",
         html_url=event.review.html_url,
+        assignees=tuple(user.login for user in event.pull_request.assignees),
     )
-    await handle_review(github, review, ctx.log.logger)
+    await handle_review(github, review, config, ctx.log.logger)
 
 
 async def on_pull_request(ctx: PluginContext, event: Any) -> None:
     action = pull_request_event(event)
     if action.action == "synchronize" and not event.pull_request.merged:
         pr = action.pull_request
-        await handle_push(_github(ctx), pr.org, pr.repo, pr.number, ctx.log.logger)
+        push = Push(
+            org=pr.org,
+            repo=pr.repo,
+            number=pr.number,
+            author=pr.author,
+            head_sha=pr.head_sha,
+            assignees=tuple(user.login for user in event.pull_request.assignees),
+        )
+        config = ctx.config().plugins.lgtm_for(pr.org, pr.repo)
+        await handle_push(_github(ctx), push, config, ctx.log.logger)
 
 
 LGTM = Plugin(
