@@ -77,14 +77,7 @@ async def test_handle_comment(case: dict[str, Any]) -> None:
 # --- TestHandleLabelAdd ---------------------------------------------------------
 
 LABEL_ADD = "label/handle_label_add.yaml"
-LABEL_ADD_XFAIL = {
-    "assign users for restricted label on label add": (
-        "Prow assigns a restricted label's allowed users when a label its `assign_on` "
-        "names is added; minprow's label plugin has no `assign_on` and handles only "
-        "`synchronize` pull request events (minprow/hook/plugins/label/plugin.py "
-        "on_pull_request, restricted.py RestrictedLabel)"
-    ),
-}
+LABEL_ADD_XFAIL: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("case", cases(LABEL_ADD, LABEL_ADD_XFAIL))

@@ -146,3 +146,28 @@ async def handle_new_commits(github: LabelGitHub, config: Label, event: PullRequ
     for label in await github.list_issue_labels(pr.org, pr.repo, pr.number):
         if label.name.lower() in sticky:
             await github.remove_label(pr.org, pr.repo, pr.number, label.name)
+
+
+async def handle_label_added(
+    github: LabelGitHub, config: Label, event: PullRequestAction, log: logging.Logger
+) -> None:
+    """On `labeled`: assign the allowed users of every restricted label whose
+    `assign_on` names the label added (Prow's `handleLabelAdd`)."""
+    pr = event.pull_request
+    if event.action != "labeled" or not event.label:
+        return
+    for restricted in restricted_labels_for(config, pr.org, pr.repo).values():
+        if any(on.lower() == event.label.lower() for on in restricted.assign_on):
+            try:
+                await github.assign_issue(
+                    pr.org, pr.repo, pr.number, list(restricted.allowed_users)
+                )
+            except GitHubError as err:
+                log.error(
+                    "assigning the users of %s on %s/%s#%d: %s",
+                    restricted.label,
+                    pr.org,
+                    pr.repo,
+                    pr.number,
+                    err,
+                )

@@ -14,7 +14,12 @@ from minprow.hook.plugins.context import PluginContext
 from minprow.hook.plugins.generic import GENERIC_COMMENT, GenericComment
 from minprow.hook.plugins.label.client import LabelGitHub
 from minprow.hook.plugins.label.commands import PREFIXES
-from minprow.hook.plugins.label.label import TRIAGE_ACCEPTED, handle_label, handle_new_commits
+from minprow.hook.plugins.label.label import (
+    TRIAGE_ACCEPTED,
+    handle_label,
+    handle_label_added,
+    handle_new_commits,
+)
 from minprow.hook.plugins.registry import Plugin
 from minprow.hook.plugins.trigger.inputs import pull_request_event
 
@@ -55,6 +60,8 @@ async def on_pull_request(ctx: PluginContext, event: Any) -> None:
     config = ctx.config().plugins.label
     if action.action == "synchronize" and not event.pull_request.merged:
         await handle_new_commits(_github(ctx), config, action)
+    elif action.action == "labeled":
+        await handle_label_added(_github(ctx), config, action, ctx.log.logger)
 
 
 LABEL = Plugin(

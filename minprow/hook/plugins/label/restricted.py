@@ -25,6 +25,8 @@ class RestrictedLabel:
     allowed_users: tuple[str, ...] = ()
     allow_approvers_from_owners: bool = False
     remove_on_new_commits: bool = False
+    assign_on: tuple[str, ...] = ()
+    """Labels whose addition assigns `allowed_users` (Prow's `assign_on`)."""
 
     @classmethod
     def from_config(cls, entry: Mapping[str, Any]) -> RestrictedLabel:
@@ -34,6 +36,7 @@ class RestrictedLabel:
             allowed_users=tuple(str(u) for u in entry.get("allowed_users") or ()),
             allow_approvers_from_owners=bool(entry.get("allow_approvers_from_owners", False)),
             remove_on_new_commits=bool(entry.get("remove_on_new_commits", False)),
+            assign_on=tuple(str(on.get("label", "")) for on in entry.get("assign_on") or () if on),
         )
 
     def refusal(self) -> str:

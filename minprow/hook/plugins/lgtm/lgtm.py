@@ -30,8 +30,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from minprow.config.plugins import Lgtm
 from minprow.config.goregex import compile_regex
+from minprow.config.plugins import Lgtm
 from minprow.github.errors import GitHubError
 from minprow.hook.plugins.generic import GenericComment, created_on_pr, format_response
 from minprow.hook.plugins.lgtm.client import CommentLike, LgtmGitHub
