@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from minprow.config import branch_from_ref
 from minprow.hook.plugins.trigger.inputs import Push
-from minprow.hook.plugins.trigger.run import TriggerContext
+from minprow.hook.plugins.trigger.run import TriggerContext, create_with_retry
 from minprow.model import ProwJob, Refs
 from minprow.pjutil import new_postsubmit
 
@@ -44,5 +44,6 @@ async def handle_push(ctx: TriggerContext, push: Push) -> list[ProwJob]:
             prowjob_namespace=ctx.config.prowjob_namespace,
         )
         ctx.log.info("creating ProwJob %s for %s", pj.metadata.name, job.name)
-        created.append(await ctx.store.create(pj))
+        # As Prow: retried, and the first job that cannot be created ends the push.
+        created.append(await create_with_retry(ctx, pj))
     return created
