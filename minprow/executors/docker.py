@@ -2,7 +2,7 @@
 
 What Prow's plank does with a pod in a build cluster (pkg/plank/reconciler.go),
 and what the pod utilities do around its test container
-(pkg/pod-utils/decorate/podspec.go), on one machine through the `docker` SDK:
+(pkg/pod-utils/decorate/podspec.go), on one machine through the Engine API (`_engineapi`):
 
 - **The test container** runs the plan's image with `command` as the
   entrypoint and `args` as the cmd, as Kubernetes maps them: an empty command
