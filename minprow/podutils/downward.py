@@ -83,16 +83,46 @@ class PodFacts:
         return str(uuid.uuid5(uuid.NAMESPACE_URL, f"minprow:pod:{self.namespace}/{self.name}"))
 
 
-_SUBSCRIPT = re.compile(r"^metadata\.(labels|annotations)\['(.*)'\]$")
+_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
+_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+
+
+def _split_subscript(path: str) -> tuple[str, str] | None:
+    """Kubernetes' SplitMaybeSubscriptedPath: `metadata.labels['k']` as (path, key)."""
+    if not path.endswith("']"):
+        return None
+    head, sep, key = path[:-2].partition("['")
+    if not sep or not head:
+        return None
+    return head, key
+
+
+def _qualified_name(key: str) -> bool:
+    """Kubernetes' IsQualifiedName: `[prefix/]name`, the prefix a DNS subdomain."""
+    prefix, slash, name = key.rpartition("/")
+    if slash and (not prefix or len(prefix) > 253 or not _DNS_SUBDOMAIN.match(prefix)):
+        return False
+    return len(name) <= 63 and bool(_NAME.match(name))
 
 
 def field_value(path: str, pod: PodFacts, host: HostFacts, *, volume: bool = False) -> str:
     """The value of a fieldRef's `fieldPath`; the whole label or annotation map
     only in a downwardAPI volume (as `key="value"` lines, sorted)."""
-    match = _SUBSCRIPT.match(path)
-    if match:
-        values = pod.labels if match.group(1) == "labels" else pod.annotations
-        return values.get(match.group(2), "")
+    subscripted = _split_subscript(path)
+    if subscripted is not None:
+        head, key = subscripted
+        if head not in ("metadata.labels", "metadata.annotations"):
+            raise FieldError(f"fieldPath {path!r} is not one the downward API supports")
+        # Annotation keys are checked lower-cased, as the API server does.
+        checked = key.lower() if head == "metadata.annotations" else key
+        if not _qualified_name(checked):
+            raise FieldError(f"invalid key subscript in {path!r}: {key!r}")
+        values = pod.labels if head == "metadata.labels" else pod.annotations
+        return values.get(key, "")
+    if volume and not path.startswith("metadata."):
+        # A downwardAPI volume reads the pod's metadata only; the node's and the
+        # status's fields are for env.
+        raise FieldError(f"fieldPath {path!r} is not one a downwardAPI volume supports")
     if volume and path in ("metadata.labels", "metadata.annotations"):
         values = pod.labels if path == "metadata.labels" else pod.annotations
         return "\n".join(f"{k}={_go_quote(values[k])}" for k in sorted(values))
@@ -112,9 +142,33 @@ def field_value(path: str, pod: PodFacts, host: HostFacts, *, volume: bool = Fal
     return simple[path]
 
 
+_GO_ESCAPES = {
+    "\a": "\\a",
+    "\b": "\\b",
+    "\f": "\\f",
+    "\n": "\\n",
+    "\r": "\\r",
+    "\t": "\\t",
+    "\v": "\\v",
+    "\\": "\\\\",
+    '"': '\\"',
+}
+
+
 def _go_quote(text: str) -> str:
-    # strconv.Quote for the printable text labels and annotations hold.
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+    """Go's strconv.Quote (`%q`): C escapes, `\\xNN` for other control bytes, and
+    `\\uNNNN`/`\\UNNNNNNNN` for what Unicode does not print."""
+    out = []
+    for ch in text:
+        if ch in _GO_ESCAPES:
+            out.append(_GO_ESCAPES[ch])
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\x{ord(ch):02x}")
+        elif not ch.isprintable():
+            out.append(f"\\u{ord(ch):04x}" if ord(ch) <= 0xFFFF else f"\\U{ord(ch):08x}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
 
 
 _RESOURCES = ("cpu", "memory", "ephemeral-storage")

@@ -36,6 +36,17 @@ class EnvVar:
 
 def expand(text: str, env: Mapping[str, str]) -> str:
     """`$(NAME)` replaced by its value when `env` has it; `$$` is a `$`."""
+    return _expand(text, env, set())
+
+
+def referenced(text: str) -> set[str]:
+    """The names `text` refers to as `$(NAME)` (escaped `$$(NAME)` is none)."""
+    names: set[str] = set()
+    _expand(text, {}, names)
+    return names
+
+
+def _expand(text: str, env: Mapping[str, str], names: set[str]) -> str:
     out: list[str] = []
     checkpoint = 0
     cursor = 0
@@ -53,6 +64,7 @@ def expand(text: str, env: Mapping[str, str]) -> str:
                     advance = 1
                 else:
                     name = rest[1:close]
+                    names.add(name)
                     out.append(env.get(name, f"$({name})"))
                     advance = close + 1
             else:
@@ -117,7 +129,11 @@ def resolve_env(
     for var in env:
         if var.value_from is None:
             out.values[var.name] = expand(var.value, out.values)
-            out.secret.discard(var.name)
+            # A value built from a secret holds it: never printed either.
+            if referenced(var.value) & out.secret:
+                out.secret.add(var.name)
+            else:
+                out.secret.discard(var.name)
             continue
         where = f"container {container!r}: env {var.name!r}"
         resolved = _value_from(where, container, var.value_from, ctx)

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from minprow.podutils.downward import HostFacts
-from minprow.podutils.localenv import EnvError, LocalContext, expand, resolve_env
+from minprow.podutils.localenv import EnvError, LocalContext, expand, referenced, resolve_env
 from minprow.podutils.localobjects import LocalObjects
 from minprow.podutils.localsecurity import LocalSecurity, local_security
 from minprow.podutils.localvolumes import LocalVolume, VolumeError, local_mounts, local_volumes
@@ -83,7 +83,7 @@ def _container(
     for raw in container.volume_mounts:
         mount = dict(raw)
         if mount.get("subPathExpr"):
-            mount["subPath"] = expand(str(mount["subPathExpr"]), env)
+            mount["subPath"] = _sub_path(container.name, str(mount["subPathExpr"]), env)
         raw_mounts.append(mount)
     mounts = local_mounts(container.name, raw_mounts, volumes)
     security = local_security(
@@ -94,12 +94,11 @@ def _container(
     )
     if security.run_as_non_root and security.user == 0:
         raise EnvError(f"container {container.name!r}: runAsNonRoot, but runAsUser is 0")
-    command, args = container.command, container.args
-    if not plan.decorated:
-        # The kubelet expands the pod's command and args; a decorated job's own
-        # command travels in the entrypoint's options, which nothing expands.
-        command = [expand(a, env) for a in command]
-        args = [expand(a, env) for a in args]
+    # The kubelet expands the pod's command and args; a decorated job's own command
+    # travels in $ENTRYPOINT_OPTIONS, an env value after all the others, which the
+    # kubelet expands just the same.
+    command = [expand(a, env) for a in container.command]
+    args = [expand(a, env) for a in container.args]
     return replace(
         container,
         command=command,
@@ -109,6 +108,18 @@ def _container(
         security=security,
         secret_env=frozenset(resolved.secret),
     )
+
+
+def _sub_path(container: str, expression: str, env: dict[str, str]) -> str:
+    """A subPathExpr expanded as the kubelet's ExpandContainerVolumeMounts does: a
+    variable that is unset or empty is an error, not left in the path."""
+    lacking = sorted({name for name in referenced(expression) if not env.get(name)})
+    if lacking:
+        raise EnvError(
+            f"container {container!r}: subPathExpr {expression!r}: missing value for "
+            + ", ".join(lacking)
+        )
+    return expand(expression, env)
 
 
 _SCHEDULING = (

@@ -105,6 +105,8 @@ def _volume(raw: dict[str, Any], ctx: LocalContext) -> LocalVolume:
         path = str(source.get("path") or "")
         if not PurePosixPath(path).is_absolute():
             raise VolumeError(f"{where}: hostPath path {path!r} is not absolute")
+        if ".." in path.split("/"):
+            raise VolumeError(f"{where}: hostPath path {path!r} must not contain '..'")
         shown = f"hostPath {path}" + (f" ({host_type})" if host_type else "")
         return LocalVolume(name, "hostPath", shown, path=path, host_type=host_type)
     if kind == "persistentVolumeClaim":

@@ -1,90 +1,46 @@
-"""What the kubelet resolves, resolved for a run on this machine (podutils/localpod.py
-and the modules under it): `$(VAR)` expansion from Kubernetes' own table, downward
-API fields and resource values, Secret and ConfigMap references from local
-folders, each volume kind, and security contexts."""
+"""podutils/localpod.py: `localize` as tables — a ProwJob's plan resolved for this
+machine: env, missing objects, mounts, security, `$(VAR)` in command and args,
+notes, hostPath checks and the jobs no machine can run
+(fixtures/podutils/local/localpod.yaml)."""
 
 from __future__ import annotations
 
-from fractions import Fraction
+import socket
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from conftest import load_prowjob
 
 from minprow.model import ProwJob
-from minprow.podutils.downward import (
-    FieldError,
-    HostFacts,
-    PodFacts,
-    field_value,
-    resource_value,
-)
-from minprow.podutils.localenv import expand
+from minprow.podutils.downward import HostFacts
 from minprow.podutils.localobjects import LocalObjects
 from minprow.podutils.localpod import LocalizeError, localize
-from minprow.podutils.localvolumes import PLACEHOLDER_TOKEN
-from minprow.podutils.quantity import QuantityError, parse_quantity
+from minprow.podutils.localvolumes import LocalMount
 from minprow.podutils.render import RunPlan, render
+from tests.podutils.conftest import load_prowjob
 
-LOCAL = Path(__file__).parents[2] / "fixtures" / "podutils" / "local"
-EXPAND = yaml.safe_load((LOCAL / "expand.yaml").read_text())
-VALUES = yaml.safe_load((LOCAL / "values.yaml").read_text())
-HOST = HostFacts(**VALUES["host"])
-POD = PodFacts(**VALUES["pod"])
-
-
-@pytest.mark.parametrize("case", EXPAND["cases"], ids=[c["name"] for c in EXPAND["cases"]])
-def test_expansion_as_kubernetes_expands(case: dict[str, str]) -> None:
-    assert expand(case["input"], EXPAND["context"]) == case["expected"]
-
-
-def test_each_env_value_sees_the_ones_before_it() -> None:
-    env: dict[str, str] = {}
-    for var in EXPAND["env_chain"]:
-        env[var["name"]] = expand(var["value"], env)
-        assert env[var["name"]] == var["expected"]
-
-
-@pytest.mark.parametrize("case", VALUES["resources"], ids=[c["name"] for c in VALUES["resources"]])
-def test_resource_field_values(case: dict[str, Any]) -> None:
-    if "error" in case:
-        with pytest.raises(FieldError, match=case["error"]):
-            resource_value(case["ref"], case["resources"], HOST)
-    else:
-        assert resource_value(case["ref"], case["resources"], HOST) == case["expected"]
-
-
-@pytest.mark.parametrize(
-    "case",
-    VALUES["fields"],
-    ids=[f"{c['path']}{'-volume' if c.get('volume') else ''}" for c in VALUES["fields"]],
+TABLES = yaml.safe_load(
+    (Path(__file__).parents[2] / "fixtures/podutils/local/localpod.yaml").read_text()
 )
-def test_field_values(case: dict[str, Any]) -> None:
-    volume = bool(case.get("volume"))
-    if "error" in case:
-        with pytest.raises(FieldError, match=case["error"]):
-            field_value(case["path"], POD, HOST, volume=volume)
-    else:
-        assert field_value(case["path"], POD, HOST, volume=volume) == case["expected"]
+HOST = HostFacts(**TABLES["host"])
+SECRET_VALUES = [v for data in TABLES["objects"]["secrets"].values() for v in data.values()]
 
 
-@pytest.mark.parametrize(
-    "case", VALUES["quantities"], ids=[str(c["text"]) or "empty" for c in VALUES["quantities"]]
-)
-def test_quantities(case: dict[str, Any]) -> None:
-    if case.get("error"):
-        with pytest.raises(QuantityError):
-            parse_quantity(case["text"])
-    else:
-        assert parse_quantity(case["text"]) == Fraction(case["value"])
+def _params(rows: list[dict[str, Any]]) -> list[Any]:
+    return [
+        pytest.param(
+            row,
+            id=row["name"],
+            marks=[pytest.mark.xfail(strict=True, reason=row["xfail"])] if "xfail" in row else [],
+        )
+        for row in rows
+    ]
 
 
-# Localizing a job's plan.
-
-
-def _job(spec: dict[str, Any], *, decorated: bool = False) -> ProwJob:
+def _job(spec: dict[str, Any], *, decorated: bool) -> ProwJob:
+    """The presubmit of fixtures/podutils/prowjobs.yaml with `spec` as its pod spec."""
     job = load_prowjob("presubmit")
     update: dict[str, Any] = {"pod_spec": spec}
     if not decorated:
@@ -94,182 +50,92 @@ def _job(spec: dict[str, Any], *, decorated: bool = False) -> ProwJob:
 
 @pytest.fixture
 def objects(tmp_path: Path) -> LocalObjects:
-    (tmp_path / "secrets" / "db").mkdir(parents=True)
-    (tmp_path / "secrets" / "db" / "password").write_text("s3cret")
-    (tmp_path / "configmaps" / "app").mkdir(parents=True)
-    (tmp_path / "configmaps" / "app" / "level").write_text("debug")
+    for kind, named in TABLES["objects"].items():
+        for name, data in named.items():
+            (tmp_path / kind / name).mkdir(parents=True)
+            for key, text in data.items():
+                (tmp_path / kind / name / key).write_text(text)
     return LocalObjects(tmp_path / "secrets", tmp_path / "configmaps")
 
 
-def _local(spec: dict[str, Any], objects: LocalObjects, *, decorated: bool = False) -> RunPlan:
-    return localize(render(_job(spec, decorated=decorated)), objects, HOST)
+def _localize(case: dict[str, Any], objects: LocalObjects) -> RunPlan:
+    job = _job(case["spec"], decorated=bool(case.get("decorated")))
+    return localize(render(job), objects, HOST)
 
 
-def _container(**fields: Any) -> dict[str, Any]:
-    return {"name": "test", "image": "busybox", "command": ["sh"], **fields}
-
-
-ENV: list[tuple[str, dict[str, Any], str | None, str]] = [
-    ("secret-key", {"secretKeyRef": {"name": "db", "key": "password"}}, "s3cret", ""),
-    ("configmap-key", {"configMapKeyRef": {"name": "app", "key": "level"}}, "debug", ""),
-    (
-        "missing-key",
-        {"secretKeyRef": {"name": "db", "key": "user"}},
-        None,
-        "needs key 'user' of secret 'db': put it in {secrets}/db/user",
-    ),
-    (
-        "missing-object",
-        {"configMapKeyRef": {"name": "other", "key": "k"}},
-        None,
-        "needs key 'k' of configMap 'other': put it in {configmaps}/other/k",
-    ),
-    (
-        "optional-missing",
-        {"secretKeyRef": {"name": "nope", "key": "k", "optional": True}},
-        None,
-        "",
-    ),
-    ("field", {"fieldRef": {"fieldPath": "metadata.namespace"}}, "default", ""),
-]
-
-
-@pytest.mark.parametrize(
-    ("source", "value", "missing"), [row[1:] for row in ENV], ids=[row[0] for row in ENV]
-)
-def test_env_value_from(
-    objects: LocalObjects, source: dict[str, Any], value: str | None, missing: str
-) -> None:
-    spec = {"containers": [_container(env=[{"name": "V", "valueFrom": source}])]}
-    plan = _local(spec, objects)
-    env = plan.test_container.env
-    assert env.get("V") == value
-    assert ("V" in plan.test_container.secret_env) is (
-        "secretKeyRef" in source and value is not None
-    )
+@pytest.mark.parametrize("case", _params(TABLES["plans"]))
+def test_localized_plans(objects: LocalObjects, case: dict[str, Any]) -> None:
+    plan = _localize(case, objects)
+    containers = {c.name: c for c in plan.containers}
+    for name, env in (case.get("env") or {}).items():
+        assert {k: containers[name].env.get(k) for k in env} == env
+    for name, unset in (case.get("unset") or {}).items():
+        assert [k for k in unset if k in containers[name].env] == []
+    for name, secret in (case.get("secret_env") or {}).items():
+        assert containers[name].secret_env == frozenset(secret)
+    for name, argv in (case.get("argv") or {}).items():
+        assert containers[name].argv == argv
+    for name, mounts in (case.get("mounts") or {}).items():
+        assert list(containers[name].mounts) == [LocalMount(*m) for m in mounts]
+    for name, expected in (case.get("security") or {}).items():
+        security = containers[name].security
+        assert security is not None
+        actual = {k: getattr(security, k) for k in expected}
+        assert actual == {k: tuple(v) if isinstance(v, list) else v for k, v in expected.items()}
     folders = {"secrets": objects.secrets_dir, "configmaps": objects.configmaps_dir}
-    assert list(plan.missing) == (
-        [f"container 'test': env 'V' {missing.format(**folders)}"] if missing else []
-    )
-    assert all("s3cret" not in line for line in [*plan.missing, *plan.notes])
+    assert list(plan.missing) == [m.format(**folders) for m in case.get("missing") or []]
+    assert list(plan.notes) == (case.get("notes") or [])
+    said = [*plan.missing, *plan.notes, *(v.describe for v in plan.volumes)]
+    assert not [v for v in SECRET_VALUES for line in said if v in line]
 
 
-def test_env_from_with_prefix_then_env_overrides(objects: LocalObjects) -> None:
-    container = _container(
-        envFrom=[{"secretRef": {"name": "db"}, "prefix": "DB_"}, {"configMapRef": {"name": "app"}}],
-        env=[{"name": "level", "value": "info"}, {"name": "URL", "value": "x:$(DB_password)"}],
-    )
-    env = _local({"containers": [container]}, objects).test_container
-    assert (env.env["DB_password"], env.env["level"], env.env["URL"]) == (
-        "s3cret",
-        "info",
-        "x:s3cret",
-    )
-    assert env.secret_env == frozenset({"DB_password"})
+@pytest.fixture
+def host_paths(tmp_path: Path) -> Iterator[dict[str, str]]:
+    """A directory, a file and a listening socket on this machine, and a path that is not there."""
+    (tmp_path / "file").write_text("x")
+    listener = socket.socket(socket.AF_UNIX)
+    listener.bind(str(tmp_path / "sock"))
+    try:
+        yield {
+            "dir": str(tmp_path),
+            "file": str(tmp_path / "file"),
+            "socket": str(tmp_path / "sock"),
+            "absent": str(tmp_path / "absent"),
+        }
+    finally:
+        listener.close()
 
 
-VOLUMES: list[tuple[str, dict[str, Any], str, str]] = [
-    ("empty-dir", {"emptyDir": {}}, "emptyDir", "emptyDir"),
-    ("memory", {"emptyDir": {"medium": "Memory", "sizeLimit": "64Mi"}}, "tmpfs", "emptyDir (memory)"),
-    ("host-path", {"hostPath": {"path": "/tmp", "type": "Directory"}}, "hostPath", "hostPath /tmp (Directory)"),
-    ("claim", {"persistentVolumeClaim": {"claimName": "cache"}}, "claim", "persistentVolumeClaim cache"),
-    ("secret", {"secret": {"secretName": "db", "defaultMode": 0o400}}, "files", "secret db"),
-    ("config-map-items", {"configMap": {"name": "app", "items": [{"key": "level", "path": "conf/level", "mode": 0o600}]}}, "files", "configMap app"),
-    ("downward", {"downwardAPI": {"items": [{"path": "ns", "fieldRef": {"fieldPath": "metadata.namespace"}}]}}, "files", "downwardAPI"),
-    ("projected", {"projected": {"sources": [{"secret": {"name": "db"}}, {"serviceAccountToken": {"path": "token"}}]}}, "files", "projected (secret db, serviceAccountToken)"),
-]  # fmt: skip
-
-
-@pytest.mark.parametrize(
-    ("source", "kind", "describe"), [row[1:] for row in VOLUMES], ids=[row[0] for row in VOLUMES]
-)
-def test_volume_kinds(
-    objects: LocalObjects, source: dict[str, Any], kind: str, describe: str
+@pytest.mark.parametrize("case", _params(TABLES["host_paths"]))
+def test_host_paths_checked_as_the_kubelet_checks_their_type(
+    objects: LocalObjects, host_paths: dict[str, str], case: dict[str, Any]
 ) -> None:
-    mount = {"name": "v", "mountPath": "/v"}
-    spec = {"containers": [_container(volumeMounts=[mount])], "volumes": [{"name": "v", **source}]}
-    plan = _local(spec, objects)
-    [volume] = plan.volumes
-    assert (volume.kind, volume.describe) == (kind, describe)
-    [local] = plan.test_container.mounts
-    assert local.read_only is (kind == "files")
-    files = {f.path: (f.content, oct(f.mode)) for f in volume.files}
-    expected_files = {
-        "secret": {"password": (b"s3cret", "0o400")},
-        "config-map-items": {"conf/level": (b"debug", "0o600")},
-        "downward": {"ns": (b"default", "0o644")},
-        "projected": {"password": (b"s3cret", "0o644"), "token": (PLACEHOLDER_TOKEN, "0o644")},
+    path = case["path"].format(**host_paths)
+    spec = {
+        "containers": [{"name": "test", "image": "alpine"}],
+        "volumes": [{"name": "h", "hostPath": {"path": path, "type": case["type"]}}],
     }
-    assert files == expected_files.get(next(r[0] for r in VOLUMES if r[1] == source), {})
-    if "serviceAccountToken" in str(source):
-        assert any("placeholder" in note for note in plan.notes)
+    plan = _localize({"spec": spec}, objects)
+    expected = (
+        [f"volume 'h' needs {path} on this machine to be {case['missing']} "
+         f"(hostPath type {case['type']})"]
+        if "missing" in case
+        else []
+    )  # fmt: skip
+    assert list(plan.missing) == expected
 
 
-def test_a_volume_kind_no_engine_here_mounts_is_an_error(objects: LocalObjects) -> None:
-    spec = {"containers": [_container()], "volumes": [{"name": "nfs", "nfs": {"server": "s"}}]}
-    with pytest.raises(LocalizeError, match="volume 'nfs': nfs volumes cannot be mounted"):
-        _local(spec, objects)
+@pytest.mark.parametrize("case", _params(TABLES["errors"]))
+def test_jobs_no_machine_can_run(objects: LocalObjects, case: dict[str, Any]) -> None:
+    job = _job(case["spec"], decorated=False)
+    with pytest.raises(LocalizeError) as raised:
+        localize(render(job), objects, HOST)
+    prefix = f"ProwJob {job.metadata.name} ({job.spec.job}): "
+    assert str(raised.value).startswith(prefix)
+    assert case["error"] in str(raised.value)
 
 
-def test_sub_path_expr_and_read_only(objects: LocalObjects) -> None:
-    mount = {"name": "v", "mountPath": "/v", "subPathExpr": "$(POD)/x", "readOnly": True}
-    env = [{"name": "POD", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}}]
-    spec = {"containers": [_container(env=env, volumeMounts=[mount])], "volumes": [{"name": "v", "emptyDir": {}}]}  # fmt: skip
-    plan = _local(spec, objects)
-    [local] = plan.test_container.mounts
-    assert (local.sub_path, local.read_only) == (f"{plan.prowjob}/x", True)
-
-
-SECURITY: list[tuple[str, dict[str, Any], dict[str, Any], dict[str, Any], str]] = [
-    ("privileged", {}, {"privileged": True}, {"privileged": True}, ""),
-    ("capabilities", {}, {"capabilities": {"add": ["NET_ADMIN"], "drop": ["ALL"]}}, {"cap_add": ("NET_ADMIN",), "cap_drop": ("ALL",)}, ""),
-    ("user-from-pod", {"runAsUser": 1000, "runAsGroup": 2000}, {}, {"docker_user": "1000:2000"}, ""),
-    ("container-wins", {"runAsUser": 1000}, {"runAsUser": 0}, {"docker_user": "0"}, ""),
-    ("groups", {"fsGroup": 2010, "supplementalGroups": [3000]}, {}, {"groups": (2010, 3000)}, ""),
-    ("read-only-root", {}, {"readOnlyRootFilesystem": True}, {"read_only_root": True}, ""),
-    ("no-new-privileges", {}, {"allowPrivilegeEscalation": False}, {"security_opt": ("no-new-privileges",)}, ""),
-    ("unconfined", {"seccompProfile": {"type": "Unconfined"}}, {"appArmorProfile": {"type": "Unconfined"}}, {"security_opt": ("seccomp=unconfined", "apparmor=unconfined")}, ""),
-    ("selinux-is-a-note", {"seLinuxOptions": {"level": "s0"}}, {}, {}, "SELinux labels (seLinuxOptions) are not applied"),
-    ("group-without-user-is-a-note", {}, {"runAsGroup": 5}, {"docker_user": None}, "runAsGroup 5 without runAsUser"),
-]  # fmt: skip
-
-
-@pytest.mark.parametrize(
-    ("pod", "container", "expected", "note"),
-    [row[1:] for row in SECURITY],
-    ids=[row[0] for row in SECURITY],
-)
-def test_security_contexts(
-    objects: LocalObjects,
-    pod: dict[str, Any],
-    container: dict[str, Any],
-    expected: dict[str, Any],
-    note: str,
-) -> None:
-    spec = {"securityContext": pod, "containers": [_container(securityContext=container)]}
-    plan = _local(spec, objects)
-    security = plan.test_container.security
-    assert security is not None
-    for name, value in expected.items():
-        assert getattr(security, name) == value, name
-    assert any(note in n for n in plan.notes) if note else not plan.notes
-
-
-def test_run_as_non_root_with_uid_0_is_an_error(objects: LocalObjects) -> None:
-    container = _container(securityContext={"runAsNonRoot": True, "runAsUser": 0})
-    with pytest.raises(LocalizeError, match="runAsNonRoot, but runAsUser is 0"):
-        _local({"containers": [container]}, objects)
-
-
-@pytest.mark.parametrize("decorated", [False, True], ids=["undecorated", "decorated"])
-def test_command_and_args_are_expanded_only_for_undecorated_jobs(
-    objects: LocalObjects, decorated: bool
-) -> None:
-    container = _container(
-        command=["echo", "$(GREETING)"],
-        args=["$(GREETING)"],
-        env=[{"name": "GREETING", "value": "hi"}],
-    )
-    plan = _local({"containers": [container]}, objects, decorated=decorated)
-    expected = "$(GREETING)" if decorated else "hi"
-    assert plan.test_container.argv == ["echo", expected, expected]
+def test_a_localized_plan_is_localized_once(objects: LocalObjects) -> None:
+    plan = _localize(TABLES["plans"][0], objects)
+    assert plan.localized
+    assert localize(plan, objects, HOST) is plan
