@@ -518,6 +518,11 @@ def send_event(
 )
 @click.option("--base-ref", help="Base branch (default: the repository's HEAD branch).")
 @click.option(
+    "--repo",
+    metavar="ORG/REPO",
+    help="The repository whose job to run, when several share JOB's name.",
+)
+@click.option(
     "--local",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     help="Use this working tree as it is instead of cloning the job's repository.",
@@ -569,6 +574,7 @@ def run(
     executor: str,
     pull_numbers: tuple[int, ...],
     base_ref: str | None,
+    repo: str | None,
     local: Path | None,
     artifacts_dir: Path | None,
     keep: bool,
@@ -602,6 +608,7 @@ def run(
         dry_run=dry_run,
         output=output,
         shell=shell,
+        repo=repo,
     )
     if output != "summary" and not dry_run:
         raise click.UsageError("-o/--output goes with --dry-run")

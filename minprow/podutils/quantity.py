@@ -35,6 +35,10 @@ _SUFFIXES = {
 }
 
 
+_BINARY = frozenset({"Ki", "Mi", "Gi", "Ti", "Pi", "Ei"})
+_MAX_INT64 = 2**63 - 1
+
+
 class QuantityError(ValueError):
     """Not a Kubernetes quantity."""
 
@@ -56,14 +60,22 @@ def parse_quantity(value: object) -> Fraction:
     amount = Fraction(number)
     if exponent is not None:
         return amount * Fraction(10) ** int(exponent)
-    return amount * _SUFFIXES[suffix]
+    amount *= _SUFFIXES[suffix]
+    if suffix in _BINARY and abs(amount) > _MAX_INT64:
+        # ParseQuantity saturates a binary amount that int64 cannot hold.
+        return Fraction(_MAX_INT64 if amount > 0 else -_MAX_INT64)
+    return amount
 
 
 def milli_value(amount: Fraction) -> int:
-    """Quantity.MilliValue: thousandths, rounded up."""
-    return math.ceil(amount * 1000)
+    """Quantity.MilliValue: thousandths, rounded up, away from zero."""
+    return _away_from_zero(amount * 1000)
 
 
 def value(amount: Fraction) -> int:
-    """Quantity.Value: whole units, rounded up."""
-    return math.ceil(amount)
+    """Quantity.Value: whole units, rounded up, away from zero."""
+    return _away_from_zero(amount)
+
+
+def _away_from_zero(amount: Fraction) -> int:
+    return math.ceil(amount) if amount >= 0 else -math.ceil(-amount)

@@ -35,7 +35,7 @@ from minprow.podutils.render import RunPlan, render
 from minprow.runtime import commands
 
 if TYPE_CHECKING:
-    from minprow.config import Config, JobBase
+    from minprow.config import Config, JobBase, Postsubmit, Presubmit
     from minprow.executors.base import Executor
     from minprow.model import ProwJob, ProwJobType, Refs
     from minprow.plank import Plank
@@ -70,6 +70,8 @@ class RunOptions:
     """What --dry-run prints: `summary`, or `yaml` (the pod)."""
     shell: str | None = None
     """`after` (a shell once the job failed), `before` (instead of the job) or None."""
+    repo: str | None = None
+    """`--repo org/repo`: which repository's job, for a name several share."""
 
 
 def main(config_path: Path | None, job_config_path: Path | None, options: RunOptions) -> int:
@@ -114,6 +116,60 @@ def prepare(
     adjust = _adjuster(local_refs, options, overrides)
     plan = adjust(render(_with_build_id(pj) if options.dry_run else pj))
     return pj, plan, adjust
+
+
+def _find(config: Config, name: str, repo: str | None) -> FoundJob:
+    """The job called `name`: of `repo` when given; else the first, saying which
+    repos have another of that name (84 names repeat in Kubernetes' config)."""
+    from minprow.model import ProwJobType
+
+    matches: list[FoundJob] = []
+    for kind, by_repo in (
+        (ProwJobType.PRESUBMIT, config.presubmits),
+        (ProwJobType.POSTSUBMIT, config.postsubmits),
+    ):
+        matches += [
+            (kind, job, org_repo)
+            for org_repo in sorted(by_repo)
+            for job in by_repo[org_repo]
+            if job.name == name
+        ]
+    if repo is not None:
+        matches = [m for m in matches if m[2] == repo]
+        if not matches:
+            raise LookupError(f"job {name!r} is not a presubmit or postsubmit of {repo}")
+        return matches[0]
+    first = config.find_job(name)
+    if first is None:
+        raise LookupError(f"job {name!r} is not in the config")
+    others = sorted({m[2] for m in matches if m[2] is not None} - {first[2]})
+    if others:
+        print(
+            f"minprow run: note: {name!r} is also a job of {', '.join(others)}; "
+            f"running {first[2]}'s (choose with --repo)",
+            file=sys.stderr,
+        )
+    return first
+
+
+def _for_branch(
+    config: Config,
+    kind: ProwJobType,
+    job: Presubmit | Postsubmit,
+    org_repo: str,
+    branch: str,
+) -> Presubmit | Postsubmit:
+    """Of the jobs of one repo sharing `job`'s name (Kubernetes keeps one per release
+    branch), the one whose branch filters take `branch`, as Prow would pick it."""
+    from minprow.model import ProwJobType
+
+    if job.should_run_for_branch(branch):
+        return job
+    by_repo = config.presubmits if kind is ProwJobType.PRESUBMIT else config.postsubmits
+    for other in by_repo.get(org_repo, []):
+        if other.name == job.name and other.should_run_for_branch(branch):
+            return other
+    return job
 
 
 def _with_build_id(pj: ProwJob) -> ProwJob:
@@ -170,9 +226,7 @@ def _prowjob(
     from minprow.model import ProwJobType
     from minprow.runtime.refs import local_refs, remote_refs
 
-    found = found or config.find_job(options.job_name)
-    if found is None:
-        raise LookupError(f"job {options.job_name!r} is not in the config")
+    found = found or _find(config, options.job_name, options.repo)
     kind, job, org_repo = found
     now = datetime.now(UTC)
     namespace = config.prowjob_namespace
@@ -202,6 +256,7 @@ def _prowjob(
         refs = remote_refs(
             org_repo, job, pull_numbers=options.pull_numbers, base_ref=options.base_ref
         )
+    job = _for_branch(config, kind, job, org_repo, refs.base_ref or "")
     guid = str(uuid.uuid4())
     if isinstance(job, Presubmit):
         if len(options.pull_numbers) > 1:

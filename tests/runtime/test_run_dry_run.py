@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import git
 import pytest
 import yaml
 from terminal import Terminal, tmux, wait_for
@@ -190,3 +191,32 @@ def test_every_command_that_runs_jobs_here_takes_the_local_folders(command: str)
     )  # fmt: skip
     assert "--secrets-dir" in done.stdout
     assert "--configmaps-dir" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("branch", "args", "image", "note"),
+    [
+        ("main", [], "gadgets:latest", "also a job of acme/widgets; running acme/gadgets's"),
+        ("release-1.0", ["--repo", "acme/widgets"], "widgets:release-1.0", ""),
+        ("main", ["--repo", "acme/widgets"], "widgets:main", ""),
+        ("main", ["--repo", "acme/gadgets"], "gadgets:latest", ""),
+    ],
+    ids=["first-repo-said", "branch-variant", "repo-chosen", "other-repo"],
+)
+def test_a_name_several_jobs_share(
+    tmp_path: Path, branch: str, args: list[str], image: str, note: str
+) -> None:
+    tree = git.Repo.init(tmp_path / "tree", initial_branch=branch)
+    tree.index.commit("one commit")
+    done = subprocess.run(
+        [sys.executable, "-m", "minprow", "run", "pull-unit", "--dry-run", *args,
+         "--local", str(tmp_path / "tree"), "--config-path", str(CONFIG),
+         "--job-config-path", str(REPO / "fixtures" / "run" / "branches" / "jobs.yaml")],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert f"  image        {image}" in done.stdout.splitlines()
+    if note:
+        assert note in done.stderr
+    else:
+        assert "is also a job of" not in done.stderr
