@@ -8,28 +8,15 @@ pkg/api/v1/resource/helpers_test.go and pkg/api/resource/helpers_test.go
 from __future__ import annotations
 
 import uuid
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
+from local_tables import params, table
 
 from minprow.podutils.downward import FieldError, HostFacts, PodFacts, field_value, resource_value
 
-LOCAL = Path(__file__).parents[2] / "fixtures/podutils/local"
-FIELDS = yaml.safe_load((LOCAL / "fieldpath_test.yaml").read_text())
-RESOURCES = yaml.safe_load((LOCAL / "helpers_test.yaml").read_text())
-
-
-def _params(rows: list[dict[str, Any]]) -> list[Any]:
-    return [
-        pytest.param(
-            row,
-            id=row["name"],
-            marks=[pytest.mark.xfail(strict=True, reason=row["xfail"])] if "xfail" in row else [],
-        )
-        for row in rows
-    ]
+FIELDS = table("fieldpath_test.yaml")
+RESOURCES = table("helpers_test.yaml")
 
 
 FIELD_TABLES = [
@@ -41,7 +28,7 @@ FIELD_TABLES = [
 ]
 
 
-@pytest.mark.parametrize("row", [p for table in FIELD_TABLES for p in _params(FIELDS[table])])
+@pytest.mark.parametrize("row", [p for table in FIELD_TABLES for p in params(FIELDS[table])])
 def test_field_values(row: dict[str, Any]) -> None:
     pod = PodFacts(**{**FIELDS["defaults"], **row.get("pod", {})})
     host = HostFacts(**FIELDS["host"])
@@ -70,7 +57,7 @@ def _resource_rows() -> list[Any]:
         *({**case, "resources": container["resources"]} for case in container["cases"]),
         *RESOURCES["defaults"],
     ]
-    return _params(rows)
+    return params(rows)
 
 
 @pytest.mark.parametrize("row", _resource_rows())

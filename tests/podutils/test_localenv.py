@@ -12,28 +12,22 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
+from local_tables import params, table
 
 from minprow.podutils.downward import HostFacts, PodFacts
 from minprow.podutils.localenv import EnvError, EnvVar, LocalContext, expand, resolve_env
 from minprow.podutils.localobjects import LocalObjects
 
-LOCAL = Path(__file__).parents[2] / "fixtures/podutils/local"
-EXPAND = yaml.safe_load((LOCAL / "expand_test.yaml").read_text())
-ENV = yaml.safe_load((LOCAL / "localenv.yaml").read_text())
+EXPAND = table("expand_test.yaml")
+ENV = table("localenv.yaml")
 MAPPINGS: dict[str, Mapping[str, str]] = {
     "single": EXPAND["context"],
     "dual": ChainMap(*EXPAND["context_dual"]),
 }
 
 
-def _param(row: dict[str, Any]) -> Any:
-    marks = [pytest.mark.xfail(strict=True, reason=row["xfail"])] if "xfail" in row else []
-    return pytest.param(row, id=row["name"], marks=marks)
-
-
 @pytest.mark.parametrize("mapping", list(MAPPINGS), ids=["TestMapping", "TestMappingDual"])
-@pytest.mark.parametrize("case", [_param(c) for c in EXPAND["cases"]])
+@pytest.mark.parametrize("case", params(EXPAND["cases"]))
 def test_expansion_as_kubernetes_expands(case: dict[str, str], mapping: str) -> None:
     assert expand(case["input"], MAPPINGS[mapping]) == case["expected"]
 
@@ -83,7 +77,7 @@ def _folders(ctx: LocalContext) -> dict[str, Path]:
 SECRET_VALUES = [v for data in ENV["objects"]["secrets"].values() for v in data.values()]
 
 
-@pytest.mark.parametrize("case", [_param(c) for c in ENV["cases"]])
+@pytest.mark.parametrize("case", params(ENV["cases"]))
 def test_environment(ctx: LocalContext, case: dict[str, Any]) -> None:
     resolved = resolve_env(
         "test", list(case.get("envFrom") or []), env_vars(case.get("env") or []), ctx
@@ -100,7 +94,7 @@ def test_map_reference_through_the_kubelets_env(ctx: LocalContext) -> None:
     assert resolve_env("test", [], env_vars(table["envs"]), ctx).values == table["expected"]
 
 
-@pytest.mark.parametrize("case", [_param(c) for c in ENV["errors"]])
+@pytest.mark.parametrize("case", params(ENV["errors"]))
 def test_environment_the_kubelet_refuses(ctx: LocalContext, case: dict[str, Any]) -> None:
     with pytest.raises(EnvError) as raised:
         resolve_env("test", [], env_vars(case["env"]), ctx)

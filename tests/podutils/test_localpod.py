@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
+from local_tables import params, table
 
 from minprow.model import ProwJob
 from minprow.podutils.downward import HostFacts
@@ -21,22 +21,9 @@ from minprow.podutils.localvolumes import LocalMount
 from minprow.podutils.render import RunPlan, render
 from tests.podutils.conftest import load_prowjob
 
-TABLES = yaml.safe_load(
-    (Path(__file__).parents[2] / "fixtures/podutils/local/localpod.yaml").read_text()
-)
+TABLES = table("localpod.yaml")
 HOST = HostFacts(**TABLES["host"])
 SECRET_VALUES = [v for data in TABLES["objects"]["secrets"].values() for v in data.values()]
-
-
-def _params(rows: list[dict[str, Any]]) -> list[Any]:
-    return [
-        pytest.param(
-            row,
-            id=row["name"],
-            marks=[pytest.mark.xfail(strict=True, reason=row["xfail"])] if "xfail" in row else [],
-        )
-        for row in rows
-    ]
 
 
 def _job(spec: dict[str, Any], *, decorated: bool) -> ProwJob:
@@ -63,7 +50,7 @@ def _localize(case: dict[str, Any], objects: LocalObjects) -> RunPlan:
     return localize(render(job), objects, HOST)
 
 
-@pytest.mark.parametrize("case", _params(TABLES["plans"]))
+@pytest.mark.parametrize("case", params(TABLES["plans"]))
 def test_localized_plans(objects: LocalObjects, case: dict[str, Any]) -> None:
     plan = _localize(case, objects)
     containers = {c.name: c for c in plan.containers}
@@ -106,7 +93,7 @@ def host_paths(tmp_path: Path) -> Iterator[dict[str, str]]:
         listener.close()
 
 
-@pytest.mark.parametrize("case", _params(TABLES["host_paths"]))
+@pytest.mark.parametrize("case", params(TABLES["host_paths"]))
 def test_host_paths_checked_as_the_kubelet_checks_their_type(
     objects: LocalObjects, host_paths: dict[str, str], case: dict[str, Any]
 ) -> None:
@@ -125,7 +112,7 @@ def test_host_paths_checked_as_the_kubelet_checks_their_type(
     assert list(plan.missing) == expected
 
 
-@pytest.mark.parametrize("case", _params(TABLES["errors"]))
+@pytest.mark.parametrize("case", params(TABLES["errors"]))
 def test_jobs_no_machine_can_run(objects: LocalObjects, case: dict[str, Any]) -> None:
     job = _job(case["spec"], decorated=False)
     with pytest.raises(LocalizeError) as raised:

@@ -4,17 +4,14 @@ and turned into engine options and notes
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
+from local_tables import table
 
 from minprow.podutils.localsecurity import LocalSecurity, local_security
 
-CASES = yaml.safe_load(
-    (Path(__file__).parents[2] / "fixtures/podutils/local/localsecurity.yaml").read_text()
-)["cases"]
+CASES = table("localsecurity.yaml")["cases"]
 TUPLES = ("cap_add", "cap_drop", "groups", "security_opt")
 """LocalSecurity fields a YAML list stands for."""
 

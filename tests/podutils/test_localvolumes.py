@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
+from local_tables import params, table
 
 from minprow.podutils.downward import HostFacts, PodFacts
 from minprow.podutils.localenv import LocalContext
@@ -20,21 +20,8 @@ from minprow.podutils.localvolumes import (
     local_volumes,
 )
 
-TABLES = yaml.safe_load(
-    (Path(__file__).parents[2] / "fixtures/podutils/local/localvolumes.yaml").read_text()
-)
+TABLES = table("localvolumes.yaml")
 SECRET_VALUES = [v for data in TABLES["objects"]["secrets"].values() for v in data.values()]
-
-
-def _params(rows: list[dict[str, Any]]) -> list[Any]:
-    return [
-        pytest.param(
-            row,
-            id=row["name"],
-            marks=[pytest.mark.xfail(strict=True, reason=row["xfail"])] if "xfail" in row else [],
-        )
-        for row in rows
-    ]
 
 
 @pytest.fixture
@@ -57,7 +44,7 @@ def _lines(lines: list[str], ctx: LocalContext) -> list[str]:
     return [line.format(**folders) for line in lines]
 
 
-@pytest.mark.parametrize("case", _params(TABLES["volumes"]))
+@pytest.mark.parametrize("case", params(TABLES["volumes"]))
 def test_volume_kinds(ctx: LocalContext, case: dict[str, Any]) -> None:
     raw = {"name": "v", **case["volume"]}
     if "error" in case:
@@ -78,7 +65,7 @@ def test_volume_kinds(ctx: LocalContext, case: dict[str, Any]) -> None:
     assert not [v for v in SECRET_VALUES for line in said if v in line]
 
 
-@pytest.mark.parametrize("case", _params(TABLES["mounts"]))
+@pytest.mark.parametrize("case", params(TABLES["mounts"]))
 def test_volume_mounts(ctx: LocalContext, case: dict[str, Any]) -> None:
     volumes = {v.name: v for v in local_volumes(TABLES["mount_volumes"], ctx)}
     if "error" in case:

@@ -5,29 +5,18 @@ fixtures/podutils/local/quantity_test.yaml)."""
 from __future__ import annotations
 
 from fractions import Fraction
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
+from local_tables import params, table
 
 from minprow.podutils.quantity import QuantityError, milli_value, parse_quantity, value
 
-TABLES = yaml.safe_load(
-    (Path(__file__).parents[2] / "fixtures/podutils/local/quantity_test.yaml").read_text()
-)
+TABLES = table("quantity_test.yaml")
 
 
-def _rows(table: str, key: str = "input") -> list[Any]:
-    """The rows of a table, an xfail row marked strict with its reason."""
-    return [
-        pytest.param(
-            row,
-            id=str(row.get("name", row[key])) or "empty",
-            marks=[pytest.mark.xfail(strict=True, reason=row["xfail"])] if "xfail" in row else [],
-        )
-        for row in TABLES[table]
-    ]
+def _rows(name: str, key: str = "input") -> list[Any]:
+    return params(TABLES[name], lambda row: str(row.get("name", row[key])) or "empty")
 
 
 @pytest.mark.parametrize("row", _rows("parse"))
@@ -63,14 +52,7 @@ def test_spaces_around_a_decoded_quantity(row: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize(
     "row",
-    [
-        pytest.param(
-            row,
-            id=f"{row['input']}@{row['scale']}",
-            marks=[pytest.mark.xfail(strict=True, reason=row["xfail"])] if "xfail" in row else [],
-        )
-        for row in TABLES["round_up"]
-    ],
+    params(TABLES["round_up"], lambda row: f"{row['input']}@{row['scale']}"),
 )
 def test_rounding_up_to_the_kubelets_scales(row: dict[str, Any]) -> None:
     read = milli_value if row["scale"] == -3 else value
