@@ -17,6 +17,7 @@ set (API defaulting) and 0 otherwise, and the value is divided by the divisor
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import socket
@@ -44,7 +45,13 @@ class HostFacts:
 
     @classmethod
     def of_this_machine(cls) -> HostFacts:
-        return cls(socket.gethostname(), _host_ip(), os.cpu_count() or 1, _memory())
+        """This machine, probed once per process (every local start asks)."""
+        return _this_machine()
+
+
+@functools.cache
+def _this_machine() -> HostFacts:
+    return HostFacts(socket.gethostname(), _host_ip(), os.cpu_count() or 1, _memory())
 
 
 def _host_ip() -> str:

@@ -173,9 +173,8 @@ _ADAPTERS = {
 }
 
 
-def comment_sources() -> frozenset[str]:
-    """The webhook event types a generic comment is built from."""
-    return frozenset(_ADAPTERS)
+COMMENT_SOURCES = frozenset(_ADAPTERS)
+"""The webhook event types a generic comment is built from."""
 
 
 def generic_comment(event_type: str, event: Any) -> GenericComment | None:

@@ -16,9 +16,9 @@ from typing import Any
 from minprow.config import PluginConfig
 from minprow.hook.plugins.context import PluginContext
 from minprow.hook.plugins.generic import (
+    COMMENT_SOURCES,
     GENERIC_COMMENT,
     GenericComment,
-    comment_sources,
     generic_comment,
 )
 
@@ -54,7 +54,7 @@ class Plugin:
         """Whether a delivery of `event_type` reaches this plugin."""
         if event_type in self.handlers:
             return True
-        return GENERIC_COMMENT in self.handlers and event_type in comment_sources()
+        return GENERIC_COMMENT in self.handlers and event_type in COMMENT_SOURCES
 
     def for_event(self, event_type: str) -> Handler:
         """One handler doing every call hook makes for a delivery of `event_type`."""

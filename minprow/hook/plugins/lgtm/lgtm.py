@@ -28,6 +28,7 @@ collaborators decide, as by default in Prow.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from minprow.config.goregex import compile_regex
@@ -97,13 +98,13 @@ def tree_of(note: str) -> str | None:
     return found.group(1) if found else None
 
 
-async def _prune(github: LgtmGitHub, org: str, repo: str, number: int, marker: str) -> None:
-    """Delete the bot's own comments holding `marker` (or, for "", a tree record)."""
+async def _prune(
+    github: LgtmGitHub, org: str, repo: str, number: int, wanted: Callable[[str], object]
+) -> None:
+    """Delete the bot's own comments whose body is `wanted`."""
     bot = (await github.get_user()).login
     for comment in await github.list_issue_comments(org, repo, number):
-        if comment.user.login != bot:
-            continue
-        if (marker and marker in comment.body) or (not marker and tree_of(comment.body)):
+        if comment.user.login == bot and wanted(comment.body):
             await github.delete_comment(org, repo, comment.id)
 
 
@@ -167,14 +168,14 @@ async def set_lgtm(
         log.info("removing %s from %s/%s#%d", LGTM_LABEL, org, repo, number)
         await _remove(github, org, repo, number, comment.assignees, config)
         if config.store_tree_hash:
-            await _prune(github, org, repo, number, "")
+            await _prune(github, org, repo, number, tree_of)
     elif want and not has:
         log.info("adding %s to %s/%s#%d", LGTM_LABEL, org, repo, number)
         await github.add_labels(org, repo, number, [LGTM_LABEL])
         if not await sticky(github, config, comment.issue_author, org, log):
             if config.store_tree_hash:
                 await _record_tree(github, org, repo, number, log)
-            await _prune(github, org, repo, number, REMOVED_NOTICE)
+            await _prune(github, org, repo, number, lambda body: REMOVED_NOTICE in body)
 
 
 async def _record_tree(
