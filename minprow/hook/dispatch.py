@@ -1,4 +1,4 @@
-"""Running plugin handlers for an accepted delivery, in the background.
+"""Running plugin handlers for an accepted delivery.
 
 Corresponds to the `handle*Event` functions of Prow's pkg/hook/events.go: each
 enabled plugin's handler for the event type runs on its own, guarded, so one
@@ -6,6 +6,11 @@ that raises is logged with the delivery's id, type and repo and counted, and
 never disturbs the other handlers or later events. At most `concurrency`
 handlers run at once; the rest wait their turn. `drain()` lets the running
 ones finish on shutdown (Prow's `GracefulShutdown`).
+
+`handle` is what the inbox's workers (minprow/hook/consume.py) await for each
+delivery: it skips the plugins that already handled it before a crash, tells
+the caller as each one finishes, and hands a replayed delivery's handlers the
+GitHub client's replaying view, which does not post a comment twice.
 """
 
 from __future__ import annotations
@@ -13,8 +18,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from minprow.aio.clock import Clock
 from minprow.config import Config
@@ -28,6 +35,9 @@ from minprow.store import JobStore
 log = logging.getLogger("minprow.hook")
 
 DEFAULT_CONCURRENCY = 64
+
+Finished = Callable[[str], Awaitable[None]]
+"""Told a plugin's name when its handler finishes (raised or not) while others still run."""
 
 
 @dataclass(frozen=True)
@@ -43,9 +53,25 @@ class Delivery:
     def full_name(self) -> str:
         return f"{self.org}/{self.repo}" if self.repo else self.org
 
+    @classmethod
+    def of(cls, delivery_id: str, event_type: str, payload: Mapping[str, Any]) -> Delivery:
+        """The delivery's org and repo, from the payload's repository (or organization)."""
+        org = repo = ""
+        repository = payload.get("repository")
+        if isinstance(repository, Mapping):
+            owner = repository.get("owner")
+            if isinstance(owner, Mapping):
+                org = str(owner.get("login") or "")
+            repo = str(repository.get("name") or "")
+        if not org:
+            organization = payload.get("organization")
+            if isinstance(organization, Mapping):
+                org = str(organization.get("login") or "")
+        return cls(delivery_id=delivery_id, event_type=event_type, org=org, repo=repo)
+
 
 class Dispatcher:
-    """Schedules the handlers of the plugins enabled for a delivery's repo."""
+    """Runs the handlers of the plugins enabled for a delivery's repo."""
 
     def __init__(
         self,
@@ -74,21 +100,77 @@ class Dispatcher:
         """Handler calls scheduled and not yet finished."""
         return len(self._running)
 
-    def dispatch(self, delivery: Delivery, event: Event) -> int:
-        """Start every enabled handler for `event`; returns how many were started."""
-        calls = self.registry.calls_for(
+    def calls(self, delivery: Delivery, event: Event) -> list[tuple[str, Handler, Any]]:
+        """The handler calls `event` gets under the current plugins.yaml."""
+        return self.registry.calls_for(
             delivery.event_type, event, delivery.org, delivery.repo, self._config().plugins
         )
+
+    def dispatch(self, delivery: Delivery, event: Event) -> int:
+        """Start every enabled handler for `event` in the background; returns how many."""
+        calls = self.calls(delivery, event)
         for plugin, handler, payload in calls:
-            task = asyncio.create_task(
-                self._run(plugin, handler, delivery, payload),
-                name=f"hook:{plugin}:{delivery.event_type}:{delivery.delivery_id}",
-            )
-            self._running.add(task)
-            task.add_done_callback(self._running.discard)
+            self._start(plugin, handler, delivery, payload, self._github)
         return len(calls)
 
-    def _context(self, plugin: str, delivery: Delivery) -> PluginContext:
+    async def handle(
+        self,
+        delivery: Delivery,
+        event: Event,
+        *,
+        done: frozenset[str] = frozenset(),
+        replayed_since: datetime | None = None,
+        finished: Finished | None = None,
+    ) -> int:
+        """Run every enabled handler for `event` but those of the plugins in `done`,
+        and wait for them; returns how many ran. With `replayed_since` (the
+        delivery is handled again after a crash) handlers get the GitHub
+        client's replaying view of that time."""
+        github = self._github
+        if replayed_since is not None and github is not None:
+            replaying = getattr(github, "replaying", None)
+            if callable(replaying):
+                github = replaying(replayed_since)
+        calls = [c for c in self.calls(delivery, event) if c[0] not in done]
+        outstanding = len(calls)
+
+        async def one_done(plugin: str) -> None:
+            # Only while others still run: the last one's news is the caller's finish.
+            nonlocal outstanding
+            outstanding -= 1
+            if outstanding and finished is not None:
+                await finished(plugin)
+
+        tasks = [
+            self._start(plugin, handler, delivery, payload, github, one_done)
+            for plugin, handler, payload in calls
+        ]
+        results = await asyncio.gather(*tasks, return_exceptions=True)
+        if any(isinstance(result, asyncio.CancelledError) for result in results):
+            # Cut short (the process is stopping): not handled, so not finished.
+            raise asyncio.CancelledError
+        return len(tasks)
+
+    def _start(
+        self,
+        plugin: str,
+        handler: Handler,
+        delivery: Delivery,
+        payload: Event | GenericComment,
+        github: GitHubClient | None,
+        finished: Finished | None = None,
+    ) -> asyncio.Task[None]:
+        task = asyncio.create_task(
+            self._run(plugin, handler, delivery, payload, github, finished),
+            name=f"hook:{plugin}:{delivery.event_type}:{delivery.delivery_id}",
+        )
+        self._running.add(task)
+        task.add_done_callback(self._running.discard)
+        return task
+
+    def _context(
+        self, plugin: str, delivery: Delivery, github: GitHubClient | None
+    ) -> PluginContext:
         fields = {
             "component": "hook",
             "plugin": plugin,
@@ -100,7 +182,7 @@ class Dispatcher:
         return PluginContext(
             config=self._config,
             store=self._store,
-            github=self._github,
+            github=github,
             clock=self._clock,
             log=logging.LoggerAdapter(log.getChild(plugin), fields),
             delivery_id=delivery.delivery_id,
@@ -110,10 +192,16 @@ class Dispatcher:
         )
 
     async def _run(
-        self, plugin: str, handler: Handler, delivery: Delivery, event: Event | GenericComment
+        self,
+        plugin: str,
+        handler: Handler,
+        delivery: Delivery,
+        event: Event | GenericComment,
+        github: GitHubClient | None,
+        finished: Finished | None,
     ) -> None:
         async with self._slots:
-            ctx = self._context(plugin, delivery)
+            ctx = self._context(plugin, delivery, github)
             started = time.perf_counter()
             try:
                 await handler(ctx, event)
@@ -132,6 +220,10 @@ class Dispatcher:
                 self._metrics.handling.labels(plugin, delivery.event_type).observe(
                     time.perf_counter() - started
                 )
+        # Handled, even when it raised: a replay is for what a crash interrupted,
+        # not a retry of a handler that fails the same way every time.
+        if finished is not None:
+            await finished(plugin)
 
     async def drain(self, grace: float) -> int:
         """Wait up to `grace` seconds for running handlers, then cancel the rest;

@@ -3,8 +3,17 @@
 Corresponds to Prow's pkg/hook/server.go (`ServeHTTP`, `demuxEvent`) and the
 webhook checks of pkg/github/webhooks.go (`ValidateWebhook`). A delivery is
 checked (size, headers, JSON, `X-Hub-Signature-256` against the tokens for its
-repo), de-duplicated by `X-GitHub-Delivery`, parsed, answered at once as Prow
-does, and handed to the dispatcher to run the plugins in the background.
+repo) and parsed. Where Prow answers at once and handles the event in memory
+(so a crash loses what it acknowledged), minprow first keeps the delivery in
+its durable inbox, which also recognises a delivery id it has seen, and only
+then answers 200; the inbox's workers (consume.py) handle it. A delivery no
+enabled plugin would handle is answered without being kept; its id is
+remembered in memory only.
+
+`/healthz` answers 200 while the process runs, saying `degraded` when the
+oldest waiting delivery has waited longer than `degraded_after`: a backlog is
+reported, never turned into a failed probe, since restarting a pod that is
+behind would only make it further behind.
 """
 
 from __future__ import annotations
@@ -21,8 +30,10 @@ from minprow.aio.clock import Clock, SystemClock
 from minprow.config import Config
 from minprow.github.events import MalformedEvent, parse_event
 from minprow.github.hmac import SIGNATURE_HEADER, HmacSecret, org_repo_of, verify
+from minprow.hook.consume import DEFAULT_WORKERS, Consumer
 from minprow.hook.dedupe import DEFAULT_REMEMBERED, DeliveryLRU
 from minprow.hook.dispatch import DEFAULT_CONCURRENCY, Delivery, Dispatcher
+from minprow.hook.inbox import Inbox, InboxError, MemoryInbox
 from minprow.hook.metrics import CONTENT_TYPE, HookMetrics
 from minprow.hook.plugins.context import GitHubClient
 from minprow.hook.plugins.registry import Registry
@@ -36,7 +47,11 @@ DEFAULT_PORT = 8888
 """Prow's hook `--port`."""
 RECEIVED = "Event received. Have a nice day."
 
+DEGRADED_AFTER = 60.0
+"""Seconds the oldest waiting delivery may wait before `/healthz` says degraded."""
+
 DISPATCHER = web.AppKey("dispatcher", Dispatcher)
+CONSUMER = web.AppKey("consumer", Consumer)
 METRICS = web.AppKey("metrics", HookMetrics)
 
 
@@ -47,12 +62,14 @@ class _Hook:
         self,
         secret: Callable[[], HmacSecret],
         dispatcher: Dispatcher,
+        inbox: Inbox,
         metrics: HookMetrics,
         max_body: int,
         remembered: int,
     ) -> None:
         self._secret = secret
         self._dispatcher = dispatcher
+        self._inbox = inbox
         self._metrics = metrics
         self._max_body = max_body
         self._deliveries = DeliveryLRU(remembered)
@@ -101,32 +118,51 @@ class _Hook:
             event = parse_event(event_type, body)
         except MalformedEvent as err:
             return self._answer(400, f"400 Bad Request: {err}")
-        if self._deliveries.check_and_add(delivery_id):
+        if event is None or not self._dispatcher.calls(
+            Delivery.of(delivery_id, event_type, payload), event
+        ):
+            # No plugin would act on it: nothing to keep, only the id to remember.
+            if self._deliveries.check_and_add(delivery_id):
+                return self._answer(200, f"Delivery {delivery_id} already received; ignored.")
+            self._metrics.webhooks.labels(event_type).inc()
+            return self._answer(200, RECEIVED)
+        try:
+            kept = await self._inbox.accept(delivery_id, event_type, body)
+        except InboxError as err:
+            log.error(
+                "cannot keep %s delivery %s, answering 503 so it can be redelivered: %s",
+                event_type,
+                delivery_id,
+                err,
+                extra={"component": "hook"},
+            )
+            return self._answer(
+                503, "503 Service Unavailable: the delivery could not be kept; redeliver it"
+            )
+        if kept is None:
             return self._answer(200, f"Delivery {delivery_id} already received; ignored.")
         self._metrics.webhooks.labels(event_type).inc()
-        if event is not None:
-            self._dispatcher.dispatch(_delivery(delivery_id, event_type, payload), event)
         return self._answer(200, RECEIVED)
-
-
-def _delivery(delivery_id: str, event_type: str, payload: Mapping[str, Any]) -> Delivery:
-    org = repo = ""
-    repository = payload.get("repository")
-    if isinstance(repository, Mapping):
-        owner = repository.get("owner")
-        if isinstance(owner, Mapping):
-            org = str(owner.get("login") or "")
-        repo = str(repository.get("name") or "")
-    if not org:
-        organization = payload.get("organization")
-        if isinstance(organization, Mapping):
-            org = str(organization.get("login") or "")
-    return Delivery(delivery_id=delivery_id, event_type=event_type, org=org, repo=repo)
 
 
 async def healthz(_: web.Request) -> web.Response:
     """`GET /healthz`: the process answers (also served by a process without the hook)."""
     return web.Response(text="OK")
+
+
+def inbox_health(inbox: Inbox, degraded_after: float) -> Callable[[web.Request], Any]:
+    """`GET /healthz` of a process with the hook: OK, or degraded by a backlog."""
+
+    async def health(_: web.Request) -> web.Response:
+        age = inbox.oldest_age()
+        if age <= degraded_after:
+            return web.Response(text="OK")
+        return web.Response(
+            text=f"degraded: the oldest webhook delivery has waited {age:.0f} s "
+            f"(over {degraded_after:g} s); {inbox.depth} waiting or being handled\n"
+        )
+
+    return health
 
 
 async def _metrics(request: web.Request) -> web.Response:
@@ -145,34 +181,48 @@ def make_app(
     metrics: HookMetrics | None = None,
     max_body: int = MAX_BODY,
     concurrency: int = DEFAULT_CONCURRENCY,
+    workers: int = DEFAULT_WORKERS,
     remembered_deliveries: int = DEFAULT_REMEMBERED,
     drain_timeout: float = 30.0,
+    inbox: Inbox | None = None,
+    degraded_after: float = DEGRADED_AFTER,
 ) -> web.Application:
     """The hook application. `secret` is a getter (`HmacSecretFile.secret`, which
     re-reads the file when it changes); `config` the config getter whose
-    `plugins` is plugins.yaml. Running handlers get `drain_timeout` seconds to
-    finish when the application shuts down."""
+    `plugins` is plugins.yaml. Deliveries are kept in `inbox` (in memory when
+    none is given) and handled by `workers` at once; it is started with the
+    application if it is not already. Running handlers get `drain_timeout`
+    seconds to finish when the application shuts down."""
+    clock = clock or SystemClock()
     metrics = metrics or HookMetrics()
+    inbox = inbox or Inbox(MemoryInbox(remembered_deliveries), clock)
+    metrics.follow_inbox(lambda: inbox.depth, inbox.oldest_age)
     dispatcher = Dispatcher(
         registry=registry,
         config=config,
         store=store,
         github=github,
-        clock=clock or SystemClock(),
+        clock=clock,
         metrics=metrics,
         concurrency=concurrency,
     )
-    hook = _Hook(secret, dispatcher, metrics, max_body, remembered_deliveries)
+    consumer = Consumer(inbox, dispatcher, clock, workers=workers)
+    hook = _Hook(secret, dispatcher, inbox, metrics, max_body, remembered_deliveries)
     app = web.Application(client_max_size=max_body)
     app[DISPATCHER] = dispatcher
+    app[CONSUMER] = consumer
     app[METRICS] = metrics
     app.router.add_post("/hook", hook.handle)
-    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/healthz", inbox_health(inbox, degraded_after))
     app.router.add_get("/metrics", _metrics)
 
-    async def _drain(app: web.Application) -> None:
-        await app[DISPATCHER].drain(drain_timeout)
+    async def _start(app: web.Application) -> None:
+        await app[CONSUMER].start()
 
+    async def _drain(app: web.Application) -> None:
+        await app[CONSUMER].stop(drain_timeout)
+
+    app.on_startup.append(_start)
     app.on_shutdown.append(_drain)
     return app
 

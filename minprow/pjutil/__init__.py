@@ -10,6 +10,7 @@ vends build ids.
 from minprow.pjutil.buildid import SNOWFLAKE_EPOCH_MS, BuildIDGenerator, new_build_id
 from minprow.pjutil.prowjobs import (
     COMPONENT_LABELS_AND_ANNOTATIONS,
+    delivery_job_name,
     new_periodic,
     new_postsubmit,
     new_presubmit,
@@ -34,6 +35,7 @@ __all__ = [
     "batch_spec",
     "complete_primary_refs",
     "decorate_refs",
+    "delivery_job_name",
     "new_build_id",
     "new_periodic",
     "new_postsubmit",

@@ -33,6 +33,17 @@ COMPONENT_LABELS_AND_ANNOTATIONS = frozenset(
 config); a rerun from the latest config keeps them (Deck's
 `ComponentSpecifiedAnnotationsAndLabels`)."""
 
+_DELIVERY_NAMES = uuid.UUID("8f6d3a52-6c1e-4d7a-9a38-2f4be1c0d9e1")
+
+
+def delivery_job_name(event_guid: str, job: str) -> str:
+    """The name of the ProwJob a webhook delivery creates for `job`: a UUID, as
+    Prow's names are, but derived from the delivery and the job (UUIDv5) rather
+    than random, so handling the same delivery again after a crash finds the
+    ProwJob it created the first time (`AlreadyExists`) instead of making a
+    second one."""
+    return str(uuid.uuid5(_DELIVERY_NAMES, f"{event_guid}\n{job}"))
+
 
 def new_prowjob(
     spec: ProwJobSpec,
@@ -92,7 +103,8 @@ def new_presubmit(
     """Prow's `NewPresubmit`: the ProwJob trigger creates for a pull request.
 
     `refs` are the PR's refs (see `pull_request_refs`). Labels: the job's own,
-    `additional_labels`, `event-GUID` and `prow.k8s.io/is-optional`."""
+    `additional_labels`, `event-GUID` and `prow.k8s.io/is-optional`. The name
+    is keyed by the delivery and the job (`delivery_job_name`)."""
     labels = {**job.labels, **(additional_labels or {})}
     labels[keys.EVENT_GUID] = event_guid
     labels[keys.IS_OPTIONAL] = "true" if job.optional else "false"
@@ -102,6 +114,7 @@ def new_presubmit(
         dict(job.annotations),
         now=now,
         namespace=prowjob_namespace,
+        name=delivery_job_name(event_guid, job.name) if event_guid else None,
         require_scheduling=require_scheduling,
     )
 
@@ -117,7 +130,8 @@ def new_postsubmit(
     require_scheduling: bool = False,
 ) -> ProwJob:
     """The ProwJob trigger creates for a push (Prow's trigger `handlePE`):
-    the job's labels plus `event-GUID`, the job's annotations."""
+    the job's labels plus `event-GUID`, the job's annotations; the name is keyed
+    by the delivery and the job (`delivery_job_name`)."""
     labels = {**job.labels, keys.EVENT_GUID: event_guid}
     return new_prowjob(
         postsubmit_spec(job, refs, pod_namespace=pod_namespace),
@@ -125,6 +139,7 @@ def new_postsubmit(
         dict(job.annotations),
         now=now,
         namespace=prowjob_namespace,
+        name=delivery_job_name(event_guid, job.name) if event_guid else None,
         require_scheduling=require_scheduling,
     )
 

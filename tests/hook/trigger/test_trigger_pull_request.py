@@ -3,6 +3,7 @@ and a real JobStore: which jobs start, which labels and comments appear."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
@@ -246,7 +247,8 @@ async def test_abort_unfinished_jobs(store: JobStore, name: str, aborts: bool) -
 
     await store.mutate(done.metadata.name, succeed)
     old = {j.metadata.name for j in store.list()}
-    await handle_pull_request(ctx, pull_request_event(_event(name)))
+    later = dataclasses.replace(ctx, event_guid="a-later-delivery")
+    await handle_pull_request(later, pull_request_event(_event(name)))
     for job in store.list():
         if job.metadata.name not in old:
             assert job.status.state == ProwJobState.TRIGGERED
@@ -257,6 +259,27 @@ async def test_abort_unfinished_jobs(store: JobStore, name: str, aborts: bool) -
             assert job.status.description == ABORTED_DESCRIPTION
         else:
             assert job.status.state == ProwJobState.TRIGGERED
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["pull_request.opened.json", "pull_request.synchronize.json"],
+    ids=["opened", "synchronize"],
+)
+async def test_replayed_delivery_creates_and_aborts_nothing_twice(
+    store: JobStore, name: str
+) -> None:
+    # A delivery handled again after a crash finds the ProwJobs it created the
+    # first time (keyed by delivery and job), and does not abort them.
+    gh = FakeGitHub(members=MEMBER)
+    ctx = context(gh, store)
+    first = await handle_pull_request(ctx, pull_request_event(_event(name)))
+    before = {j.metadata.name: j.status.state for j in store.list()}
+    again = await handle_pull_request(ctx, pull_request_event(_event(name)))
+    assert first
+    assert sorted(j.metadata.name for j in again) == sorted(j.metadata.name for j in first)
+    assert {j.metadata.name: j.status.state for j in store.list()} == before
+    assert set(before.values()) == {ProwJobState.TRIGGERED}
 
 
 async def test_no_presubmits_no_calls(store: JobStore) -> None:

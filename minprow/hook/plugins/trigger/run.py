@@ -22,6 +22,7 @@ from minprow.hook.plugins.trigger.client import TriggerGitHub, TriggerStore
 from minprow.hook.plugins.trigger.filters import ChangedFiles, TestAllFilter, filter_presubmits
 from minprow.hook.plugins.trigger.inputs import PullRequest
 from minprow.model import ProwJob, ProwJobState, ProwJobType
+from minprow.model.labels import EVENT_GUID
 from minprow.pjutil import new_presubmit, pull_request_refs
 from minprow.store import AlreadyExists, Invalid, StoreError
 
@@ -143,7 +144,8 @@ async def build_all(
 
 
 async def abort_all_jobs(ctx: TriggerContext, pr: PullRequest) -> list[str]:
-    """Prow's `abortAllJobs`: the PR's unfinished presubmits set to `aborted`.
+    """Prow's `abortAllJobs`: the PR's unfinished presubmits set to `aborted`,
+    except those this delivery created (when it is handled again after a crash).
 
     Returns the names of the jobs aborted."""
 
@@ -160,6 +162,8 @@ async def abort_all_jobs(ctx: TriggerContext, pr: PullRequest) -> list[str]:
     ):
         if job.status.state.is_final:
             continue
+        if ctx.event_guid and job.metadata.labels.get(EVENT_GUID) == ctx.event_guid:
+            continue  # made by this very delivery, before a crash cut its handling short
         await ctx.store.mutate(job.metadata.name, abort)
         aborted.append(job.metadata.name)
     return sorted(aborted)

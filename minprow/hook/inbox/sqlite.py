@@ -1,0 +1,216 @@
+"""The embedded inbox: deliveries in `webhooks.db`, next to the job store's file.
+
+Durability is the job store's (minprow/store/sqlite.py): WAL with
+`synchronous=NORMAL`, so a delivery is acknowledged only after its COMMIT
+returned, i.e. once it is in the WAL file the operating system holds. A SIGKILL
+or a crash loses nothing acknowledged; only a power cut can lose the last few
+commits. The file is separate from `prowjobs.db` so the two never wait on each
+other's write lock and each keeps its own schema version.
+
+One process takes webhooks for a state dir: it holds an exclusive lock on
+`webhooks.db.lock` for as long as the inbox is open (the kernel drops it when
+the process dies, however it dies). A second `serve` with the hook on the same
+state dir is refused at start, rather than replaying the first one's work.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from minprow.hook.inbox.entry import InboxEntry, InboxError
+
+DB_FILE = "webhooks.db"
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE deliveries (
+    id TEXT PRIMARY KEY,
+    event TEXT NOT NULL,
+    received TEXT NOT NULL,
+    done TEXT NOT NULL DEFAULT '',
+    finished INTEGER NOT NULL DEFAULT 0,
+    payload BLOB
+);
+CREATE INDEX deliveries_unfinished ON deliveries (received) WHERE finished = 0;
+CREATE INDEX deliveries_received ON deliveries (received);
+"""
+
+
+def _time(when: datetime) -> str:
+    # Fixed-width UTC with microseconds: text order is time order.
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _parse_time(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+
+def _plugins(text: str) -> frozenset[str]:
+    return frozenset(p for p in text.split(",") if p)
+
+
+class SqliteInbox:
+    """Deliveries in the SQLite file `path` (created on first open)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._db: sqlite3.Connection | None = None
+        self._lock: int | None = None
+
+    @classmethod
+    def in_dir(cls, state_dir: Path) -> SqliteInbox:
+        return cls(state_dir / DB_FILE)
+
+    @property
+    def where(self) -> str:
+        return str(self.path)
+
+    async def open(self) -> list[InboxEntry]:
+        db = self._connect()
+        with self._errors():
+            rows = db.execute(
+                "SELECT id, event, received, done, payload FROM deliveries"
+                " WHERE finished = 0 ORDER BY received, rowid"
+            ).fetchall()
+        return [
+            InboxEntry(d, event, bytes(payload), _parse_time(received), _plugins(done), True)
+            for d, event, received, done, payload in rows
+        ]
+
+    async def accept(self, entry: InboxEntry) -> bool:
+        db = self._connect()
+        with self._errors():
+            cursor = db.execute(
+                "INSERT INTO deliveries (id, event, received, done, payload) VALUES (?, ?, ?, ?, ?)"
+                " ON CONFLICT (id) DO NOTHING",
+                (
+                    entry.delivery_id,
+                    entry.event_type,
+                    _time(entry.received),
+                    ",".join(sorted(entry.done)),
+                    entry.body,
+                ),
+            )
+            return cursor.rowcount == 1
+
+    async def progress(self, delivery_id: str, done: frozenset[str]) -> None:
+        with self._errors():
+            self._connect().execute(
+                "UPDATE deliveries SET done = ? WHERE id = ? AND finished = 0",
+                (",".join(sorted(done)), delivery_id),
+            )
+
+    async def finish(self, delivery_id: str) -> None:
+        with self._errors():
+            self._connect().execute(
+                "UPDATE deliveries SET finished = 1, payload = NULL WHERE id = ?", (delivery_id,)
+            )
+
+    async def load(self, delivery_id: str) -> bytes:
+        with self._errors():
+            row = (
+                self._connect()
+                .execute(
+                    "SELECT payload FROM deliveries WHERE id = ? AND finished = 0", (delivery_id,)
+                )
+                .fetchone()
+            )
+        if row is None or row[0] is None:
+            raise InboxError(f"{self.path}: delivery {delivery_id} is not waiting")
+        return bytes(row[0])
+
+    async def claim(self, entry: InboxEntry) -> bool:
+        return True  # this process holds the file lock: every delivery in it is its own
+
+    async def adopt(self, now: datetime) -> list[InboxEntry]:
+        return []  # no other process can have taken deliveries here while this one runs
+
+    async def prune(self, before: datetime) -> int:
+        with self._errors():
+            cursor = self._connect().execute(
+                "DELETE FROM deliveries WHERE finished = 1 AND received < ?", (_time(before),)
+            )
+            return cursor.rowcount
+
+    async def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+        if self._lock is not None:
+            os.close(self._lock)  # closing the descriptor releases the flock
+            self._lock = None
+
+    def _connect(self) -> sqlite3.Connection:
+        if self._db is not None:
+            return self._db
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise InboxError(f"cannot create {self.path.parent}: {err.strerror}") from err
+        self._take_lock()
+        with self._errors():
+            # Autocommit: each statement is its own transaction, committed when it returns.
+            db = sqlite3.connect(self.path, isolation_level=None)
+            try:
+                db.execute("PRAGMA busy_timeout = 5000")
+                db.execute("PRAGMA journal_mode = WAL")
+                db.execute("PRAGMA synchronous = NORMAL")
+                self._migrate(db)
+            except BaseException:
+                db.close()
+                raise
+        self._db = db
+        return db
+
+    def _take_lock(self) -> None:
+        if self._lock is not None:
+            return
+        lock_path = self.path.with_name(self.path.name + ".lock")
+        try:
+            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as err:
+            raise InboxError(f"cannot open {lock_path}: {err.strerror}") from err
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "another process"
+            os.close(fd)
+            raise InboxError(
+                f"another minprow (pid {holder}) takes webhooks for {self.path.parent}; "
+                "stop it, or give this one its own --state-dir"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        self._lock = fd
+
+    def _migrate(self, db: sqlite3.Connection) -> None:
+        (version,) = db.execute("PRAGMA user_version").fetchone()
+        if version > SCHEMA_VERSION:
+            raise InboxError(
+                f"{self.path} has schema version {version}, newer than this minprow's "
+                f"{SCHEMA_VERSION}; upgrade minprow or use another --state-dir"
+            )
+        if version == 0:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.Error as exc:
+            raise InboxError(f"{self.path}: {exc}") from exc
