@@ -11,7 +11,9 @@ consumers declare the narrow `Protocol` they need and this class satisfies it.
 from __future__ import annotations
 
 import asyncio
+import copy
 from collections.abc import AsyncIterator, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -48,6 +50,8 @@ _REPO = "/repos/{org}/{repo}"
 _PASSED_CONCLUSIONS = frozenset({"success", "skipped"})
 """Workflow run conclusions that need no rerun (Prow's `passedWorkflowRunConclusions`)."""
 _M = TypeVar("_M", bound=BaseModel)
+REPLAY_SKEW = timedelta(seconds=60)
+"""How far GitHub's clock may be behind ours when a replay looks for its earlier comment."""
 
 
 class GitHubClient:
@@ -71,6 +75,18 @@ class GitHubClient:
         self._api: RetryingAPI | None = None
         self._bot: User | None = None
         self._bot_lock = asyncio.Lock()
+        self._replay_since: datetime | None = None
+
+    def replaying(self, since: datetime) -> GitHubClient:
+        """This client for a webhook delivery handled again after a crash, received at
+        `since`: `create_comment` first looks for the same comment by the bot made
+        since then (the first attempt's) and does not post it twice. Labels,
+        assignees and statuses need no such care: GitHub keeps them as sets or
+        shows the latest. Shares this client's session; close this one, not it."""
+        view = copy.copy(self)
+        view._owns_session = False
+        view._replay_since = since
+        return view
 
     def __repr__(self) -> str:
         return f"GitHubClient(endpoint={self.endpoint!r}, credentials={self.credentials!r})"
@@ -136,8 +152,23 @@ class GitHubClient:
         ]
 
     async def create_comment(self, org: str, repo: str, number: int, body: str) -> None:
+        if self._replay_since is not None and await self._commented_since(
+            self._replay_since, org, repo, number, body
+        ):
+            return
         path = _REPO + "/issues/{number}/comments"
         await self._send("POST", org, path, {"repo": repo, "number": number}, {"body": body})
+
+    async def _commented_since(
+        self, since: datetime, org: str, repo: str, number: int, body: str
+    ) -> bool:
+        bot = (await self.get_user()).login
+        # GitHub writes times as second-precision UTC RFC 3339: text order is time order.
+        earliest = (since - REPLAY_SKEW).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return any(
+            c.body == body and c.user.login == bot and c.created_at >= earliest
+            for c in await self.list_issue_comments(org, repo, number)
+        )
 
     async def edit_comment(self, org: str, repo: str, comment_id: int, body: str) -> None:
         path = _REPO + "/issues/comments/{id}"

@@ -231,6 +231,14 @@ def parse_event(event_type: str, body: bytes) -> Event | None:
         data = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
         raise MalformedEvent(event_type, [f"body is not JSON: {err}"]) from err
+    return parse_payload(event_type, data)
+
+
+def parse_payload(event_type: str, data: object) -> Event | None:
+    """`parse_event` of a body already decoded from JSON (hook decodes it once)."""
+    model = _MODELS.get(event_type)
+    if model is None:
+        return None
     if not isinstance(data, dict):
         raise MalformedEvent(event_type, [f"body is a JSON {type(data).__name__}, not an object"])
     try:

@@ -24,9 +24,10 @@ import logging
 from collections.abc import Iterator
 
 from minprow.aio.clock import Clock
-from minprow.github.events import MalformedEvent, parse_event
+from minprow.github.events import Event, MalformedEvent, parse_payload
 from minprow.hook.dispatch import Delivery, Dispatcher
 from minprow.hook.inbox import Inbox, InboxEntry, InboxError
+from minprow.hook.pace import Pacer
 
 log = logging.getLogger("minprow.hook")
 
@@ -58,6 +59,7 @@ class Consumer:
         self._busy: set[asyncio.Task[None]] = set()
         self._errors: set[str] = set()
         self._stopping = False
+        self.pacer = Pacer(workers)
 
     async def start(self) -> None:
         """Open the inbox (queueing what it kept unfinished) and start the workers."""
@@ -79,6 +81,7 @@ class Consumer:
             for n in range(self._workers)
         ]
         self._tasks.append(asyncio.create_task(self._maintain(), name="hook:inbox-maintenance"))
+        self._tasks.append(asyncio.create_task(self.pacer.run(), name="hook:inbox-pacer"))
 
     async def stop(self, grace: float) -> int:
         """Take no more deliveries; give those being handled `grace` seconds, then
@@ -99,7 +102,12 @@ class Consumer:
         task = asyncio.current_task()
         assert task is not None
         while not self._stopping:
-            entry = await self.inbox.take()
+            await self.pacer.acquire()
+            try:
+                entry = await self.inbox.take()
+            except BaseException:
+                await self.pacer.release()
+                raise
             self._busy.add(task)
             try:
                 await self._handle(entry)
@@ -115,25 +123,15 @@ class Consumer:
                 self.inbox.drop(entry)
             finally:
                 self._busy.discard(task)
+                await self.pacer.release()
 
     async def _handle(self, entry: InboxEntry) -> None:
         if entry.replayed and not await self.inbox.claim(entry):
             self.inbox.drop(entry)  # another replica adopted it
             return
-        body = entry.body or b""
-        try:
-            event = parse_event(entry.event_type, body)
-        except MalformedEvent as err:
-            # The hook checked it when it came in; a later minprow may read it otherwise.
-            log.warning(
-                "dropping webhook delivery %s: %s",
-                entry.delivery_id,
-                err,
-                extra={"component": "hook"},
-            )
-            event = None
-        if event is not None:
-            delivery = Delivery.of(entry.delivery_id, entry.event_type, json.loads(body))
+        parsed = entry.parsed or self._parse(entry)
+        if parsed is not None:
+            delivery, event = parsed
 
             async def finished(plugin: str) -> None:
                 with self._reported():
@@ -148,6 +146,25 @@ class Consumer:
             )
         with self._reported():
             await self.inbox.finish(entry)
+
+    @staticmethod
+    def _parse(entry: InboxEntry) -> tuple[Delivery, Event] | None:
+        """A replayed (or evicted) delivery's payload, decoded again."""
+        try:
+            data = json.loads(entry.body or b"")
+            event = parse_payload(entry.event_type, data)
+        except (ValueError, MalformedEvent) as err:
+            # Checked when it came in; a later minprow may read it otherwise.
+            log.warning(
+                "dropping webhook delivery %s: %s",
+                entry.delivery_id,
+                err,
+                extra={"component": "hook"},
+            )
+            return None
+        if event is None:
+            return None
+        return Delivery.of(entry.delivery_id, entry.event_type, data), event
 
     async def _maintain(self) -> None:
         while True:

@@ -37,7 +37,14 @@ log = logging.getLogger("minprow.hook")
 DEFAULT_CONCURRENCY = 64
 
 Finished = Callable[[str], Awaitable[None]]
-"""Told a plugin's name when its handler finishes (raised or not) while others still run."""
+"""Told a call's `call_key` when its handler finishes (raised or not) while others still run."""
+
+
+def call_key(plugin: str, payload: object) -> str:
+    """How a delivery's progress names one handler call: the plugin, and whether
+    it is the plugin's generic comment handler (a plugin may have both for one
+    delivery: trigger reads an opened PR's event and its body as a comment)."""
+    return f"{plugin}/generic_comment" if isinstance(payload, GenericComment) else plugin
 
 
 @dataclass(frozen=True)
@@ -122,7 +129,7 @@ class Dispatcher:
         replayed_since: datetime | None = None,
         finished: Finished | None = None,
     ) -> int:
-        """Run every enabled handler for `event` but those of the plugins in `done`,
+        """Run every enabled handler for `event` but those named in `done` (`call_key`),
         and wait for them; returns how many ran. With `replayed_since` (the
         delivery is handled again after a crash) handlers get the GitHub
         client's replaying view of that time."""
@@ -131,18 +138,23 @@ class Dispatcher:
             replaying = getattr(github, "replaying", None)
             if callable(replaying):
                 github = replaying(replayed_since)
-        calls = [c for c in self.calls(delivery, event) if c[0] not in done]
+        calls = [c for c in self.calls(delivery, event) if call_key(c[0], c[2]) not in done]
         outstanding = len(calls)
 
-        async def one_done(plugin: str) -> None:
-            # Only while others still run: the last one's news is the caller's finish.
-            nonlocal outstanding
-            outstanding -= 1
-            if outstanding and finished is not None:
-                await finished(plugin)
+        def one_done(key: str) -> Finished:
+            async def tell(_: str) -> None:
+                # Only while others still run: the last one's news is the caller's finish.
+                nonlocal outstanding
+                outstanding -= 1
+                if outstanding and finished is not None:
+                    await finished(key)
+
+            return tell
 
         tasks = [
-            self._start(plugin, handler, delivery, payload, github, one_done)
+            self._start(
+                plugin, handler, delivery, payload, github, one_done(call_key(plugin, payload))
+            )
             for plugin, handler, payload in calls
         ]
         results = await asyncio.gather(*tasks, return_exceptions=True)

@@ -28,7 +28,7 @@ from aiohttp import web
 
 from minprow.aio.clock import Clock, SystemClock
 from minprow.config import Config
-from minprow.github.events import MalformedEvent, parse_event
+from minprow.github.events import MalformedEvent, parse_payload
 from minprow.github.hmac import SIGNATURE_HEADER, HmacSecret, org_repo_of, verify
 from minprow.hook.consume import DEFAULT_WORKERS, Consumer
 from minprow.hook.dedupe import DEFAULT_REMEMBERED, DeliveryLRU
@@ -115,19 +115,18 @@ class _Hook:
             )
             return self._answer(403, "403 Forbidden: Invalid X-Hub-Signature-256")
         try:
-            event = parse_event(event_type, body)
+            event = parse_payload(event_type, payload)
         except MalformedEvent as err:
             return self._answer(400, f"400 Bad Request: {err}")
-        if event is None or not self._dispatcher.calls(
-            Delivery.of(delivery_id, event_type, payload), event
-        ):
+        delivery = Delivery.of(delivery_id, event_type, payload)
+        if event is None or not self._dispatcher.calls(delivery, event):
             # No plugin would act on it: nothing to keep, only the id to remember.
             if self._deliveries.check_and_add(delivery_id):
                 return self._answer(200, f"Delivery {delivery_id} already received; ignored.")
             self._metrics.webhooks.labels(event_type).inc()
             return self._answer(200, RECEIVED)
         try:
-            kept = await self._inbox.accept(delivery_id, event_type, body)
+            kept = await self._inbox.accept(delivery_id, event_type, body, (delivery, event))
         except InboxError as err:
             log.error(
                 "cannot keep %s delivery %s, answering 503 so it can be redelivered: %s",

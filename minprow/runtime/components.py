@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from minprow.config import Config
     from minprow.executors.clusters import ClusterMap
     from minprow.github.client import GitHubClient
+    from minprow.hook.inbox import Inbox
     from minprow.store import JobStore
 
 log = logging.getLogger("minprow.runtime")
@@ -99,6 +100,8 @@ class Process:
     clusters: ClusterMap
     artifacts_dir: Path
     github: GitHubClient | None = None
+    inbox: Inbox | None = None
+    """The hook's webhook inbox, opened (in memory when None)."""
     hmac_secret_file: Path | None = None
     api_token_file: Path | None = None
     slack_webhook_file: Path | None = None
@@ -180,6 +183,7 @@ class Process:
             store=self.store,
             github=self.github,
             clock=self.clock,
+            inbox=self.inbox,
         )
 
     def _horologium(self) -> Callable[[], Any]:

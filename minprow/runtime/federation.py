@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 
     from minprow.config import Config
     from minprow.executors.base import Executor
+    from minprow.hook.inbox import InboxBackend
     from minprow.kube.kubeconfig import ClusterConfig, ClusterConfigs
     from minprow.kube.kubeconfig_agent import ClusterConfigAgent, ClusterDiff
     from minprow.runtime.components import Leading
@@ -136,6 +138,20 @@ def job_store(agent: ClusterConfigAgent, settings: KubeSettings, namespace: str)
     log.info("ProwJobs are custom resources in %s/%s", context, namespace)
     return open_store(
         "kube", api_client_factory=api_client_factory(agent.get, context), namespace=namespace
+    )
+
+
+def webhook_inbox(
+    agent: ClusterConfigAgent, settings: KubeSettings, namespace: str
+) -> InboxBackend:
+    """The hook's webhook inbox next to the ProwJobs: ConfigMaps in the service
+    cluster's `namespace`, owned by this pod (its name survives a container restart)."""
+    from minprow.hook.inbox.kube import KubeInbox
+    from minprow.kube.kubeconfig import IN_CLUSTER_CONTEXT
+
+    context = settings.prow_job_context or IN_CLUSTER_CONTEXT
+    return KubeInbox(
+        api_client_factory(agent.get, context), namespace, identity=socket.gethostname()
     )
 
 

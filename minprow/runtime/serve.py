@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from minprow.config import Config
     from minprow.config.agent import ConfigAgent
     from minprow.executors.clusters import ClusterMap
+    from minprow.hook.inbox import Inbox, InboxBackend
     from minprow.runtime.components import Process
     from minprow.store import JobStore
 
@@ -154,6 +155,11 @@ async def _run(agent: ConfigAgent[Config], settings: Settings, state_dir: Path) 
     # full collections, which would otherwise pause the loop for them.
     gc.freeze()
     _report_start(agent.get(), store, backing.where)
+    inbox = await _open_inbox(backing, settings, clock)
+    if isinstance(inbox, int):
+        await store.close()
+        backing.close()
+        return inbox
     routed = ", ".join(f"{c} on {e.name}" for c in clusters for e in [clusters.get(c)] if e)
     default = clusters.get("*")
     log.info(
@@ -171,6 +177,7 @@ async def _run(agent: ConfigAgent[Config], settings: Settings, state_dir: Path) 
         clusters=clusters,
         artifacts_dir=artifacts,
         github=github,
+        inbox=inbox,
         hmac_secret_file=_hmac_file(settings, state_dir),
         api_token_file=settings.api_token_file,
         slack_webhook_file=settings.slack_webhook_file,
@@ -181,6 +188,8 @@ async def _run(agent: ConfigAgent[Config], settings: Settings, state_dir: Path) 
     try:
         process.add(group, settings.components, leading=backing.leading)
     except SettingsError:
+        if inbox is not None:
+            await inbox.close()
         await store.close()
         backing.close()
         raise
@@ -208,9 +217,33 @@ async def _run(agent: ConfigAgent[Config], settings: Settings, state_dir: Path) 
     await group.stop()
     if github is not None:
         await github.close()
+    if inbox is not None:
+        await inbox.close()
     await store.close()
     backing.close()
     return 0
+
+
+async def _open_inbox(backing: _Backing, settings: Settings, clock: Clock) -> Inbox | None | int:
+    """The hook's webhook inbox, opened (what it kept unfinished is queued again);
+    None without the hook; the exit status when it cannot be opened."""
+    from minprow.hook.inbox import Inbox, InboxError
+
+    if "hook" not in settings.components or backing.inbox is None:
+        return None
+    inbox = Inbox(backing.inbox, clock)
+    try:
+        waiting = await inbox.start()
+    except InboxError as err:
+        log.error("cannot open the webhook inbox: %s", err)
+        await inbox.close()
+        return 1
+    log.info(
+        "webhooks are kept in %s before they are answered%s",
+        backing.inbox.where,
+        f"; {waiting} accepted before the last stop are handled again" if waiting else "",
+    )
+    return inbox
 
 
 async def _until_either(foreground: Awaitable[object], stop: asyncio.Event) -> None:
@@ -233,6 +266,8 @@ class _Backing:
     tasks: list[tuple[str, Callable[[], Awaitable[None]]]] = field(default_factory=list)
     leading: Leading | None = None
     closers: list[Callable[[], None]] = field(default_factory=list)
+    inbox: InboxBackend | None = None
+    """Where the hook keeps webhook deliveries until they are handled."""
 
     def close(self) -> None:
         for closer in self.closers:
@@ -246,6 +281,7 @@ def _backing(
     artifacts: Path,
     clock: Clock,
 ) -> _Backing:
+    from minprow.hook.inbox import SqliteInbox
     from minprow.runtime import federation
     from minprow.runtime.engines import cluster_map, local_objects
     from minprow.store import DB_FILE, open_store
@@ -257,7 +293,12 @@ def _backing(
         clusters = cluster_map(
             settings.executor, settings.clusters, state_dir, artifacts, clock, objects
         )
-        return _Backing(open_store("sqlite", state_dir), clusters, str(state_dir / DB_FILE))
+        return _Backing(
+            open_store("sqlite", state_dir),
+            clusters,
+            str(state_dir / DB_FILE),
+            inbox=SqliteInbox.in_dir(state_dir),
+        )
     if settings.clusters:
         raise federation.FederationError(
             "--cluster maps clusters to local executors; with Kubernetes, each cluster is "
@@ -267,7 +308,12 @@ def _backing(
     namespace = agent.get().prowjob_namespace
     store = federation.job_store(contexts, kube, namespace)
     clusters = federation.build_clusters(contexts, kube, agent.get, clock)
-    backing = _Backing(store, clusters, f"ProwJob custom resources in namespace {namespace}")
+    backing = _Backing(
+        store,
+        clusters,
+        f"ProwJob custom resources in namespace {namespace}",
+        inbox=federation.webhook_inbox(contexts, kube, namespace),
+    )
     backing.tasks.append(("kubeconfig-agent", lambda: contexts.run(clock)))
     backing.tasks.append(("prowjob-follow", lambda: _follow(store, clock)))
     backing.closers.append(lambda: federation.close_executors(clusters))

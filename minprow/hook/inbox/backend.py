@@ -40,7 +40,7 @@ class InboxBackend(Protocol):
         ...
 
     async def progress(self, delivery_id: str, done: frozenset[str]) -> None:
-        """Record the plugins that have handled the delivery so far."""
+        """Record the handler calls that have run for the delivery so far."""
         ...
 
     async def finish(self, delivery_id: str) -> None:

@@ -1,7 +1,8 @@
 """One accepted webhook delivery as the inbox keeps it, and the inbox's errors.
 
 A delivery is what GitHub sent (event type, delivery id, the raw payload) and
-when hook took it. `done` names the plugins that have handled it, so a replay
+when hook took it. `done` names the handler calls that have run (a plugin, or
+`plugin/generic_comment`: see `minprow.hook.dispatch.call_key`), so a replay
 after a crash runs only the others; `replayed` tells the dispatcher that
 side effects may already have happened (see `minprow.hook.replay`).
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 
 class InboxError(Exception):
@@ -31,3 +33,6 @@ class InboxEntry:
     """Backend-private: what the backend needs to re-claim the entry (a resourceVersion)."""
     claimed: datetime | None = None
     """When this process last claimed it (the kube inbox's owners), if the backend tracks it."""
+    parsed: Any = field(default=None, compare=False, repr=False)
+    """Never stored: the payload as hook decoded it on arrival, (JSON, typed event),
+    kept with the body so a worker need not decode it again."""

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from datetime import datetime, timedelta
+from typing import Any
 
 from minprow.aio.clock import Clock
 from minprow.hook.inbox.backend import REMEMBER_FOR, InboxBackend
@@ -62,8 +63,11 @@ class Inbox:
         self._started = True
         return self._queue(entries)
 
-    async def accept(self, delivery_id: str, event_type: str, body: bytes) -> InboxEntry | None:
+    async def accept(
+        self, delivery_id: str, event_type: str, body: bytes, parsed: Any = None
+    ) -> InboxEntry | None:
         """Keep a delivery and queue it; None when its id is already known.
+        `parsed` is what the caller decoded of it, handed to the worker as is.
 
         Raises `InboxError` when the backend cannot keep it: then nothing is queued
         and hook must not answer 200."""
@@ -71,6 +75,7 @@ class Inbox:
         if not await self.backend.accept(entry):
             return None
         entry.claimed = entry.received
+        entry.parsed = parsed
         self._queue([entry])
         return entry
 
@@ -99,8 +104,9 @@ class Inbox:
             return True
         return await self.backend.claim(entry)
 
-    async def progress(self, entry: InboxEntry, plugin: str) -> None:
-        entry.done = entry.done | {plugin}
+    async def progress(self, entry: InboxEntry, call: str) -> None:
+        """One handler call (its `call_key`) has run."""
+        entry.done = entry.done | {call}
         await self.backend.progress(entry.delivery_id, entry.done)
 
     async def finish(self, entry: InboxEntry) -> None:
@@ -114,7 +120,7 @@ class Inbox:
         """Forget `entry` here without finishing it (another replica has it, or the
         process is stopping: it stays unfinished in the backend)."""
         self._in_flight.pop(entry.delivery_id, None)
-        entry.body = None
+        entry.body = entry.parsed = None
 
     async def adopt(self) -> int:
         """Queue what stopped replicas left unfinished; returns how many."""
@@ -156,7 +162,7 @@ class Inbox:
                 continue
             if entry.body is not None:
                 if self._bytes + len(entry.body) > self._memory_limit:
-                    entry.body = None  # read back from the backend when its turn comes
+                    entry.body = entry.parsed = None  # read back when its turn comes
                 else:
                     self._bytes += len(entry.body)
             self._waiting.append(entry)
