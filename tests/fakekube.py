@@ -3,9 +3,10 @@
 Driven by the real `kubernetes` client through real kubeconfig files
 (`write_kubeconfig`, `api_client`), it serves what minprow uses:
 
-- namespaced CRUD, list, watch and PATCH of core/v1 `pods` and `secrets`,
-  `coordination.k8s.io/v1` `leases` and `prow.k8s.io/v1` `prowjobs`; cluster-
-  scoped `namespaces` and `customresourcedefinitions` (get, create, list);
+- namespaced CRUD, list, watch and PATCH of core/v1 `pods`, `secrets` and
+  `configmaps`, `coordination.k8s.io/v1` `leases` and `prow.k8s.io/v1`
+  `prowjobs`; cluster-scoped `namespaces` and `customresourcedefinitions`
+  (get, create, list);
   `GET /version`; `GET .../pods/{name}/log` (`container`, `follow`).
 - One resourceVersion counter across every resource (etcd's revision);
   create sets `uid`, `creationTimestamp`, `generation` (bumped when `spec`
@@ -36,14 +37,18 @@ Driven by the real `kubernetes` client through real kubeconfig files
   when N is older than the retained window (`window` events) or `compact()`.
 - ProwJobs are pruned as a structural CRD schema prunes them: unknown top-level
   fields always, and below when a CRD with a schema is installed in `crds`.
+- ConfigMaps are validated as kube-apiserver validates them (name, keys,
+  base64 `binaryData`, at most 1 MiB of values: 422 `[]: Too long`, and
+  `immutable`); any request body over 3 MiB is 413 RequestEntityTooLarge.
 
 Test switches: `set_pod_phase`, `set_log`/`append_log` (the kubelet),
 `unreachable` (requests are accepted and never answered until reset, a black-
 holed API server), `fail_next(count, code)` (Status failures), `held` (watches
 send nothing), `drop_watches()` (an API server restart), `compact()`.
 Simplified: no namespace existence checks, no admission, no field validation
-beyond names, no `limit`/`continue` paging (the client does not ask for it),
-no status subresources (the ProwJob CRD declares none), no authentication.
+beyond names (and ConfigMaps'), no etcd object size limit (1.5 MiB), no
+`limit`/`continue` paging (the client does not ask for it), no status
+subresources (the ProwJob CRD declares none), no authentication.
 `FakeKube` runs on the caller's event loop; `FakeKubeThread` in a thread.
 """
 
@@ -71,7 +76,7 @@ from fakekube_resources import (
     fields_of,
     status,
 )
-from fakekube_writes import WriteHandlers
+from fakekube_writes import MAX_BODY_BYTES, WriteHandlers
 
 __all__ = [
     "CRDS",
@@ -99,6 +104,7 @@ class FakeKube(WriteHandlers):
         self.objects: dict[Any, Obj] = {}  # prowjobs, by (namespace, name)
         self.pods: dict[Any, Obj] = {}
         self.secrets: dict[Any, Obj] = {}
+        self.configmaps: dict[Any, Obj] = {}
         self.leases: dict[Any, Obj] = {}
         self.crds: dict[Any, Obj] = {}  # by name
         self.namespaces: dict[Any, Obj] = {}
@@ -123,7 +129,9 @@ class FakeKube(WriteHandlers):
         self.url = ""
 
     def app(self) -> web.Application:
-        app = web.Application(middlewares=[self._switches])
+        # Bodies up to the API server's own limit reach the handlers (aiohttp's
+        # default stops at 1 MiB); `_body` answers 413 past it, as kube-apiserver.
+        app = web.Application(middlewares=[self._switches], client_max_size=MAX_BODY_BYTES)
         for res in RESOURCES.values():
             self._routes[res.base] = self._routes[res.base + "/{name}"] = res
             app.router.add_get(res.base, self._list_or_watch)
@@ -250,7 +258,7 @@ class FakeKube(WriteHandlers):
         try:
             response: web.StreamResponse = await handler(request)
         except QueryError as e:
-            return _failure(e.code, e.reason, e.message)
+            return _failure(e.code, e.reason, e.message, **e.details)
         return response
 
     def _resource(self, request: web.Request) -> Resource:

@@ -28,13 +28,17 @@ Obj = dict[str, Any]
 
 
 class QueryError(Exception):
-    """A request the API server rejects: HTTP `code`, Status `reason`, `message`."""
+    """A request the API server rejects: HTTP `code`, Status `reason`, `message`
+    (and the Status's `details`, such as the causes of a 422)."""
 
-    def __init__(self, code: int, reason: str, message: str) -> None:
+    def __init__(
+        self, code: int, reason: str, message: str, *, details: dict[str, Any] | None = None
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.reason = reason
         self.message = message
+        self.details = details or {}
 
 
 Matcher = Callable[[dict[str, str]], bool]

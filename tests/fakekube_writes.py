@@ -4,7 +4,11 @@ Create, update (PUT), PATCH, DELETE (with preconditions and pods' graceful
 deletion) and pod `deletecollection`, plus `GET .../pods/{name}/log`, as
 kube-apiserver's generic registry and the pod strategy answer them; the module
 docstring of tests/fakekube.py says what is faithful and what is simplified.
-`WriteHandlers` is a mixin of `FakeKube`, whose state it uses.
+`WriteHandlers` is a mixin of `FakeKube`, whose state it uses. Objects are
+validated (tests/fakekube_resources.py `validate`) where the registry does it:
+a create before its name is looked up (an invalid object is 422 even where the
+name is taken), an update or patch after its resourceVersion is checked (a
+stale one is 409 whatever it holds). A body over 3 MiB is 413, unread.
 """
 
 from __future__ import annotations
@@ -23,9 +27,11 @@ from typing import Any
 from aiohttp import web
 from fakekube_kubelet import terminated
 from fakekube_query import QueryError, json_patch, merge_patch, strategic_merge_patch
-from fakekube_resources import PODS, Resource, prune, status
+from fakekube_resources import PODS, Resource, prune, status, validate
 
 Obj = dict[str, Any]
+MAX_BODY_BYTES = 3 * 1024 * 1024
+"""The largest request body kube-apiserver reads (`MaxRequestBodyBytes`); past it, 413."""
 
 
 def _failure(code: int, reason: str, message: str, **details: Any) -> web.Response:
@@ -42,7 +48,12 @@ def _stamp(now: datetime) -> str:
 
 
 async def _body(request: web.Request) -> Any:
-    text = await request.text() if request.can_read_body else ""
+    try:
+        text = await request.text() if request.can_read_body else ""
+    except web.HTTPRequestEntityTooLarge:
+        raise QueryError(
+            413, "RequestEntityTooLarge", f"Request entity too large: limit is {MAX_BODY_BYTES}"
+        ) from None
     try:
         return json.loads(text) if text.strip() else {}
     except ValueError:
@@ -121,6 +132,7 @@ class WriteHandlers:
             return _failure(
                 500, "InternalError", "resourceVersion should not be set on objects to be created"
             )
+        validate(res, obj)
         if res.key(ns, name) in self._store(res):
             return _failure(
                 409,
@@ -149,6 +161,7 @@ class WriteHandlers:
         meta["generation"] = generation + 1 if changed else generation
         if res.custom:
             obj = prune(obj, self.crds.get(f"{res.plural}.{res.group}"))
+        validate(res, obj, stored)
         return self._put(res, ns, obj, "MODIFIED")
 
     async def _update(self, request: web.Request) -> web.Response:

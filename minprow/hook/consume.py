@@ -168,7 +168,9 @@ class Consumer:
 
     async def _maintain(self) -> None:
         while True:
-            await self._clock.sleep(self._maintain_every)
+            # A cadence, not a deadline: real time, so a test's virtual clock moves
+            # only when the test moves it (the times compared come from the clock).
+            await asyncio.sleep(self._maintain_every)
             with self._reported():
                 adopted = await self.inbox.adopt()
                 if adopted:

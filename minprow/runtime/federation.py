@@ -142,7 +142,7 @@ def job_store(agent: ClusterConfigAgent, settings: KubeSettings, namespace: str)
 
 
 def webhook_inbox(
-    agent: ClusterConfigAgent, settings: KubeSettings, namespace: str
+    agent: ClusterConfigAgent, settings: KubeSettings, namespace: str, clock: Clock
 ) -> InboxBackend:
     """The hook's webhook inbox next to the ProwJobs: ConfigMaps in the service
     cluster's `namespace`, owned by this pod (its name survives a container restart)."""
@@ -151,7 +151,10 @@ def webhook_inbox(
 
     context = settings.prow_job_context or IN_CLUSTER_CONTEXT
     return KubeInbox(
-        api_client_factory(agent.get, context), namespace, identity=socket.gethostname()
+        api_client_factory(agent.get, context),
+        namespace,
+        identity=socket.gethostname(),
+        clock=clock,
     )
 
 

@@ -224,7 +224,7 @@ async def _run(agent: ConfigAgent[Config], settings: Settings, state_dir: Path) 
     return 0
 
 
-async def _open_inbox(backing: _Backing, settings: Settings, clock: Clock) -> Inbox | None | int:
+async def _open_inbox(backing: _Backing, settings: Settings, clock: Clock) -> int | Inbox | None:
     """The hook's webhook inbox, opened (what it kept unfinished is queued again);
     None without the hook; the exit status when it cannot be opened."""
     from minprow.hook.inbox import Inbox, InboxError
@@ -312,7 +312,7 @@ def _backing(
         store,
         clusters,
         f"ProwJob custom resources in namespace {namespace}",
-        inbox=federation.webhook_inbox(contexts, kube, namespace),
+        inbox=federation.webhook_inbox(contexts, kube, namespace, clock),
     )
     backing.tasks.append(("kubeconfig-agent", lambda: contexts.run(clock)))
     backing.tasks.append(("prowjob-follow", lambda: _follow(store, clock)))
