@@ -162,9 +162,12 @@ def _calls_in(path: Path) -> Iterator[tuple[str, str, str]]:
         if isinstance(node, ast.Attribute) and (rule := _CALLS.get(node.attr)):
             yield rule
         # ... or named as a string: hook/inbox/kube.py calls by name in a worker thread.
-        if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            if rule := _CALLS.get(node.value):
-                yield rule
+        if (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and (rule := _CALLS.get(node.value))
+        ):
+            yield rule
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
             rule = _CALLS.get(node.func.attr)
             watching = any(
