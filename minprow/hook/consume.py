@@ -32,6 +32,9 @@ from minprow.hook.pace import Pacer
 log = logging.getLogger("minprow.hook")
 
 DEFAULT_WORKERS = 64
+RETRY_AFTER = 30.0
+"""Seconds before a delivery whose handling failed outside the handlers (its payload
+could not be read back, say) is tried again."""
 MAINTAIN_EVERY = 30.0
 """Seconds between two adoption scans and retention prunes."""
 
@@ -116,11 +119,12 @@ class Consumer:
                 raise
             except Exception:
                 log.exception(
-                    "handling webhook delivery %s failed; it stays in the inbox",
+                    "handling webhook delivery %s failed; trying again in %g s",
                     entry.delivery_id,
+                    RETRY_AFTER,
                     extra={"component": "hook"},
                 )
-                self.inbox.drop(entry)
+                self.inbox.retry_later(entry, RETRY_AFTER)
             finally:
                 self._busy.discard(task)
                 await self.pacer.release()
@@ -129,7 +133,7 @@ class Consumer:
         if entry.replayed and not await self.inbox.claim(entry):
             self.inbox.drop(entry)  # another replica adopted it
             return
-        parsed = entry.parsed or self._parse(entry)
+        parsed = entry.parsed or self._parse(entry, await self.inbox.load(entry))
         if parsed is not None:
             delivery, event = parsed
 
@@ -148,10 +152,10 @@ class Consumer:
             await self.inbox.finish(entry)
 
     @staticmethod
-    def _parse(entry: InboxEntry) -> tuple[Delivery, Event] | None:
+    def _parse(entry: InboxEntry, body: bytes) -> tuple[Delivery, Event] | None:
         """A replayed (or evicted) delivery's payload, decoded again."""
         try:
-            data = json.loads(entry.body or b"")
+            data = json.loads(body)
             event = parse_payload(entry.event_type, data)
         except (ValueError, MalformedEvent) as err:
             # Checked when it came in; a later minprow may read it otherwise.

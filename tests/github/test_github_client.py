@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -464,3 +465,38 @@ async def test_reviewers_are_assigned_asked_and_trees_read(
     assert [(t.name, t.slug) for t in await client.list_teams("org")] == [("Leads", "leads")]
     with pytest.raises(Unprocessable):
         await client.get_commit_tree("org", "repo", "b" * 40)
+
+
+# A delivery handled again after a crash (minprow.hook.dispatch): the replaying
+# view posts a comment only if the bot has not posted the same one since the
+# delivery came in (GitHub's clock may be up to a minute behind ours).
+
+RECEIVED = datetime(2026, 12, 3, 9, 0, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("earlier", "posted"),
+    [
+        ([], True),
+        ([("bot", "Jobs started.", "2026-12-03T09:00:05Z")], False),
+        ([("bot", "Jobs started.", "2026-12-03T08:59:30Z")], False),  # GitHub's clock behind
+        ([("bot", "Jobs started.", "2026-12-03T08:58:00Z")], True),  # an older, earlier reply
+        ([("bot", "Something else.", "2026-12-03T09:00:05Z")], True),
+        ([("alice", "Jobs started.", "2026-12-03T09:00:05Z")], True),  # not the bot's
+    ],
+    ids=["none", "same-since", "same-within-skew", "same-before", "other-body", "other-user"],
+)
+async def test_replaying_posts_a_comment_once(
+    fake: FakeGitHub, client: GitHubClient, earlier: list[tuple[str, str, str]], posted: bool
+) -> None:
+    bot = fake.bot["login"]
+    fake.comments[("org", "repo", 7)] = [
+        {"id": n, "body": body, "user": {"login": bot if who == "bot" else who}, "created_at": at}
+        for n, (who, body, at) in enumerate(earlier, start=100)
+    ]
+    await client.replaying(RECEIVED).create_comment("org", "repo", 7, "Jobs started.")
+    bodies = [c["body"] for c in fake.comments[("org", "repo", 7)]]
+    assert len(bodies) == len(earlier) + posted
+    # The client itself is not replaying: it always posts.
+    await client.create_comment("org", "repo", 7, "Jobs started.")
+    assert len(fake.comments[("org", "repo", 7)]) == len(earlier) + posted + 1

@@ -197,3 +197,30 @@ async def test_one_hook_per_state_dir(tmp_path: Path) -> None:
     await first.close()
     assert await second.start() == 0
     await second.close()
+
+
+class _FlakyLoad(MemoryInbox):
+    """Its first read of a payload fails, as an unreachable API server would."""
+
+    failed = False
+
+    async def load(self, delivery_id: str) -> bytes:
+        if not self.failed:
+            self.failed = True
+            raise InboxError("the API server is unreachable")
+        return await super().load(delivery_id)
+
+
+async def test_a_payload_that_cannot_be_read_back_is_tried_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("minprow.hook.consume.RETRY_AFTER", 0.01)
+    gated = Gated()
+    gated.open("recorder")
+    inbox = Inbox(_FlakyLoad(), VirtualClock(T0), memory_limit=0)  # every payload read back
+    with captured() as records:
+        async with running_hook(registry=gated.registry("recorder"), inbox=inbox) as hook:
+            assert (await hook.post("push", PUSH, delivery_id="d0"))[0] == 200
+            await _settle(hook, 1, gated)
+    assert gated.seen == [("recorder", "d0")]
+    assert any("trying again" in r.getMessage() for r in records)

@@ -80,22 +80,23 @@ class Inbox:
         return entry
 
     async def take(self) -> InboxEntry:
-        """The oldest waiting delivery (its payload loaded), once there is one."""
+        """The oldest waiting delivery, once there is one (see `load`)."""
         while not self._waiting:
             self._ready.clear()
             await self._ready.wait()
         entry = self._waiting.popleft()
         self._queued.discard(entry.delivery_id)
         self._in_flight[entry.delivery_id] = entry
-        if entry.body is None:
-            try:
-                entry.body = await self.backend.load(entry.delivery_id)
-            except BaseException:
-                self._in_flight.pop(entry.delivery_id, None)
-                raise
-        else:
+        if entry.body is not None:
             self._bytes -= len(entry.body)
         return entry
+
+    async def load(self, entry: InboxEntry) -> bytes:
+        """A taken delivery's payload, read back from the backend if it was not
+        kept in memory (`InboxError` when it cannot be)."""
+        if entry.body is None:
+            entry.body = await self.backend.load(entry.delivery_id)
+        return entry.body
 
     async def claim(self, entry: InboxEntry) -> bool:
         """Before handling: True when `entry` is still this process's to handle."""
@@ -121,6 +122,13 @@ class Inbox:
         process is stopping: it stays unfinished in the backend)."""
         self._in_flight.pop(entry.delivery_id, None)
         entry.body = entry.parsed = None
+
+    def retry_later(self, entry: InboxEntry, delay: float) -> None:
+        """Queue `entry` again in `delay` seconds (its handling failed for a reason
+        that may pass, such as the backend being unreachable)."""
+        self._in_flight.pop(entry.delivery_id, None)
+        entry.body = entry.parsed = None  # read back from the backend then
+        asyncio.get_running_loop().call_later(delay, self._queue, [entry])
 
     async def adopt(self) -> int:
         """Queue what stopped replicas left unfinished; returns how many."""
