@@ -27,13 +27,11 @@ the checkpoint that copies the log back into the database file (and fsyncs it,
 5-7 ms every ~250 writes when SQLite does it inside a commit), is taken off the
 event loop: automatic checkpoints are off for this connection, and a worker
 thread with its own connection runs a PASSIVE checkpoint, which never blocks
-writers, every `_CHECKPOINT_EVERY` writes.
+writers, every 256 writes (minprow/store/walcheckpoint.py).
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import os
 import sqlite3
 from collections.abc import Iterator
@@ -51,12 +49,11 @@ from minprow.store.errors import (
     WatchExpired,
 )
 from minprow.store.events import EventType, WatchEvent
+from minprow.store.walcheckpoint import Checkpointer
 
 DB_FILE = "prowjobs.db"
 SCHEMA_VERSION = 1
 _COMPACT_EVERY = 64
-_log = logging.getLogger(__name__)
-_CHECKPOINT_EVERY = 256
 
 _SCHEMA = """
 CREATE TABLE meta (
@@ -128,9 +125,7 @@ class SqliteBackend:
         self._log_size = change_log_size
         self._db: sqlite3.Connection | None = None
         self._decoder = JobDecoder()
-        self._writes = 0
-        self._checkpointer: sqlite3.Connection | None = None
-        self._checkpointing: asyncio.Future[None] | None = None
+        self._checkpointer = Checkpointer(path)
 
     @classmethod
     def in_dir(cls, state_dir: Path, *, change_log_size: int = 10_000) -> SqliteBackend:
@@ -217,11 +212,7 @@ class SqliteBackend:
         ]
 
     async def close(self) -> None:
-        if self._checkpointing is not None:
-            await asyncio.wait([self._checkpointing])
-        if self._checkpointer is not None:
-            self._checkpointer.close()
-            self._checkpointer = None
+        await self._checkpointer.close()
         if self._db is not None:
             self._db.close()
             self._db = None
@@ -273,27 +264,7 @@ class SqliteBackend:
             db.execute("ROLLBACK")
             raise
         db.execute("COMMIT")
-        self._writes += 1
-        if self._writes % _CHECKPOINT_EVERY == 0 and self._checkpointing is None:
-            loop = asyncio.get_running_loop()
-            self._checkpointing = loop.run_in_executor(None, self._checkpoint)
-            self._checkpointing.add_done_callback(self._checkpointed)
-
-    def _checkpoint(self) -> None:
-        """Copy the WAL into the database file (in a worker thread; never blocks writers)."""
-        if self._checkpointer is None:
-            self._checkpointer = sqlite3.connect(
-                self.path, isolation_level=None, check_same_thread=False
-            )
-            self._checkpointer.execute("PRAGMA busy_timeout = 5000")
-        self._checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)")
-
-    def _checkpointed(self, done: asyncio.Future[None]) -> None:
-        self._checkpointing = None
-        error = None if done.cancelled() else done.exception()
-        if error is not None:
-            # Nothing is lost: the WAL keeps every commit until a checkpoint succeeds.
-            _log.warning("WAL checkpoint of %s failed, will retry: %s", self.path, error)
+        self._checkpointer.committed()
 
     @contextmanager
     def _errors(self) -> Iterator[None]:

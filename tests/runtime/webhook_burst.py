@@ -149,3 +149,22 @@ async def redeliver(url: str, burst: Burst, deliveries: list[str]) -> dict[str, 
             again = Burst()
             answers[delivery] = await _post(session, url, delivery, burst.bodies[delivery], again)
     return answers
+
+
+def main() -> None:
+    """Serve the fake GitHub these deliveries need until killed, printing its URL
+    (the benchmark runs it as a process of its own, off the sender's CPU)."""
+    import sys
+    import threading
+
+    sys.path.insert(0, str(REPO / "tests"))
+    from fakegithub import FakeGitHub
+
+    with FakeGitHub().in_thread() as github:
+        setup_github(github)
+        print(github.url, flush=True)
+        threading.Event().wait()
+
+
+if __name__ == "__main__":
+    main()

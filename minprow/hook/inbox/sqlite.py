@@ -4,7 +4,8 @@ Durability is the job store's (minprow/store/sqlite.py): WAL with
 `synchronous=NORMAL`, so a delivery is acknowledged only after its COMMIT
 returned, i.e. once it is in the WAL file the operating system holds. A SIGKILL
 or a crash loses nothing acknowledged; only a power cut can lose the last few
-commits. The file is separate from `prowjobs.db` so the two never wait on each
+commits. Checkpoints run on a worker thread (minprow/store/walcheckpoint.py),
+never inside the commit of a delivery waiting for its answer. The file is separate from `prowjobs.db` so the two never wait on each
 other's write lock and each keeps its own schema version.
 
 One process takes webhooks for a state dir: it holds an exclusive lock on
@@ -24,6 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from minprow.hook.inbox.entry import InboxEntry, InboxError
+from minprow.store.walcheckpoint import Checkpointer
 
 DB_FILE = "webhooks.db"
 SCHEMA_VERSION = 1
@@ -62,6 +64,7 @@ class SqliteInbox:
         self.path = path
         self._db: sqlite3.Connection | None = None
         self._lock: int | None = None
+        self._checkpointer = Checkpointer(path)
 
     @classmethod
     def in_dir(cls, state_dir: Path) -> SqliteInbox:
@@ -97,6 +100,7 @@ class SqliteInbox:
                     entry.body,
                 ),
             )
+            self._checkpointer.committed()
             return cursor.rowcount == 1
 
     async def progress(self, delivery_id: str, done: frozenset[str]) -> None:
@@ -105,12 +109,14 @@ class SqliteInbox:
                 "UPDATE deliveries SET done = ? WHERE id = ? AND finished = 0",
                 (",".join(sorted(done)), delivery_id),
             )
+            self._checkpointer.committed()
 
     async def finish(self, delivery_id: str) -> None:
         with self._errors():
             self._connect().execute(
                 "UPDATE deliveries SET finished = 1, payload = NULL WHERE id = ?", (delivery_id,)
             )
+            self._checkpointer.committed()
 
     async def load(self, delivery_id: str) -> bytes:
         with self._errors():
@@ -139,6 +145,7 @@ class SqliteInbox:
             return cursor.rowcount
 
     async def close(self) -> None:
+        await self._checkpointer.close()
         if self._db is not None:
             self._db.close()
             self._db = None
@@ -161,6 +168,7 @@ class SqliteInbox:
                 db.execute("PRAGMA busy_timeout = 5000")
                 db.execute("PRAGMA journal_mode = WAL")
                 db.execute("PRAGMA synchronous = NORMAL")
+                db.execute("PRAGMA wal_autocheckpoint = 0")
                 self._migrate(db)
             except BaseException:
                 db.close()
