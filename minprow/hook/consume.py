@@ -135,7 +135,7 @@ class Consumer:
             return
         parsed = entry.parsed or self._parse(entry, await self.inbox.load(entry))
         if parsed is not None:
-            delivery, event = parsed
+            delivery, event, calls = parsed
 
             async def finished(plugin: str) -> None:
                 with self._reported():
@@ -147,12 +147,13 @@ class Consumer:
                 done=entry.done,
                 replayed_since=entry.received if entry.replayed else None,
                 finished=finished,
+                calls=calls,
             )
         with self._reported():
             await self.inbox.finish(entry)
 
     @staticmethod
-    def _parse(entry: InboxEntry, body: bytes) -> tuple[Delivery, Event] | None:
+    def _parse(entry: InboxEntry, body: bytes) -> tuple[Delivery, Event, None] | None:
         """A replayed (or evicted) delivery's payload, decoded again."""
         try:
             data = json.loads(body)
@@ -168,7 +169,7 @@ class Consumer:
             return None
         if event is None:
             return None
-        return Delivery.of(entry.delivery_id, entry.event_type, data), event
+        return Delivery.of(entry.delivery_id, entry.event_type, data), event, None
 
     async def _maintain(self) -> None:
         while True:

@@ -128,17 +128,21 @@ class Dispatcher:
         done: frozenset[str] = frozenset(),
         replayed_since: datetime | None = None,
         finished: Finished | None = None,
+        calls: list[tuple[str, Handler, Any]] | None = None,
     ) -> int:
         """Run every enabled handler for `event` but those named in `done` (`call_key`),
         and wait for them; returns how many ran. With `replayed_since` (the
         delivery is handled again after a crash) handlers get the GitHub
-        client's replaying view of that time."""
+        client's replaying view of that time. `calls` are the delivery's
+        (`calls`), when hook worked them out as it took the delivery."""
         github = self._github
         if replayed_since is not None and github is not None:
             replaying = getattr(github, "replaying", None)
             if callable(replaying):
                 github = replaying(replayed_since)
-        calls = [c for c in self.calls(delivery, event) if call_key(c[0], c[2]) not in done]
+        if calls is None:
+            calls = self.calls(delivery, event)
+        calls = [c for c in calls if call_key(c[0], c[2]) not in done]
         outstanding = len(calls)
 
         def one_done(key: str) -> Finished:

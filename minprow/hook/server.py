@@ -119,14 +119,15 @@ class _Hook:
         except MalformedEvent as err:
             return self._answer(400, f"400 Bad Request: {err}")
         delivery = Delivery.of(delivery_id, event_type, payload)
-        if event is None or not self._dispatcher.calls(delivery, event):
+        calls = self._dispatcher.calls(delivery, event) if event is not None else []
+        if event is None or not calls:
             # No plugin would act on it: nothing to keep, only the id to remember.
             if self._deliveries.check_and_add(delivery_id):
                 return self._answer(200, f"Delivery {delivery_id} already received; ignored.")
             self._metrics.webhooks.labels(event_type).inc()
             return self._answer(200, RECEIVED)
         try:
-            kept = await self._inbox.accept(delivery_id, event_type, body, (delivery, event))
+            kept = await self._inbox.accept(delivery_id, event_type, body, (delivery, event, calls))
         except InboxError as err:
             log.error(
                 "cannot keep %s delivery %s, answering 503 so it can be redelivered: %s",

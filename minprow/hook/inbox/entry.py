@@ -34,5 +34,6 @@ class InboxEntry:
     claimed: datetime | None = None
     """When this process last claimed it (the kube inbox's owners), if the backend tracks it."""
     parsed: Any = field(default=None, compare=False, repr=False)
-    """Never stored: the payload as hook decoded it on arrival, (JSON, typed event),
-    kept with the body so a worker need not decode it again."""
+    """Never stored: what hook worked out of the payload on arrival (the delivery,
+    its typed event, its handler calls), kept with the body so a worker need not
+    work it out again."""

@@ -57,6 +57,9 @@ class GenericComment:
     """The logins assigned to the issue or pull request."""
 
 
+_MISSING = object()
+
+
 def _get(obj: Any, *path: str, default: Any = None) -> Any:
     """`obj.a.b.c` or `obj["a"]["b"]["c"]`; `default` where a step is missing or None.
 
@@ -67,7 +70,10 @@ def _get(obj: Any, *path: str, default: Any = None) -> Any:
         if isinstance(obj, Mapping):
             obj = obj.get(name)
         else:
-            obj = getattr(obj, name, getattr(obj, name + "_", None))
+            # The keyword spelling only when the plain one is missing: a failed
+            # attribute lookup on a pydantic model is costly, and this runs per delivery.
+            found = getattr(obj, name, _MISSING)
+            obj = getattr(obj, name + "_", None) if found is _MISSING else found
     return default if obj is None else obj
 
 
