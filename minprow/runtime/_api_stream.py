@@ -3,9 +3,14 @@
 The watch speaks a Kubernetes watch as newline-delimited JSON
 (`{"type", "revision", "object"}` a line), as the list+watch of a client-go
 informer when no `since` is given; jobs Deck hides (`hidden`, `deck.hidden_repos`)
-are left out as from `/prowjobs.js`. A watch that cannot go on (its revision
-compacted, or ahead of a store that started over) ends with one
-`{"type": "ERROR", "reason"}` line: the client lists again. A job's log corresponds to Deck's `/log`
+are left out as from `/prowjobs.js`. Events are written in batches: after one, every
+other event already at hand goes in the same write (a burst of webhooks costs one
+write per burst, not per change). A watch that cannot go on (its revision compacted,
+or ahead of a store that started over) ends as kube-apiserver ends one: a last
+`{"type": "ERROR", "object": Status}` line with `code` 410 and `reason` "Expired"
+(and a top-level "reason" message, as older minprow clients read it); the client
+lists again. A stream that just ends (the server shuts down) is resumed from the
+client's last revision. A job's log corresponds to Deck's `/log`
 (pkg/deck/main.go `handleLog`): a running job's output from its executor, a
 finished job's `build-log.txt` from where its artifacts went. A stream ends
 when its source does, when the client goes away, or when the server shuts down.
@@ -19,6 +24,7 @@ import logging
 from collections.abc import AsyncGenerator, AsyncIterator
 from typing import TypeVar, cast
 
+import pydantic_core
 from aiohttp import web
 
 from minprow.executors import joblog
@@ -27,7 +33,6 @@ from minprow.model import ProwJob
 from minprow.runtime._api_wire import (
     REVISION_HEADER,
     ApiContext,
-    dumps,
     error,
     is_visible,
     no_cache,
@@ -43,6 +48,8 @@ POLL = 0.25
 """Seconds between checks that the client is still there."""
 _BATCH = 256
 """Jobs of the initial list written at once."""
+_MAX_EVENTS = 1024
+"""Change events written at once, at most (a write's size stays bounded)."""
 _DONE = object()
 
 
@@ -126,8 +133,14 @@ async def watch(request: web.Request, ctx: ApiContext) -> web.StreamResponse:
             async for event in events:
                 if event is None:
                     await response.write(b"\n")
-                elif is_visible(event.object, config):
-                    await response.write(_line(str(event.type), event.revision, event.object))
+                    continue
+                lines = b"".join(
+                    _line(e.type.value, e.revision, e.object)
+                    for e in (event, *feed.ready(_MAX_EVENTS))
+                    if is_visible(e.object, config)
+                )
+                if lines:
+                    await response.write(lines)
     except WatchExpired as expired:
         with contextlib.suppress(ConnectionError):
             await response.write(_error_line(str(expired)))
@@ -146,12 +159,26 @@ def _expired(reason: str) -> web.Response:
     )
 
 
-def _error_line(reason: str) -> bytes:
-    return (dumps({"type": "ERROR", "reason": reason}) + "\n").encode()
+def _error_line(message: str) -> bytes:
+    """kube-apiserver's ERROR event for a watch from a revision it no longer has
+    (`apierrors.NewResourceExpired`: a Status with code 410, reason Expired)."""
+    status = {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Failure",
+        "message": message,
+        "reason": "Expired",
+        "code": 410,
+    }
+    return pydantic_core.to_json({"type": "ERROR", "object": status, "reason": message}) + b"\n"
 
 
 def _line(kind: str, revision: int, job: ProwJob) -> bytes:
-    return (dumps({"type": kind, "revision": revision, "object": shown(job)}) + "\n").encode()
+    # pydantic_core's encoder writes UTF-8 bytes directly, compact and unescaped
+    # like `dumps`: a third of json.dumps(...).encode()'s time on a ProwJob.
+    line = pydantic_core.to_json({"type": kind, "revision": revision, "object": shown(job)})
+    return line + b"\n"
 
 
 async def job_log(request: web.Request, ctx: ApiContext) -> web.StreamResponse:

@@ -61,6 +61,8 @@ class WatchExpired(StoreError):
     """The change feed cannot continue from where the caller is (HTTP 410 Gone).
 
     Raised when the requested revision is older than the retained change log, and
-    to a watcher that fell so far behind that its bounded queue overflowed. The
-    caller lists the store again and watches from the store's current revision.
+    to a watcher whose bounded queue overflowed while the change log no longer
+    reaches back to what it last saw (a watcher that merely overflowed catches
+    up from the change log). The caller lists the store again and watches from
+    the store's current revision.
     """

@@ -171,7 +171,9 @@ class JobStore:
 
         Without `since`, only changes from now on: list, then watch from
         `store.revision`, as an informer does. Registration happens here, so a
-        write made after this call is always seen.
+        write made after this call is always seen. A watcher slower than the
+        writers catches up from the backend's change log; it gets `WatchExpired`
+        only when that log no longer reaches back to it.
         """
         if not self._open:
             raise StoreError("the job store is not started (or already closed)")
@@ -225,7 +227,9 @@ class JobStore:
         else:
             self._index.put(event.object)
         self._revision = event.revision
-        for watcher in builtins.list(self._watchers):
+        # No copy of the registry: publishing never closes a watcher (one that falls
+        # behind replays from the change log instead).
+        for watcher in self._watchers:
             watcher.publish(event)
 
     def _forget(self, watcher: Watch) -> None:

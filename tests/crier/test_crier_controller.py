@@ -144,7 +144,7 @@ async def test_an_expired_watch_lists_again(
     clock: VirtualClock, caplog: pytest.LogCaptureFixture
 ) -> None:
     reporter = RecordingReporter()
-    store = JobStore(MemoryBackend(), watch_queue_size=2)
+    store = JobStore(MemoryBackend(change_log_size=2), watch_queue_size=2)
     with caplog.at_level(logging.INFO, logger="minprow.crier"):
         async with store, running(Crier(store, [reporter], clock)) as crier:
             for i in range(6):  # back to back: crier's watch falls behind and expires

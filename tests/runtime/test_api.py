@@ -164,6 +164,16 @@ async def read_event(resp: ClientResponse) -> dict[str, Any]:
             return event
 
 
+def assert_expired(event: dict[str, Any], message: str) -> None:
+    """`event` is kube-apiserver's end of a watch too far behind: 410 Expired."""
+    assert event["type"] == "ERROR"
+    status = event["object"]
+    assert (status["kind"], status["apiVersion"], status["status"]) == ("Status", "v1", "Failure")
+    assert (status["code"], status["reason"]) == (410, "Expired")
+    assert message in status["message"]
+    assert event["reason"] == status["message"]  # the line older minprow clients read
+
+
 # /prowjobs.js
 
 
@@ -354,9 +364,7 @@ async def test_watch_from_a_compacted_revision_ends_with_an_error_line(tmp_path:
         for name in ("a", "b", "c"):
             await store.create(make_job(name))
         resp = await api.client.get("/api/v1/watch", params={"since": "0"})
-        event = await read_event(resp)
-        assert event["type"] == "ERROR"
-        assert event["reason"]
+        assert_expired(await read_event(resp), "compacted")
         assert await read_line(resp) == b""  # the stream ends: the client lists again
 
 
@@ -607,9 +615,8 @@ async def test_prowjobs_js_names_its_revision_and_a_watch_from_it_misses_nothing
 async def test_watch_ahead_of_the_store_ends_with_an_error_line(api: Api) -> None:
     # A client that followed a server whose memory store has since started over.
     resp = await api.client.get("/api/v1/watch", params={"since": str(api.store.revision + 50)})
-    event = await read_event(resp)
-    assert event["type"] == "ERROR"
-    assert "list again" in event["reason"]
+    assert resp.status == 200  # as kube-apiserver: the watch starts, then ends at once
+    assert_expired(await read_event(resp), "list again")
     assert await read_line(resp) == b""
 
 

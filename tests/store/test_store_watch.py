@@ -119,26 +119,102 @@ async def test_concurrent_consumers_see_events_as_they_happen(
     await consumer
 
 
-async def test_slow_watcher_expires_without_blocking_writers(
-    backend_factory: BackendFactory, make_job: MakeJob
+@pytest.mark.parametrize(
+    ("since", "before", "between"),
+    [
+        (None, 4, 0),
+        (None, 40, 0),
+        (None, 10, 25),
+        (2, 30, 0),
+    ],
+    ids=["one-over", "far-behind", "behind-again-while-reading", "replay-from-since-overflows"],
+)
+async def test_a_slow_watcher_catches_up_from_the_change_log(
+    backend_factory: BackendFactory, make_job: MakeJob, since: int | None, before: int, between: int
 ) -> None:
+    # Its queue holds 3 events; the rest is replayed from the backend's log, then live.
     async with JobStore(backend_factory(), watch_queue_size=3) as store:
-        slow = store.watch()
+        for i in range(3):
+            await store.create(make_job(f"old-{i}"))
+        start = store.revision if since is None else since
+        slow = store.watch(since)
         fast = store.watch()
         fast_events: list[WatchEvent] = []
-        for i in range(5):
+        for i in range(before):
             await store.create(make_job(f"job-{i}"))  # never waits for `slow`
             fast_events.append(await anext(fast))
+        got = await _take(slow, min(5, store.revision - start))
+        for i in range(between):
+            draft = copy_job(store.get(f"job-{i % before}"))
+            draft.status.state = ProwJobState.PENDING
+            await store.update(draft)
+        got += await _take(slow, store.revision - start - len(got))
 
-        with pytest.raises(WatchExpired, match="fell 3 events behind"):
+        await store.create(make_job("live"))  # then it goes on live
+        got.append(await anext(slow))
+
+        assert [e.revision for e in got] == list(range(start + 1, store.revision + 1))
+        assert [e.revision for e in fast_events] == list(range(4, 4 + before))
+        assert got[-1].object.metadata.name == "live"
+        assert slow.ready(10) == []  # nothing twice
+        slow.close()
+        fast.close()
+
+
+async def test_a_watcher_racing_the_writers_sees_each_revision_once_in_order(
+    backend_factory: BackendFactory, make_job: MakeJob
+) -> None:
+    # Writes land while the watcher drains its queue and while it replays the log.
+    async with JobStore(backend_factory(), watch_queue_size=2) as store:
+        watch = store.watch()
+
+        async def write() -> None:
+            for i in range(60):
+                stored = await store.create(make_job(f"job-{i}"))
+                draft = copy_job(stored)
+                draft.status.state = ProwJobState.PENDING
+                await store.update(draft)
+                if i % 3 == 0:
+                    await asyncio.sleep(0)
+
+        writer = asyncio.create_task(write())
+        got = await _take(watch, 120)
+        await writer
+        assert [e.revision for e in got] == list(range(1, 121))
+        assert [(e.type, e.object.metadata.name) for e in got[:2]] == [
+            (EventType.ADDED, "job-0"),
+            (EventType.MODIFIED, "job-0"),
+        ]
+        watch.close()
+
+
+async def test_a_watcher_behind_the_change_log_expires(
+    backend_factory: BackendFactory, make_job: MakeJob
+) -> None:
+    async with JobStore(backend_factory(change_log_size=5), watch_queue_size=3) as store:
+        slow = store.watch()
+        for i in range(130):
+            await store.create(make_job(f"job-{i}"))
+
+        assert [e.revision for e in await _take(slow, 3)] == [1, 2, 3]  # what it queued
+        with pytest.raises(WatchExpired, match="compacted"):
             await anext(slow)
         with pytest.raises(WatchExpired):
             await anext(slow)  # it stays expired: the caller must list again
+        assert slow not in store._watchers  # and holds nothing
 
-        await store.create(make_job("job-5"))  # and the expired watcher holds nothing
-        assert (await anext(fast)).revision == 6
-        assert [e.revision for e in fast_events] == [1, 2, 3, 4, 5]
-        fast.close()
+
+async def test_ready_takes_what_is_at_hand_without_waiting(
+    store: JobStore, make_job: MakeJob
+) -> None:
+    async with store.watch() as watch:
+        assert watch.ready(10) == []
+        for name in ("a", "b", "c"):
+            await store.create(make_job(name))
+        assert [e.revision for e in watch.ready(2)] == [1, 2]
+        assert [e.revision for e in watch.ready(10)] == [3]
+        await store.create(make_job("d"))
+        assert (await anext(watch)).revision == 4
 
 
 async def test_watch_from_a_compacted_revision_expires(

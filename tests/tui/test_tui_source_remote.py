@@ -7,10 +7,12 @@ token, the clusters."""
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiohttp import web
@@ -209,6 +211,99 @@ async def test_a_server_that_started_over_is_listed_again(
     assert {e.job.metadata.name for e in got[:3]} == {"gone", "x", "y"}
     assert {e.job.metadata.name for e in got[3:]} == {"kept", "new"}
     assert {e.revision for e in got} == {2}
+
+
+def _status(code: int, reason: str, message: str) -> dict[str, Any]:
+    return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+            "message": message, "reason": reason, "code": code}  # fmt: skip
+
+
+class ScriptedWatch:
+    """A minprow API whose first watch sends one event then ends as `ending` says;
+    a later watch sends one event after its `since`. It lists `a` at revision 4,
+    then `a` and `c` at revision 9."""
+
+    def __init__(self, ending: dict[str, Any] | None) -> None:
+        self.ending = ending
+        self.lists = 0
+        self.watches: list[str] = []
+        """The `since` of each watch request."""
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_get("/prowjobs.js", self.prowjobs)
+        app.router.add_get("/api/v1/watch", self.watch)
+        return app
+
+    async def prowjobs(self, _: web.Request) -> web.Response:
+        self.lists += 1
+        names, revision = (["a"], 4) if self.lists == 1 else (["a", "c"], 9)
+        items = [make_job(name).to_wire() for name in names]
+        return web.json_response({"items": items}, headers={"X-Minprow-Revision": str(revision)})
+
+    async def watch(self, request: web.Request) -> web.StreamResponse:
+        since = request.query["since"]
+        self.watches.append(since)
+        response = web.StreamResponse(headers={"Content-Type": "application/x-ndjson"})
+        await response.prepare(request)
+        first = len(self.watches) == 1
+        name, revision = ("b", 5) if first else ("d", int(since) + 1)
+        lines = [{"type": "ADDED", "revision": revision, "object": make_job(name).to_wire()}]
+        if first and self.ending is not None:
+            lines.append(self.ending)
+        await response.write(b"".join(json.dumps(line).encode() + b"\n" for line in lines))
+        return response  # the stream ends
+
+
+RELISTED = [("ADDED", "b", 5), ("DELETED", "b", 9), ("ADDED", "a", 9), ("ADDED", "c", 9),
+            ("ADDED", "d", 10)]  # fmt: skip
+RESUMED = [("ADDED", "b", 5), ("ADDED", "d", 6)]
+
+
+@pytest.mark.parametrize(
+    ("ending", "expected", "watches", "lists"),
+    [
+        (
+            {"type": "ERROR", "object": _status(410, "Expired", "too old resource version")},
+            RELISTED,
+            ["4", "9"],
+            2,
+        ),
+        ({"type": "ERROR", "reason": "watcher fell behind"}, RELISTED, ["4", "9"], 2),
+        (
+            {"type": "ERROR", "object": _status(500, "InternalError", "etcd hiccup")},
+            RESUMED,
+            ["4", "5"],
+            1,
+        ),
+        (None, RESUMED, ["4", "5"], 1),
+    ],
+    ids=["410-status", "pre-status-error-line", "other-status", "stream-just-ends"],
+)
+async def test_only_a_410_makes_the_source_list_again(
+    ending: dict[str, Any] | None,
+    expected: list[tuple[str, str, int]],
+    watches: list[str],
+    lists: int,
+) -> None:
+    # Otherwise it resumes from the last revision it got, as a client-go reflector.
+    scripted = ScriptedWatch(ending)
+    runner = web.AppRunner(scripted.app())
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    source = RemoteSource(f"http://127.0.0.1:{port}", first_backoff=0.01, max_backoff=0.05)
+    try:
+        _, revision = await source.snapshot()
+        feed = source.changes(revision)
+        got = await events(feed, len(expected))
+        await feed.aclose()
+    finally:
+        await source.close()
+        await runner.cleanup()
+    assert [(e.type, e.job.metadata.name, e.revision) for e in got] == expected
+    assert scripted.watches[:2] == watches
+    assert scripted.lists == lists
 
 
 async def test_log_of_a_running_job_is_followed(server: Server, source: RemoteSource) -> None:

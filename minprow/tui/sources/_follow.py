@@ -1,8 +1,8 @@
 """A JobStore's change feed as the TUI's JobEvents, for the two sources that hold one.
 
 Both the in-process and the state-directory sources follow a JobStore; when the
-app falls behind the store's bounded watch queue (`WatchExpired`) the feed lists
-again: DELETED for the jobs that went meanwhile (or the table would keep them),
+store cannot resume the app's watch (`WatchExpired`: it fell behind past the
+backend's change log, or the store re-listed) the feed lists again: DELETED for the jobs that went meanwhile (or the table would keep them),
 ADDED for every job there is.
 """
 

@@ -5,14 +5,17 @@ The list comes from Deck's `/prowjobs.js` (pkg/deck/main.go `handleProwJobs`),
 turned into ProwJob models at once, with the store revision it was taken at
 (minprow's `X-Minprow-Revision` header); changes from the NDJSON watch
 `/api/v1/watch?since=REV`, as a client-go reflector lists and watches. A watch
-that breaks (the server restarts, the network drops, nothing — not even a
-heartbeat — arrives for `idle_timeout`) is resumed from the last revision seen,
-after a backoff; when the server cannot resume it (an `ERROR` line: the revision
-was compacted, or is ahead of a store that started over) the source lists again
-and reports the jobs that went as DELETED and the rest as ADDED, as a reflector's
-re-list replaces its store. Logs come from `/api/v1/prowjobs/NAME/log`; rerun and
-abort are POSTs with `Authorization: Bearer <token>`; clusters from
-`/api/v1/clusters`. What the server shows has its secrets redacted already.
+that ends or breaks (the server restarts, the network drops, nothing — not even a
+heartbeat — arrives for `idle_timeout`, an `ERROR` line with any other status) is
+resumed from the last revision seen, after a backoff. Only when the server cannot
+resume it — an `ERROR` line whose Status has code 410 (reason Expired: the revision
+was compacted, or is ahead of a store that started over), or the older
+`{"type": "ERROR", "reason"}` line minprow servers sent before that — does the
+source list again, reporting the jobs that went as DELETED and the rest as ADDED,
+as a reflector's re-list replaces its store (client-go's `isExpiredError`). Logs
+come from `/api/v1/prowjobs/NAME/log`; rerun and abort are POSTs with
+`Authorization: Bearer <token>`; clusters from `/api/v1/clusters`. What the
+server shows has its secrets redacted already.
 """
 
 from __future__ import annotations
@@ -96,7 +99,8 @@ class RemoteSource:
                         else:
                             known[event.job.metadata.name] = event.job
                         yield event
-                # The server ended the stream (it is shutting down): resume after a pause.
+                # The server ended the stream (it is shutting down): resume from
+                # `since` after a pause; only a 410 is a reason to list again.
             except _Gap as gap:
                 log.info("%s: %s; listing again", self._url, gap)
                 try:
@@ -242,15 +246,27 @@ def _parse_items(body: bytes, url: str) -> list[ProwJob]:
 
 
 def _event(line: bytes, url: str) -> JobEvent:
-    """One watch line as a JobEvent; _Gap for the server's ERROR line."""
+    """One watch line as a JobEvent; the server's ERROR line raised (`_ended`)."""
     try:
         data = json.loads(line)
         kind = data["type"]
         if kind == "ERROR":
-            raise _Gap(str(data.get("reason") or "the watch expired"))
+            raise _ended(data, url)
         return JobEvent(event_kind(kind), ProwJob.from_wire(data["object"]), int(data["revision"]))
     except (ValueError, KeyError, TypeError, ValidationError) as err:
         raise SourceError(f"{url}/api/v1/watch sent a line that is not an event: {err}") from err
+
+
+def _ended(data: dict[str, Any], url: str) -> Exception:
+    """What an ERROR line means: `_Gap` (list again) for a 410 Status or the old
+    reason-only line; otherwise a SourceError, after which the watch is resumed."""
+    status = data.get("object")
+    if not isinstance(status, dict):  # a minprow server older than the Status line
+        return _Gap(str(data.get("reason") or "the watch expired"))
+    message = str(status.get("message") or status.get("reason") or "the watch ended")
+    if status.get("code") == 410:
+        return _Gap(message)
+    return SourceError(f"{url}/api/v1/watch ended with HTTP {status.get('code')}: {message}")
 
 
 async def _message(resp: aiohttp.ClientResponse) -> str:
