@@ -62,8 +62,23 @@ def new_prowjob(
     them (see `minprow.model.labels`). The state is `triggered`, or
     `scheduling` when the scheduler is enabled (`require_scheduling`).
     `namespace` is the config's `prowjob_namespace`."""
+    return _wrap(
+        spec.model_copy(deep=True), labels, annotations, now, namespace, name, require_scheduling
+    )
+
+
+def _wrap(
+    spec: ProwJobSpec,
+    labels: dict[str, str] | None,
+    annotations: dict[str, str] | None,
+    now: datetime,
+    namespace: str,
+    name: str | None,
+    require_scheduling: bool,
+) -> ProwJob:
+    """`new_prowjob` of a spec the caller just built and hands over (no copy: a
+    deep copy of a spec costs more than building it, on trigger's hot path)."""
     all_labels, all_annotations = labels_and_annotations_for_spec(spec, labels, annotations)
-    spec = spec.model_copy(deep=True)
     _set_report_default(spec)
     return ProwJob(
         metadata=ObjectMeta(
@@ -108,14 +123,14 @@ def new_presubmit(
     labels = {**job.labels, **(additional_labels or {})}
     labels[keys.EVENT_GUID] = event_guid
     labels[keys.IS_OPTIONAL] = "true" if job.optional else "false"
-    return new_prowjob(
+    return _wrap(
         presubmit_spec(job, refs, pod_namespace=pod_namespace),
         labels,
         dict(job.annotations),
-        now=now,
-        namespace=prowjob_namespace,
-        name=delivery_job_name(event_guid, job.name) if event_guid else None,
-        require_scheduling=require_scheduling,
+        now,
+        prowjob_namespace,
+        delivery_job_name(event_guid, job.name) if event_guid else None,
+        require_scheduling,
     )
 
 
@@ -133,14 +148,14 @@ def new_postsubmit(
     the job's labels plus `event-GUID`, the job's annotations; the name is keyed
     by the delivery and the job (`delivery_job_name`)."""
     labels = {**job.labels, keys.EVENT_GUID: event_guid}
-    return new_prowjob(
+    return _wrap(
         postsubmit_spec(job, refs, pod_namespace=pod_namespace),
         labels,
         dict(job.annotations),
-        now=now,
-        namespace=prowjob_namespace,
-        name=delivery_job_name(event_guid, job.name) if event_guid else None,
-        require_scheduling=require_scheduling,
+        now,
+        prowjob_namespace,
+        delivery_job_name(event_guid, job.name) if event_guid else None,
+        require_scheduling,
     )
 
 
@@ -153,13 +168,14 @@ def new_periodic(
     require_scheduling: bool = False,
 ) -> ProwJob:
     """The ProwJob horologium creates for a periodic: the job's labels and annotations."""
-    return new_prowjob(
+    return _wrap(
         periodic_spec(job, pod_namespace=pod_namespace),
         dict(job.labels),
         dict(job.annotations),
-        now=now,
-        namespace=prowjob_namespace,
-        require_scheduling=require_scheduling,
+        now,
+        prowjob_namespace,
+        None,
+        require_scheduling,
     )
 
 

@@ -136,12 +136,16 @@ def complete_primary_refs(refs: Refs, job: JobBase) -> Refs:
         updates["clone_depth"] = job.clone_depth
     if job.skip_fetch_head:
         updates["skip_fetch_head"] = True
-    return decorate_refs(refs.model_copy(update=updates, deep=True), _decoration(job))
+    return _decorated(refs.model_copy(update=updates, deep=True), _decoration(job))
 
 
 def decorate_refs(refs: Refs, decoration: DecorationConfig | None) -> Refs:
     """Prow's `DecorateRefs`: `blobless_fetch` defaults to the decoration config's."""
-    refs = refs.model_copy(deep=True)
+    return _decorated(refs.model_copy(deep=True), decoration)
+
+
+def _decorated(refs: Refs, decoration: DecorationConfig | None) -> Refs:
+    """`decorate_refs` of a copy the caller owns, changed in place."""
     if decoration is not None and refs.blobless_fetch is None:
         refs.blobless_fetch = decoration.blobless_fetch
     return refs

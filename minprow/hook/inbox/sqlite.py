@@ -36,12 +36,17 @@ CREATE TABLE deliveries (
     event TEXT NOT NULL,
     received TEXT NOT NULL,
     done TEXT NOT NULL DEFAULT '',
-    finished INTEGER NOT NULL DEFAULT 0,
-    payload BLOB
+    finished INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX deliveries_unfinished ON deliveries (received) WHERE finished = 0;
 CREATE INDEX deliveries_received ON deliveries (received);
+CREATE TABLE payloads (
+    id TEXT PRIMARY KEY,
+    body BLOB NOT NULL
+);
 """
+# Payloads live apart from the rows that change: SQLite rewrites a whole row on
+# UPDATE, and a delivery's row changes two or three times while it is handled.
 
 
 def _time(when: datetime) -> str:
@@ -78,8 +83,8 @@ class SqliteInbox:
         db = self._connect()
         with self._errors():
             rows = db.execute(
-                "SELECT id, event, received, done, payload FROM deliveries"
-                " WHERE finished = 0 ORDER BY received, rowid"
+                "SELECT d.id, d.event, d.received, d.done, p.body FROM deliveries d"
+                " JOIN payloads p ON p.id = d.id WHERE d.finished = 0 ORDER BY d.received, d.rowid"
             ).fetchall()
         return [
             InboxEntry(d, event, bytes(payload), _parse_time(received), _plugins(done), True)
@@ -89,19 +94,30 @@ class SqliteInbox:
     async def accept(self, entry: InboxEntry) -> bool:
         db = self._connect()
         with self._errors():
-            cursor = db.execute(
-                "INSERT INTO deliveries (id, event, received, done, payload) VALUES (?, ?, ?, ?, ?)"
-                " ON CONFLICT (id) DO NOTHING",
-                (
-                    entry.delivery_id,
-                    entry.event_type,
-                    _time(entry.received),
-                    ",".join(sorted(entry.done)),
-                    entry.body,
-                ),
-            )
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                cursor = db.execute(
+                    "INSERT INTO deliveries (id, event, received, done) VALUES (?, ?, ?, ?)"
+                    " ON CONFLICT (id) DO NOTHING",
+                    (
+                        entry.delivery_id,
+                        entry.event_type,
+                        _time(entry.received),
+                        ",".join(sorted(entry.done)),
+                    ),
+                )
+                kept = cursor.rowcount == 1
+                if kept:
+                    db.execute(
+                        "INSERT INTO payloads (id, body) VALUES (?, ?)",
+                        (entry.delivery_id, entry.body or b""),
+                    )
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
             self._checkpointer.committed()
-            return cursor.rowcount == 1
+            return kept
 
     async def progress(self, delivery_id: str, done: frozenset[str]) -> None:
         with self._errors():
@@ -112,19 +128,23 @@ class SqliteInbox:
             self._checkpointer.committed()
 
     async def finish(self, delivery_id: str) -> None:
+        db = self._connect()
         with self._errors():
-            self._connect().execute(
-                "UPDATE deliveries SET finished = 1, payload = NULL WHERE id = ?", (delivery_id,)
-            )
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                db.execute("UPDATE deliveries SET finished = 1 WHERE id = ?", (delivery_id,))
+                db.execute("DELETE FROM payloads WHERE id = ?", (delivery_id,))
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
             self._checkpointer.committed()
 
     async def load(self, delivery_id: str) -> bytes:
         with self._errors():
             row = (
                 self._connect()
-                .execute(
-                    "SELECT payload FROM deliveries WHERE id = ? AND finished = 0", (delivery_id,)
-                )
+                .execute("SELECT body FROM payloads WHERE id = ?", (delivery_id,))
                 .fetchone()
             )
         if row is None or row[0] is None:
