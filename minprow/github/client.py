@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import functools
 from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
@@ -437,7 +438,17 @@ class GitHubClient:
 
 def _filled(template: str, url_vars: Mapping[str, Any]) -> str:
     """The path with its variables expanded and escaped (as gidgethub would send it)."""
-    return str(gidgethub.sansio.format_url(template, url_vars, base_url=""))
+    try:
+        return _expanded(template, tuple(sorted(url_vars.items())))
+    except TypeError:  # a value that cannot be a cache key (a list): expand it anew
+        return str(gidgethub.sansio.format_url(template, url_vars, base_url=""))
+
+
+@functools.lru_cache(maxsize=4096)
+def _expanded(template: str, url_vars: tuple[tuple[str, Any], ...]) -> str:
+    # URI template expansion costs ~60 us, and the same few paths recur (the
+    # same members asked about, the same branches looked up): remembered.
+    return str(gidgethub.sansio.format_url(template, dict(url_vars), base_url=""))
 
 
 def _translate(
