@@ -23,7 +23,6 @@ import json
 import logging
 from collections.abc import Iterator
 
-from minprow.aio.clock import Clock
 from minprow.github.events import Event, MalformedEvent, parse_payload
 from minprow.hook.dispatch import Delivery, Dispatcher
 from minprow.hook.inbox import Inbox, InboxEntry, InboxError
@@ -46,7 +45,6 @@ class Consumer:
         self,
         inbox: Inbox,
         dispatcher: Dispatcher,
-        clock: Clock,
         *,
         workers: int = DEFAULT_WORKERS,
         maintain_every: float = MAINTAIN_EVERY,
@@ -55,7 +53,6 @@ class Consumer:
             raise ValueError("the hook needs at least one inbox worker")
         self.inbox = inbox
         self._dispatcher = dispatcher
-        self._clock = clock
         self._workers = workers
         self._maintain_every = maintain_every
         self._tasks: list[asyncio.Task[None]] = []
@@ -137,9 +134,9 @@ class Consumer:
         if parsed is not None:
             delivery, event, calls = parsed
 
-            async def finished(plugin: str) -> None:
+            async def finished(call: str) -> None:
                 with self._reported():
-                    await self.inbox.progress(entry, plugin)
+                    await self.inbox.progress(entry, call)
 
             await self._dispatcher.handle(
                 delivery,

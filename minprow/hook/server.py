@@ -206,7 +206,7 @@ def make_app(
         metrics=metrics,
         concurrency=concurrency,
     )
-    consumer = Consumer(inbox, dispatcher, clock, workers=workers)
+    consumer = Consumer(inbox, dispatcher, workers=workers)
     hook = _Hook(secret, dispatcher, inbox, metrics, max_body, remembered_deliveries)
     app = web.Application(client_max_size=max_body)
     app[DISPATCHER] = dispatcher
