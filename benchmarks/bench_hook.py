@@ -46,7 +46,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO / "tests" / "runtime"), str(REPO / "tests"), str(REPO)]
 
 from runtime_helpers import UpProcess  # noqa: E402
-from webhook_burst import BURST, JOBS, Burst, send  # noqa: E402
+from webhook_burst import JOBS, Burst, send, serve_args  # noqa: E402
 
 from minprow.model.labels import EVENT_GUID  # noqa: E402
 from tests.conftest import free_port  # noqa: E402
@@ -85,19 +85,7 @@ def _fake_github() -> Iterator[str]:
 
 
 def _serve(state: Path, github: str, port: int) -> UpProcess:
-    process = UpProcess(
-        state.parent,
-        state,
-        "--components", "hook",
-        "--config-path", str(BURST / "config.yaml"),
-        "--job-config-path", str(BURST / "jobs.yaml"),
-        "--plugin-config", str(BURST / "plugins.yaml"),
-        "--hmac-secret-file", str(BURST / "hmac"),
-        "--github-token-path", str(BURST / "token"),
-        "--github-endpoint", github,
-        command="serve",
-        port=port,
-    )  # fmt: skip
+    process = UpProcess(state.parent, state, *serve_args(github), command="serve", port=port)
     process.wait_for("minprow is up")
     _until(lambda: _get(process, "/healthz") is not None, 30)
     return process

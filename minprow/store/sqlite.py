@@ -27,7 +27,7 @@ the checkpoint that copies the log back into the database file (and fsyncs it,
 5-7 ms every ~250 writes when SQLite does it inside a commit), is taken off the
 event loop: automatic checkpoints are off for this connection, and a worker
 thread with its own connection runs a PASSIVE checkpoint, which never blocks
-writers, every 256 writes (minprow/store/walcheckpoint.py).
+writers, every 256 writes (minprow/store/sqlitefile.py).
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ from minprow.store.errors import (
     WatchExpired,
 )
 from minprow.store.events import EventType, WatchEvent
-from minprow.store.walcheckpoint import Checkpointer
+from minprow.store.sqlitefile import Checkpointer, connect
 
 DB_FILE = "prowjobs.db"
 SCHEMA_VERSION = 1
@@ -221,13 +221,8 @@ class SqliteBackend:
         if self._db is not None:
             return self._db
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        # Autocommit mode: transactions are the explicit BEGIN ... COMMIT below.
-        db = sqlite3.connect(self.path, isolation_level=None)
+        db = connect(self.path)
         try:
-            db.execute("PRAGMA busy_timeout = 5000")
-            db.execute("PRAGMA journal_mode = WAL")
-            db.execute("PRAGMA synchronous = NORMAL")
-            db.execute("PRAGMA wal_autocheckpoint = 0")
             self._migrate(db)
         except BaseException:
             db.close()

@@ -24,7 +24,7 @@ import pytest
 from fakegithub import FakeGitHub
 from runtime_helpers import UpProcess
 from servekube_helpers import api, api_when_up, clusters, ended, kubeconfig, poll
-from webhook_burst import BURST, JOBS, Burst, redeliver, send, setup_github
+from webhook_burst import JOBS, Burst, redeliver, send, serve_args, setup_github
 
 from minprow.model.labels import EVENT_GUID
 from tests.conftest import free_port
@@ -46,17 +46,11 @@ def _serve(tmp_path: Path, github: FakeGitHub, port: int, extra: list[str]) -> U
     return UpProcess(
         tmp_path,
         tmp_path / "state",
-        "--components", "hook",
-        "--config-path", str(BURST / "config.yaml"),
-        "--job-config-path", str(BURST / "jobs.yaml"),
-        "--plugin-config", str(BURST / "plugins.yaml"),
-        "--hmac-secret-file", str(BURST / "hmac"),
-        "--github-token-path", str(BURST / "token"),
-        "--github-endpoint", github.url,
+        *serve_args(github.url),
         *extra,
         command="serve",
         port=port,
-    )  # fmt: skip
+    )
 
 
 def _prowjobs(process: UpProcess) -> list[tuple[str, str]]:

@@ -53,6 +53,20 @@ def payload(number: int) -> bytes:
     return json.dumps(event).encode()
 
 
+def serve_args(github_url: str) -> list[str]:
+    """`minprow serve` flags for these deliveries: the hook alone, with the real
+    trigger, the burst fixtures' config and the fake GitHub at `github_url`."""
+    return [
+        "--components", "hook",
+        "--config-path", str(BURST / "config.yaml"),
+        "--job-config-path", str(BURST / "jobs.yaml"),
+        "--plugin-config", str(BURST / "plugins.yaml"),
+        "--hmac-secret-file", str(BURST / "hmac"),
+        "--github-token-path", str(BURST / "token"),
+        "--github-endpoint", github_url,
+    ]  # fmt: skip
+
+
 def setup_github(github: Any) -> None:
     """What trigger asks GitHub for these deliveries: whether alice is a member of
     acme (she is), and the head of the base branch."""

@@ -342,15 +342,8 @@ class KubeInbox:
                 "annotations": {OWNER: self.identity, CLAIMED: _time(now)},
             }
         }
-        name = configmap_name(entry.delivery_id)
         try:
-            patched = await self._call(
-                "patch_namespaced_config_map",
-                name,
-                self.namespace,
-                patch,
-                _content_type=_MERGE_PATCH,
-            )
+            patched = await self._merge_patch(entry.delivery_id, patch)
         except _Refused as err:
             if err.code in (404, 409):  # another replica took it, finished it, or pruned it
                 return False
@@ -360,16 +353,18 @@ class KubeInbox:
         self._mine[entry.delivery_id] = entry
         return True
 
+    async def _merge_patch(self, delivery_id: str, patch: dict[str, Any]) -> dict[str, Any]:
+        return await self._call(
+            "patch_namespaced_config_map",
+            configmap_name(delivery_id),
+            self.namespace,
+            patch,
+            _content_type=_MERGE_PATCH,
+        )
+
     async def _patch(self, delivery_id: str, patch: dict[str, Any], what: str) -> None:
-        name = configmap_name(delivery_id)
         try:
-            patched = await self._call(
-                "patch_namespaced_config_map",
-                name,
-                self.namespace,
-                patch,
-                _content_type=_MERGE_PATCH,
-            )
+            patched = await self._merge_patch(delivery_id, patch)
         except _Refused as err:
             if err.code == 404:
                 return  # pruned or deleted: nothing left to record it on

@@ -4,7 +4,7 @@ Durability is the job store's (minprow/store/sqlite.py): WAL with
 `synchronous=NORMAL`, so a delivery is acknowledged only after its COMMIT
 returned, i.e. once it is in the WAL file the operating system holds. A SIGKILL
 or a crash loses nothing acknowledged; only a power cut can lose the last few
-commits. Checkpoints run on a worker thread (minprow/store/walcheckpoint.py),
+commits. Checkpoints run on a worker thread (minprow/store/sqlitefile.py),
 never inside the commit of a delivery waiting for its answer. The file is separate from `prowjobs.db` so the two never wait on each
 other's write lock and each keeps its own schema version.
 
@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from minprow.hook.inbox.entry import InboxEntry, InboxError
-from minprow.store.walcheckpoint import Checkpointer
+from minprow.store.sqlitefile import Checkpointer, connect
 
 DB_FILE = "webhooks.db"
 SCHEMA_VERSION = 1
@@ -182,13 +182,9 @@ class SqliteInbox:
             raise InboxError(f"cannot create {self.path.parent}: {err.strerror}") from err
         self._take_lock()
         with self._errors():
-            # Autocommit: each statement is its own transaction, committed when it returns.
-            db = sqlite3.connect(self.path, isolation_level=None)
+            # Autocommit: a statement outside BEGIN ... COMMIT is its own transaction.
+            db = connect(self.path)
             try:
-                db.execute("PRAGMA busy_timeout = 5000")
-                db.execute("PRAGMA journal_mode = WAL")
-                db.execute("PRAGMA synchronous = NORMAL")
-                db.execute("PRAGMA wal_autocheckpoint = 0")
                 self._migrate(db)
             except BaseException:
                 db.close()

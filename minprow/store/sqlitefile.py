@@ -1,4 +1,10 @@
-"""WAL checkpoints off the event loop, for minprow's SQLite files.
+"""minprow's SQLite files (the job store's, the webhook inbox's): how they are
+opened, and their WAL checkpoints, off the event loop.
+
+`connect` opens a file as both use it: autocommit (transactions are explicit
+BEGIN ... COMMIT), WAL with `synchronous=NORMAL` (a commit is durable against a
+crash of the process, not of the machine: see minprow/store/sqlite.py), a
+busy timeout for another process's write lock, and no automatic checkpoints.
 
 In WAL mode SQLite copies the log back into the database file (and fsyncs it)
 in a checkpoint, by default inside whichever commit crosses 1,000 pages: 5-7
@@ -21,6 +27,20 @@ from pathlib import Path
 _log = logging.getLogger(__name__)
 
 CHECKPOINT_EVERY = 256
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """`path` opened for writing from the event loop (the schema is the caller's)."""
+    db = sqlite3.connect(path, isolation_level=None)
+    try:
+        db.execute("PRAGMA busy_timeout = 5000")
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = NORMAL")
+        db.execute("PRAGMA wal_autocheckpoint = 0")
+    except BaseException:
+        db.close()
+        raise
+    return db
 
 
 class Checkpointer:
