@@ -16,6 +16,15 @@ import click
 
 _PATH = click.Path(path_type=Path)
 _EXISTING = click.Path(exists=True, path_type=Path)
+_LOG_LEVEL = click.Choice(["debug", "info", "warning", "error"], case_sensitive=False)
+_GITHUB_ENDPOINT_HELP = "GitHub's API, or a GitHub Enterprise server's (https://HOST/api/v3)."
+_GITHUB_APP_KEY_HELP = "The GitHub App's private key, a PEM file (with --github-app-id)."
+
+
+_FOUND_HERE = (
+    " With none of --config-path, --job-config-path and --plugin-config, ./config.yaml, "
+    "./jobs/ and ./plugins.yaml are read when they exist."
+)
 
 
 def _config_options(func: Any) -> Any:
@@ -23,43 +32,116 @@ def _config_options(func: Any) -> Any:
     func = click.option(
         "--plugin-config",
         type=_EXISTING,
-        help="Path to plugins.yaml (Prow's plugin configuration).",
+        help="Path to plugins.yaml (Prow's plugin configuration) [default: ./plugins.yaml].",
     )(func)
     func = click.option(
         "--job-config-path",
         type=_EXISTING,
-        help="Job config: a directory walked recursively for *.yaml/*.yml, or one file.",
+        help="Job config: a directory walked recursively for *.yaml/*.yml, or one file "
+        "[default: ./jobs].",
     )(func)
-    return click.option("--config-path", type=_EXISTING, help="Path to Prow's config.yaml.")(func)
+    return click.option(
+        "--config-path",
+        type=_EXISTING,
+        help="Path to Prow's config.yaml [default: ./config.yaml]." + _FOUND_HERE,
+    )(func)
 
 
 def _state_dir_option(func: Any) -> Any:
     return click.option(
         "--state-dir",
         type=_PATH,
-        help="Directory of the embedded job store [default: $XDG_STATE_HOME/minprow].",
+        help="Directory of the embedded job store [default: the project's, "
+        "$XDG_STATE_HOME/minprow/projects/NAME-HASH, derived from the directory of "
+        "./config.yaml (or --config-path), so each project has its own].",
     )(func)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def _help_when_bare(ctx: click.Context) -> None:
+    """A group given no command prints its help and succeeds (click would exit 2)."""
+    if ctx.invoked_subcommand is None:
+        click.echo(ctx.get_help())
+        ctx.exit(0)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]}, invoke_without_command=True)
 @click.version_option(package_name="minprow")
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """minprow: Prow's core (hook, trigger, horologium, plank, sinker, crier) in one process."""
+    _help_when_bare(ctx)
+
+
+def _kubeconfig_options() -> list[Any]:
+    """Prow's kubeconfig flags: where the build clusters' contexts are."""
+    return [
+        click.option(
+            "--kubeconfig",
+            "kubeconfigs",
+            multiple=True,
+            type=_EXISTING,
+            help="A kubeconfig whose contexts are build clusters; repeatable, merged "
+            "(a context name defined twice is an error).",
+        ),
+        click.option(
+            "--kubeconfig-dir",
+            type=_EXISTING,
+            help="A directory of kubeconfig files (a mounted Secret; up and serve re-read it on change).",
+        ),
+        click.option(
+            "--kubeconfig-suffix",
+            default="",
+            help="Only files of --kubeconfig-dir ending with this suffix.",
+        ),
+    ]
+
+
+def _check_config_options(func: Any) -> Any:
+    for option in reversed(
+        [
+            click.option(
+                "--strict",
+                is_flag=True,
+                help="Treat warnings (unknown job fields, unknown clusters) as errors.",
+            ),
+            *_kubeconfig_options(),
+        ]
+    ):
+        func = option(func)
+    return func
 
 
 @main.command("check-config")
 @_config_options
-@click.option("--strict", is_flag=True, help="Treat warnings (unknown job fields) as errors.")
+@_check_config_options
 def check_config(
     config_path: Path | None,
     job_config_path: Path | None,
     plugin_config: Path | None,
     strict: bool,
+    kubeconfigs: tuple[Path, ...],
+    kubeconfig_dir: Path | None,
+    kubeconfig_suffix: str,
 ) -> None:
-    """Validate a Prow configuration, as Prow's checkconfig does."""
+    """Validate a Prow configuration, as Prow's checkconfig does.
+
+    With --kubeconfig or --kubeconfig-dir, every job's `cluster` must name one of
+    their contexts (or `default` / `in-cluster`, as Prow aliases them); no
+    credentials are read. Periodics that will run less often than their
+    interval or cron says (horologium checks them once a tick) are warned about."""
     from minprow.runtime import commands
 
-    sys.exit(commands.check_config(config_path, job_config_path, plugin_config, strict=strict))
+    sys.exit(
+        commands.check_config(
+            config_path,
+            job_config_path,
+            plugin_config,
+            strict=strict,
+            kubeconfigs=kubeconfigs,
+            kubeconfig_dir=kubeconfig_dir,
+            kubeconfig_suffix=kubeconfig_suffix,
+        )
+    )
 
 
 @main.command()
@@ -101,9 +183,11 @@ def mkpj(
     )
 
 
-@main.group()
-def get() -> None:
+@main.group(invoke_without_command=True)
+@click.pass_context
+def get(ctx: click.Context) -> None:
     """Read objects from the job store."""
+    _help_when_bare(ctx)
 
 
 @get.command("prowjobs")
@@ -114,6 +198,7 @@ def get() -> None:
     type=click.Choice(["table", "json", "yaml"]),
     default="table",
     show_default=True,
+    help="A table like kubectl's, or the ProwJobs as a List in JSON or YAML.",
 )
 @click.option("--state", "state", help="Only jobs in this state (triggered, pending, ...).")
 @click.option("--job", "job", help="Only runs of this job.")
@@ -166,6 +251,15 @@ def _cluster_option(func: Any) -> Any:
     )(func)
 
 
+def _local_repos(_: click.Context, param: click.Parameter, values: tuple[str, ...]) -> Any:
+    from minprow.runtime.localrepos import LocalRepoError, parse_local_repos
+
+    try:
+        return parse_local_repos(values)
+    except LocalRepoError as err:
+        raise click.BadParameter(str(err), param=param) from err
+
+
 def _process_options(func: Any) -> Any:
     """The flags `up` and `serve` share: where jobs run, GitHub, the hook, logging."""
     func = _objects_options(func)
@@ -184,14 +278,31 @@ def _process_options(func: Any) -> Any:
                 type=_EXISTING,
                 help="A file holding the bearer token the API's rerun and abort require.",
             ),
-            click.option("--github-endpoint", default="https://api.github.com", show_default=True),
+            click.option(
+                "--github-endpoint",
+                default="https://api.github.com",
+                show_default=True,
+                help=_GITHUB_ENDPOINT_HELP,
+            ),
             click.option(
                 "--github-token-path", type=_EXISTING, help="A file holding a GitHub token."
             ),
             click.option(
                 "--github-app-id", help="A GitHub App's id (with --github-app-private-key-path)."
             ),
-            click.option("--github-app-private-key-path", type=_EXISTING),
+            click.option(
+                "--github-app-private-key-path", type=_EXISTING, help=_GITHUB_APP_KEY_HELP
+            ),
+            click.option(
+                "--local-repo",
+                "local_repos",
+                multiple=True,
+                metavar="ORG/REPO=PATH",
+                callback=_local_repos,
+                help="A git clone standing in for GitHub's ORG/REPO: jobs check it out from "
+                "there, and with no GitHub credentials trigger reads a pull request's changed "
+                "files from it; repeatable.",
+            ),
             click.option(
                 "--slack-webhook-file",
                 type=_EXISTING,
@@ -202,8 +313,15 @@ def _process_options(func: Any) -> Any:
                 type=click.Choice(["text", "json"]),
                 default="text",
                 show_default=True,
+                help="Log lines as readable text, or one JSON object a line (for a log collector).",
             ),
-            click.option("--log-level", default="info", show_default=True),
+            click.option(
+                "--log-level",
+                type=_LOG_LEVEL,
+                default="info",
+                show_default=True,
+                help="The least severe log lines shown.",
+            ),
         ]
     ):
         func = option(func)
@@ -222,24 +340,7 @@ def _kube_options(func: Any) -> Any:
                 help="Where ProwJobs are kept: the embedded SQLite file, or ProwJob custom "
                 "resources (auto: kube when a kubeconfig is given or this runs in a pod).",
             ),
-            click.option(
-                "--kubeconfig",
-                "kubeconfigs",
-                multiple=True,
-                type=_EXISTING,
-                help="A kubeconfig whose contexts are build clusters; repeatable, merged "
-                "(a context name defined twice is an error).",
-            ),
-            click.option(
-                "--kubeconfig-dir",
-                type=_EXISTING,
-                help="A directory of kubeconfig files (a mounted Secret), re-read on change.",
-            ),
-            click.option(
-                "--kubeconfig-suffix",
-                default="",
-                help="Only files of --kubeconfig-dir ending with this suffix.",
-            ),
+            *_kubeconfig_options(),
             click.option(
                 "--prow-job-context",
                 help="The context of the service cluster holding the ProwJobs "
@@ -358,10 +459,10 @@ def crd(install: bool, kubeconfigs: tuple[Path, ...], prow_job_context: str | No
 @click.option("--name", default="minprow", show_default=True, help="The kind cluster's name.")
 def down(state_dir: Path | None, name: str) -> None:
     """Delete the kind cluster `minprow up` made (a no-op when there is none)."""
+    from minprow.runtime.defaults import project_store
     from minprow.runtime.kind import down as delete
-    from minprow.store import default_state_dir
 
-    code, message = delete(name, state_dir or default_state_dir())
+    code, message = delete(name, project_store(state_dir).path)
     click.echo(message, err=code != 0)
     sys.exit(code)
 
@@ -415,10 +516,12 @@ def tui(state_dir: Path | None, url: str | None, token_file: Path | None) -> Non
         token = token_file.read_text().strip() if token_file else None
         source = RemoteSource(url, token)
     else:
-        from minprow.store import default_state_dir
+        from minprow.runtime.defaults import project_store
         from minprow.tui.sources.statedir import StateDirSource
 
-        source = StateDirSource(state_dir or default_state_dir())
+        where = project_store(state_dir)
+        where.announce("minprow tui")
+        source = StateDirSource(where.path)
     sys.exit(run_tui(source))
 
 
@@ -435,14 +538,24 @@ def tui(state_dir: Path | None, url: str | None, token_file: Path | None) -> Non
     help="A changed file (repeat it; overrides GitHub's list).",
 )
 @click.option("--author", help="The PR's author (overrides GitHub's).")
-@click.option("--github-endpoint", default="https://api.github.com", show_default=True)
+@click.option(
+    "--github-endpoint",
+    default="https://api.github.com",
+    show_default=True,
+    help=_GITHUB_ENDPOINT_HELP,
+)
 @click.option(
     "--github-token-path", type=_EXISTING, help="Look the PR up on GitHub with this token."
 )
 @click.option("--github-app-id", help="Or as this GitHub App (with --github-app-private-key-path).")
-@click.option("--github-app-private-key-path", type=_EXISTING)
+@click.option("--github-app-private-key-path", type=_EXISTING, help=_GITHUB_APP_KEY_HELP)
 @click.option(
-    "-o", "--output", type=click.Choice(["table", "json"]), default="table", show_default=True
+    "-o",
+    "--output",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="A table for people, or JSON for scripts.",
 )
 def explain(
     config_path: Path | None,
@@ -490,18 +603,38 @@ def explain(
 
 
 @main.command("send-event")
-@click.option("--hmac-path", type=_EXISTING, required=True, help="The HMAC secret file.")
+@click.option(
+    "--hmac-path",
+    type=_EXISTING,
+    help="The HMAC secret file [default: the one `minprow up` made in the state directory].",
+)
+@_state_dir_option
 @click.option("--event-type", required=True, help="X-GitHub-Event, e.g. pull_request.")
 @click.option("--payload", type=_EXISTING, required=True, help="The JSON payload file.")
-@click.option("--address", default="http://localhost:8888/hook", show_default=True)
+@click.option(
+    "--address",
+    default="http://localhost:8888/hook",
+    show_default=True,
+    help="The hook's URL (`minprow up` and `serve` listen on port 8888 by default).",
+)
 @click.option("--delivery-id", help="X-GitHub-Delivery (default: a fresh UUID).")
 def send_event(
-    hmac_path: Path, event_type: str, payload: Path, address: str, delivery_id: str | None
+    hmac_path: Path | None,
+    state_dir: Path | None,
+    event_type: str,
+    payload: Path,
+    address: str,
+    delivery_id: str | None,
 ) -> None:
     """Send a signed GitHub webhook to a hook, as Prow's phony does."""
+    from minprow.runtime.defaults import project_store
+    from minprow.runtime.send_event import hmac_path_of
     from minprow.runtime.send_event import send_event as send
 
-    sys.exit(send(hmac_path, event_type, payload, address, delivery_id))
+    path = hmac_path or hmac_path_of(project_store(state_dir).path)
+    if path is None:
+        sys.exit(1)
+    sys.exit(send(path, event_type, payload, address, delivery_id))
 
 
 @main.command()
@@ -564,7 +697,13 @@ def send_event(
     help="Open a shell in the test container's image with the job's mounts and env: "
     "once the job failed (--shell), or instead of running it (--shell=before).",
 )
-@click.option("--log-level", default="warning", show_default=True)
+@click.option(
+    "--log-level",
+    type=_LOG_LEVEL,
+    default="warning",
+    show_default=True,
+    help="The least severe log lines shown (the job's own output is always shown).",
+)
 def run(
     job_name: str,
     config_path: Path | None,
@@ -615,8 +754,9 @@ def run(
     sys.exit(runtime_run.main(config_path, job_config_path, options))
 
 
-@main.group()
-def podutils() -> None:
+@main.group(invoke_without_command=True)
+@click.pass_context
+def podutils(ctx: click.Context) -> None:
     """Prow's pod utilities, run inside a job's pod (the minprow image).
 
     Each reads its options from the env var Prow's utility reads
@@ -624,6 +764,7 @@ def podutils() -> None:
     $SIDECAR_OPTIONS) and $JOB_SPEC."""
     from minprow import logs
 
+    _help_when_bare(ctx)
     logs.configure("json", "info")
 
 

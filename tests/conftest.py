@@ -1,6 +1,7 @@
 """Fixtures shared across the suite: where the repository and shared/ are,
 Prow's ProwJob schema that every ProwJob minprow writes must satisfy, and the
-real Docker engine with the busybox test image, and a GCS emulator
+real Docker engine with the busybox test image (removed again when the last
+test session using it ends), and a GCS emulator
 (gcp-storage-emulator, in this process) for the real google-cloud-storage client.
 
 Without an engine the Docker tests are skipped, saying why; with `CI` set they
@@ -23,6 +24,7 @@ from typing import Any, NoReturn
 import docker
 import pytest
 import yaml
+from dockerimages import session_images
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -61,15 +63,20 @@ def docker_client() -> Iterator[docker.DockerClient]:
 
 
 @pytest.fixture(scope="session")
-def busybox_image(docker_client: docker.DockerClient) -> str:
-    """The test image, built from fixtures/images/busybox (cached by the engine)."""
+def busybox_image(docker_client: docker.DockerClient) -> Iterator[str]:
+    """The test image, built from fixtures/images/busybox, and removed when the
+    last test session using it ends (tests/dockerimages.py)."""
     if not BUSYBOX.is_file():
         unavailable(f"{BUSYBOX} is missing: install busybox-static to build the test image")
-    with tempfile.TemporaryDirectory() as context:
-        shutil.copy(BUSYBOX, Path(context) / "busybox")
-        shutil.copy(DOCKERFILE, Path(context) / "Dockerfile")
-        docker_client.images.build(path=context, tag=TEST_IMAGE, rm=True)
-    return TEST_IMAGE
+
+    def build() -> None:
+        with tempfile.TemporaryDirectory() as context:
+            shutil.copy(BUSYBOX, Path(context) / "busybox")
+            shutil.copy(DOCKERFILE, Path(context) / "Dockerfile")
+            docker_client.images.build(path=context, tag=TEST_IMAGE, rm=True, forcerm=True)
+
+    with session_images(TEST_IMAGE, build=build, client=docker_client):
+        yield TEST_IMAGE
 
 
 def free_port() -> int:

@@ -2,7 +2,8 @@
 
 Mirrors kopf's aiotasks: no component runs as a bare `asyncio.create_task`. A
 `GuardedTask` logs a crash with its traceback and restarts the coroutine after an
-exponential backoff (reset once it has run cleanly for a while); a `TaskGroup`
+exponential backoff (reset once it has run cleanly for a while); a crash with
+the same error as the last one is not logged again; a `TaskGroup`
 stops its tasks in the order they were added, each with a timeout, so the hook
 stops taking work before the controllers stop.
 """
@@ -47,6 +48,7 @@ class GuardedTask:
 
     async def _guard(self) -> None:
         backoff = self._initial
+        last_error = ""
         while True:
             started = time.monotonic()
             try:
@@ -58,12 +60,18 @@ class GuardedTask:
                 )
             except asyncio.CancelledError:
                 raise
-            except Exception:
+            except Exception as err:
                 if self._stopping:
                     return
-                log.exception(
-                    "task %s failed; restarting", self.name, extra={"component": self.name}
-                )
+                if time.monotonic() - started >= self._healthy_after:
+                    last_error = ""  # it ran well meanwhile: a crash again is news
+                if repr(err) != last_error:
+                    log.exception(
+                        "task %s failed; restarting (the same error again is not logged)",
+                        self.name,
+                        extra={"component": self.name},
+                    )
+                last_error = repr(err)
             if time.monotonic() - started >= self._healthy_after:
                 backoff = self._initial
             self.restarts += 1

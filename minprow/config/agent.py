@@ -3,7 +3,7 @@
 Components never hold a config snapshot: they receive `agent.get` and call it
 each time round their loop, so a reload reaches them. `run()` watches the files a
 config is read from (the loader's own file walk and a stat of each, no inotify
-dependency) and reloads when any changes; a config that fails to load is
+dependency) and reloads when any changes, appears or goes; a config that fails to load is
 reported and the last good one stays in force, as Prow's agent keeps serving
 the old config.
 """
@@ -44,7 +44,9 @@ class ConfigAgent(Generic[T]):
 
     def __init__(self, load: Callable[[], T], paths: Iterable[Path]) -> None:
         self._load = load
-        self._paths = [p for p in paths if p.exists()]
+        # A path that does not exist yet is watched too: its appearance is a change
+        # (a plugins.yaml created while minprow runs).
+        self._paths = list(paths)
         self._fingerprint = fingerprint(self._paths)
         self._current: T = load()
         self._subscribers: list[asyncio.Queue[T]] = []

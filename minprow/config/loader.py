@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from minprow.config import gojson
+from minprow.config.cadence import cadence_notices
 from minprow.config.configuration import Config
 from minprow.config.finalize import UTILITY_IMAGE, JobDefaults, build_job, unknown_fields
 from minprow.config.jobs import JobBase, Periodic, Postsubmit, Presubmit
@@ -141,6 +142,7 @@ class _Loader:
                     documents.append((data, shown))
         self._presets(documents)
         self._jobs(documents)
+        self.notices.extend(cadence_notices(config.periodics, config.horologium))
         if plugin_path is not None:
             self._plugins(plugin_path)
         if self.strict:

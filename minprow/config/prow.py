@@ -284,11 +284,21 @@ class SlackReporter(_Section):
         return data
 
 
+MIN_TICK = timedelta(seconds=1)
+"""The shortest tick horologium takes: a `tick_interval` below it (zero, negative)
+is taken as this, never a busy loop."""
+
+
 class Horologium(_Section):
     """Prow's `Horologium`."""
 
     tick_interval: GoDuration = timedelta(minutes=1)
     """How often periodics are checked; default 1m."""
+
+    @property
+    def tick(self) -> timedelta:
+        """How often horologium really checks: `tick_interval`, at least `MIN_TICK`."""
+        return max(self.tick_interval, MIN_TICK)
 
 
 class Preset(_Section):

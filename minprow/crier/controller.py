@@ -12,8 +12,10 @@ ProwJob itself, so a restart neither drops nor repeats a report.
 
 Errors, per reporter and job: a `PermanentReportError` is logged and the state
 recorded as reported (never retried); any other exception is retried with
-exponential backoff (1 s doubling to 5 min) on the injected clock. One
-reporter failing never holds back the other reporters or other jobs.
+exponential backoff (1 s doubling to 5 min) on the injected clock, logged when
+it first fails and when its error changes (not at every attempt), and once
+more when it works again. One reporter failing never holds back the other
+reporters or other jobs.
 
 Doing better than Prow: when a ProwJob that had not finished is deleted, each
 `DeletionReporter` that had reported one of its unfinished states is told
@@ -30,6 +32,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from minprow.aio.backoff import Backoff
 from minprow.aio.clock import Clock
 from minprow.aio.workqueue import WorkQueue
 from minprow.crier.reporter import DeletionReporter, PermanentReportError, Reporter
@@ -72,7 +75,7 @@ class Crier:
         self.clock = clock
         self.workers = max(1, workers)
         self.queue = WorkQueue()
-        self._attempts: dict[tuple[str, str], int] = {}
+        self._backoff: Backoff[tuple[str, str]] = Backoff(BACKOFF_FIRST, BACKOFF_MAX)
         self._not_before: dict[tuple[str, str], datetime] = {}
         self._deleted: dict[str, _Deleted] = {}
         self._timers: set[asyncio.Task[None]] = set()
@@ -242,24 +245,35 @@ class Crier:
         return due is not None and self.clock.now() < due
 
     def _succeeded(self, key: tuple[str, str]) -> None:
-        self._attempts.pop(key, None)
         self._not_before.pop(key, None)
+        failures = self._backoff.succeeded(key)
+        if failures:
+            log.info("%s reports %s again after %d failed attempts", key[1], key[0], failures)
 
     def _failed(self, key: tuple[str, str], err: Exception, fields: dict[str, object]) -> None:
-        attempt = self._attempts.get(key, 0) + 1
-        self._attempts[key] = attempt
-        delay = min(BACKOFF_FIRST * 2 ** (attempt - 1), BACKOFF_MAX)
-        self._not_before[key] = self.clock.now() + timedelta(seconds=delay)
-        log.warning(
-            "%s failed to report %s (attempt %d), retrying in %.0fs: %s",
-            key[1],
-            key[0],
-            attempt,
-            delay,
-            err,
-            extra=fields,
-        )
-        self._later(key[0], delay)
+        retry = self._backoff.failed(key, str(err))
+        self._not_before[key] = self.clock.now() + timedelta(seconds=retry.delay)
+        if retry.report:
+            log.warning(
+                "%s failed to report %s (attempt %d), retrying in %.0fs and then less often "
+                "(the same error again is not logged): %s",
+                key[1],
+                key[0],
+                retry.attempt,
+                retry.delay,
+                err,
+                extra=fields,
+            )
+        else:
+            log.debug(
+                "%s failed to report %s again (attempt %d): %s",
+                key[1],
+                key[0],
+                retry.attempt,
+                err,
+                extra=fields,
+            )
+        self._later(key[0], retry.delay)
 
     def _later(self, name: str, delay: float) -> None:
         async def wake() -> None:

@@ -86,6 +86,7 @@ class Issue(_Payload):
     assignees: tuple[User, ...] = ()
     state: str = "open"
     html_url: str = ""
+    author_association: str = ""
     pull_request: dict[str, Any] | None = None
     """Present (with its URLs) when the issue is a pull request."""
 

@@ -7,8 +7,9 @@ repo) and parsed. Where Prow answers at once and handles the event in memory
 (so a crash loses what it acknowledged), minprow first keeps the delivery in
 its durable inbox, which also recognises a delivery id it has seen, and only
 then answers 200; the inbox's workers (consume.py) handle it. A delivery no
-enabled plugin would handle is answered without being kept; its id is
-remembered in memory only.
+enabled plugin would handle is answered without being kept, the answer saying
+so (plugins.yaml may not enable one for its repo); its id is remembered in
+memory only.
 
 `/healthz` answers 200 while the process runs, saying `degraded` when the
 oldest waiting delivery has waited longer than `degraded_after`: a backlog is
@@ -73,6 +74,20 @@ class _Hook:
         self._metrics = metrics
         self._max_body = max_body
         self._deliveries = DeliveryLRU(remembered)
+        self._idle_said: set[tuple[str, str]] = set()
+
+    def _idle(self, delivery: Delivery) -> str:
+        """Why a delivery minprow handles starts nothing: no enabled plugin acts on it.
+        Said in the answer (send-event prints it) and logged once per repo and type."""
+        why = (
+            f"No plugin enabled for {delivery.full_name or 'it'} acts on {delivery.event_type} "
+            "events (see plugins.yaml), so nothing is done."
+        )
+        key = (delivery.full_name, delivery.event_type)
+        if key not in self._idle_said and len(self._idle_said) < 1000:
+            self._idle_said.add(key)
+            log.info("webhook %s: %s", delivery.delivery_id, why, extra={"component": "hook"})
+        return why
 
     def _answer(self, status: int, text: str) -> web.Response:
         self._metrics.responses.labels(str(status)).inc()
@@ -125,7 +140,9 @@ class _Hook:
             if self._deliveries.check_and_add(delivery_id):
                 return self._answer(200, f"Delivery {delivery_id} already received; ignored.")
             self._metrics.webhooks.labels(event_type).inc()
-            return self._answer(200, RECEIVED)
+            if event is None:
+                return self._answer(200, RECEIVED)
+            return self._answer(200, f"{RECEIVED} {self._idle(delivery)}")
         try:
             kept = await self._inbox.accept(delivery_id, event_type, body, (delivery, event, calls))
         except InboxError as err:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from minprow.aio import Clock
+from minprow.aio import Backoff, Clock
 from minprow.config import Config
 from minprow.horologium.cron import CronAgent
 from minprow.horologium.triggers import latest_runs, new_run, sync
@@ -23,9 +23,6 @@ from minprow.model import ProwJob, ProwJobType
 from minprow.store import JobStore
 
 log = logging.getLogger("minprow.horologium")
-
-MIN_TICK_SECONDS = 1.0
-"""A `tick_interval` below this (zero, negative) is taken as this, never a busy loop."""
 
 
 async def run(store: JobStore, config: Callable[[], Config], clock: Clock) -> None:
@@ -35,14 +32,21 @@ async def run(store: JobStore, config: Callable[[], Config], clock: Clock) -> No
     time; cron schedules live as long as this call (a restart starts afresh, as
     a restarted Prow horologium does)."""
     cron = CronAgent()
+    failures: Backoff[str] = Backoff(0, 0)  # only for its once-per-distinct-error reports
     while True:
         current = config()
         try:
             await tick(store, current, clock.now(), cron)
-        except Exception:
-            log.exception("syncing periodic jobs failed", extra={"component": "horologium"})
-        seconds = current.horologium.tick_interval.total_seconds()
-        await clock.sleep(max(seconds, MIN_TICK_SECONDS))
+        except Exception as err:
+            if failures.failed("tick", repr(err)).report:
+                log.exception(
+                    "syncing periodic jobs failed (the same error again is not logged)",
+                    extra={"component": "horologium"},
+                )
+        else:
+            if failures.succeeded("tick"):
+                log.info("syncing periodic jobs works again", extra={"component": "horologium"})
+        await clock.sleep(current.horologium.tick.total_seconds())
 
 
 async def tick(store: JobStore, config: Config, now: datetime, cron: CronAgent) -> list[ProwJob]:

@@ -184,22 +184,39 @@ def _named(doc: Mapping[str, Any], kind: str, path: Path) -> dict[str, dict[str,
     return out
 
 
-def load_kubeconfig(path: Path, sa: ServiceAccount) -> tuple[dict[str, ClusterConfig], str]:
-    """Every context of one kubeconfig file, and its current-context."""
+def _document(path: Path) -> dict[str, Any]:
     try:
         doc = yaml.safe_load(path.read_text())
     except (OSError, yaml.YAMLError) as exc:
         raise KubeconfigError(f"{path}: {exc}") from exc
     if not isinstance(doc, dict):
         raise KubeconfigError(f"{path}: not a kubeconfig mapping")
+    return doc
+
+
+def _cluster_of(
+    name: str, ctx: Mapping[str, Any], clusters: Mapping[str, dict[str, Any]], path: Path
+) -> dict[str, Any]:
+    cluster = clusters.get(str(ctx.get("cluster")))
+    if cluster is None:
+        raise KubeconfigError(f"{path}: context {name!r} names no known cluster")
+    return cluster
+
+
+def _current(doc: Mapping[str, Any]) -> str:
+    current = doc.get("current-context")
+    return current if isinstance(current, str) else ""
+
+
+def load_kubeconfig(path: Path, sa: ServiceAccount) -> tuple[dict[str, ClusterConfig], str]:
+    """Every context of one kubeconfig file, and its current-context."""
+    doc = _document(path)
     clusters = _named(doc, "clusters", path)
     users = _named(doc, "users", path)
     contexts = _named(doc, "contexts", path)
     out: dict[str, ClusterConfig] = {}
     for name, ctx in contexts.items():
-        cluster = clusters.get(str(ctx.get("cluster")))
-        if cluster is None:
-            raise KubeconfigError(f"{path}: context {name!r} names no known cluster")
+        cluster = _cluster_of(name, ctx, clusters, path)
         user_name = ctx.get("user")
         if cluster.get("server") == IN_CLUSTER_SERVER and not user_name:
             try:
@@ -225,8 +242,7 @@ def load_kubeconfig(path: Path, sa: ServiceAccount) -> tuple[dict[str, ClusterCo
             expires_at=expires,
             configuration=cfg,
         )
-    current = doc.get("current-context")
-    return out, current if isinstance(current, str) else ""
+    return out, _current(doc)
 
 
 def kubeconfig_candidates(
@@ -279,9 +295,7 @@ def load_cluster_configs(
         current = file_current or current
         for name, cfg in contexts.items():
             if name in merged:
-                raise KubeconfigError(
-                    f"context {name!r} is defined in both {merged[name].source} and {path}"
-                )
+                raise _defined_twice(name, merged[name].source, path)
             merged[name] = cfg
     if in_cluster is False:
         return ClusterConfigs(merged)
@@ -290,9 +304,46 @@ def load_cluster_configs(
     elif current in merged:
         merged[IN_CLUSTER_CONTEXT] = _alias(merged[current], IN_CLUSTER_CONTEXT)
     else:
-        raise KubeconfigError(
-            "no cluster access: not in a pod and no current-context in the kubeconfigs"
-        )
+        raise KubeconfigError(_NO_ACCESS)
     if DEFAULT_CLUSTER_ALIAS not in merged:
         merged[DEFAULT_CLUSTER_ALIAS] = _alias(merged[IN_CLUSTER_CONTEXT], DEFAULT_CLUSTER_ALIAS)
     return ClusterConfigs(merged)
+
+
+def context_names(
+    kubeconfigs: Sequence[Path],
+    kubeconfig_dir: Path | None = None,
+    kubeconfig_suffix: str = "",
+    *,
+    service_account: ServiceAccount | None = None,
+) -> frozenset[str]:
+    """The names `load_cluster_configs` gives (every context, `in-cluster` and
+    `default`), found without loading any credentials: no certificate or token
+    is read and no exec plugin runs, so `check-config` can compare jobs'
+    `cluster` fields with kubeconfigs whose secrets are not there. Raises
+    KubeconfigError where `load_cluster_configs` would for the same files."""
+    sa = service_account or ServiceAccount()
+    sources: dict[str, Path] = {}
+    current = ""
+    for path in kubeconfig_candidates(kubeconfigs, kubeconfig_dir, kubeconfig_suffix):
+        doc = _document(path)
+        clusters = _named(doc, "clusters", path)
+        for name, ctx in _named(doc, "contexts", path).items():
+            _cluster_of(name, ctx, clusters, path)
+            if name in sources:
+                raise _defined_twice(name, sources[name], path)
+            sources[name] = path
+        current = _current(doc) or current
+    if not (sa.present() or current in sources):
+        raise KubeconfigError(_NO_ACCESS)
+    return frozenset([*sources, IN_CLUSTER_CONTEXT, DEFAULT_CLUSTER_ALIAS])
+
+
+_NO_ACCESS = (
+    "no cluster access: not in a pod and no current-context in the kubeconfigs "
+    "(set `current-context: NAME` in one of them)"
+)
+
+
+def _defined_twice(name: str, first: object, second: Path) -> KubeconfigError:
+    return KubeconfigError(f"context {name!r} is defined in both {first} and {second}")

@@ -20,6 +20,9 @@ from minprow.model.decoration import DecorationConfig
 
 API_VERSION = "prow.k8s.io/v1"
 KIND = "ProwJob"
+LOCAL_RUN = "minprow.dev/local-run"
+"""Annotation (value "true") of a `minprow run --local` ProwJob: it runs a working tree,
+not a pull request, so its artifacts and logs say `local` where a PR number would be."""
 
 
 class ProwJobType(StrEnum):
@@ -205,9 +208,15 @@ class ProwJob(_Model):
         """Prow's `Complete()`: the job has a completion time."""
         return self.status.completion_time is not None
 
+    @property
+    def is_local_run(self) -> bool:
+        """A `minprow run --local` job: a working tree stands where a pull request would."""
+        return self.metadata.annotations.get(LOCAL_RUN) == "true"
+
     def log_fields(self) -> dict[str, Any]:
         """The job's fields for a log line's `extra` (STYLE 11): name, job, type, state,
-        and org/repo and PR when it has refs — as Prow's `pjutil.ProwJobFields`."""
+        and org/repo and PR when it has refs — as Prow's `pjutil.ProwJobFields`
+        (`pr=local` for a local run's working tree)."""
         fields: dict[str, Any] = {
             "prowjob": self.metadata.name,
             "job": self.spec.job,
@@ -218,7 +227,7 @@ class ProwJob(_Model):
         if refs is not None:
             fields["org_repo"] = refs.org_repo
             if refs.pulls:
-                fields["pr"] = refs.pulls[0].number
+                fields["pr"] = "local" if self.is_local_run else refs.pulls[0].number
         return fields
 
     def to_wire(self) -> dict[str, Any]:

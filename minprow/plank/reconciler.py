@@ -14,6 +14,11 @@ description, until `pod_unscheduled_timeout` after its creation ends it in
 `error` (a pod that cannot even be created; Prow retries without end). An
 evicted pod is made again, or the job errs when it sets `error_on_eviction`,
 as in Prow.
+
+A failure that repeats (an executor that does not answer, logs that cannot be
+uploaded, a process that cannot be stopped) is retried with a delay doubling
+from five polls to `RETRY_MAX_POLLS` polls, and logged when it first happens
+and when its error changes, not at every attempt; its recovery is logged once.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from minprow.aio import Clock
+from minprow.aio.backoff import Backoff
 from minprow.config import Config
 from minprow.executors.base import Executor, ExecutorError, Observation, Phase, StartError
 from minprow.executors.clusters import ClusterMap
@@ -46,6 +52,10 @@ EVICTED = "Evicted"
 """The reason (Kubernetes' pod status reason) of a pod the node evicted."""
 COLLECT_DEADLINE = timedelta(minutes=10)
 """How long a finished job's artifacts may fail to upload before the job is completed anyway."""
+RETRY_FIRST_POLLS = 5
+"""The first retry of a failing step waits this many polls."""
+RETRY_MAX_POLLS = 60
+"""Retries of a failing step wait at most this many polls (2 minutes under `serve`)."""
 
 
 @dataclass
@@ -53,6 +63,8 @@ class Result:
     """When to look at the job again: `requeue_after` seconds, or never (None)."""
 
     requeue_after: float | None = None
+    failing: bool = False
+    """The step failed and is to be retried: the job's failures in a row are kept."""
 
 
 @dataclass
@@ -70,6 +82,12 @@ class Plank:
     adjust_plan: Callable[[RunPlan], RunPlan] | None = None
     """A last change to every run plan (`minprow run --local` mounts the working tree)."""
     _in_flight: set[str] = field(default_factory=set)
+    _retries: Backoff[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._retries = Backoff(
+            self.poll_interval * RETRY_FIRST_POLLS, self.poll_interval * RETRY_MAX_POLLS
+        )
 
     def plan(self, job: ProwJob) -> RunPlan:
         """The job's run plan: the one renderer's, then `adjust_plan`."""
@@ -80,7 +98,16 @@ class Plank:
         try:
             job = self.store.get(name)
         except NotFound:
+            self._retries.succeeded(name)
             return Result()
+        result = await self._reconcile(job)
+        if not result.failing:
+            failures = self._retries.succeeded(name)
+            if failures:
+                _log(job).info("works again after %d failed attempts", failures)
+        return result
+
+    async def _reconcile(self, job: ProwJob) -> Result:
         if job.spec.agent not in (None, ProwJobAgent.KUBERNETES) or job.spec.pod_spec is None:
             return Result()  # Jenkins, Tekton, ...: another controller's job
         state = job.status.state
@@ -190,9 +217,9 @@ class Plank:
     async def _not_started(self, job: ProwJob, executor: Executor, err: ExecutorError) -> Result:
         """The executor cannot start the job now: a triggered job waits, with the reason
         in its description, until the unscheduled timeout after its creation, then errs."""
-        _log(job).warning("%s cannot start the job yet: %s", executor.name, err)
+        retry = self._retry(job, f"{executor.name} cannot start the job yet", err)
         if job.status.state is not ProwJobState.TRIGGERED:
-            return Result(self.poll_interval * 5)  # a vanished pod: keep trying, as Prow does
+            return retry  # a vanished pod: keep trying, as Prow does
         now = self.clock.now()
         deadline, limit = timeouts.start_deadline(job, self.config().plank, now)
         if now >= deadline:
@@ -207,8 +234,10 @@ class Plank:
             await self._set(
                 job.metadata.name, ProwJobState.TRIGGERED, lambda pj: _describe(pj, waiting)
             )
+        # No longer than five polls: a build cluster that answers again takes its work soon.
         left = (deadline - now).total_seconds()
-        return Result(min(self.poll_interval * 5, max(left, 0.0)))
+        wait = min(self.poll_interval * RETRY_FIRST_POLLS, retry.requeue_after or 0.0)
+        return Result(min(wait, max(left, 0.0)), failing=True)
 
     async def _superseded(self, job: ProwJob) -> bool:
         """Prow's TerminateOlderJobs: abort older unfinished runs of this presubmit on
@@ -248,8 +277,7 @@ class Plank:
         try:
             observed = await executor.observe(name)
         except ExecutorError as err:
-            _log(job).warning("cannot observe the job on %s: %s", executor.name, err)
-            return Result(self.poll_interval * 5)
+            return self._retry(job, f"cannot observe the job on {executor.name}", err)
         if observed.phase is Phase.MISSING:
             # As Prow does when a pod vanished: start it again.
             _log(job).warning("its %s process is gone; starting it again", executor.name)
@@ -270,8 +298,7 @@ class Plank:
         try:
             await executor.cleanup(job.metadata.name)
         except ExecutorError as err:
-            _log(job).warning("cannot delete the evicted pod yet: %s", err)
-            return Result(self.poll_interval * 5)
+            return self._retry(job, "cannot delete the evicted pod yet", err)
         return Result(0)
 
     async def _completed(self, job: ProwJob, executor: Executor, observed: Observation) -> Result:
@@ -287,8 +314,7 @@ class Plank:
         except ExecutorError as err:
             finished = observed.finished_at or now
             if now - finished < COLLECT_DEADLINE:
-                _log(job).warning("cannot collect its logs and artifacts yet: %s", err)
-                return Result(self.poll_interval * 5)
+                return self._retry(job, "cannot collect its logs and artifacts yet", err)
             description = f"{description} Its logs and artifacts could not be uploaded: {err}"
         await self._finish(job, state, description)
         return Result()
@@ -329,25 +355,34 @@ class Plank:
 
     async def _aborted(self, job: ProwJob) -> Result:
         executor = self.clusters.get(job.spec.cluster_alias)
+        description = job.status.description
         if executor is not None:
             try:
                 observed = await executor.observe(job.metadata.name)
-                if observed.phase is not Phase.MISSING:
-                    if not observed.phase.is_final:
-                        await executor.abort(job.metadata.name, timeouts.grace_period(job))
-                    final = _finished_copy(
-                        job, ProwJobState.ABORTED, job.status.description, self.clock.now()
-                    )
-                    await self._collect(executor, final)
+                if observed.phase is not Phase.MISSING and not observed.phase.is_final:
+                    await executor.abort(job.metadata.name, timeouts.grace_period(job))
             except ExecutorError as err:
-                _log(job).warning("cannot stop the aborted job yet: %s", err)
-                return Result(self.poll_interval * 5)
+                return self._retry(job, "cannot stop the aborted job yet", err)
+            if observed.phase is not Phase.MISSING:
+                now = self.clock.now()
+                final = _finished_copy(job, ProwJobState.ABORTED, description, now)
+                try:
+                    await self._collect(executor, final)
+                except ExecutorError as err:
+                    # As for a finished job: the uploads have a deadline, the stop had none.
+                    aborted_at = observed.finished_at or now
+                    if now - aborted_at < COLLECT_DEADLINE:
+                        return self._retry(job, "cannot collect its logs and artifacts yet", err)
+                    description = (
+                        f"{description} Its logs and artifacts could not be uploaded: {err}"
+                    )
         now = self.clock.now()
 
         def complete(pj: ProwJob) -> ProwJob | None:
             if pj.status.state is not ProwJobState.ABORTED or pj.status.completion_time:
                 return None
             pj.status.completion_time = now
+            pj.status.description = description
             return pj
 
         await self._mutate(job.metadata.name, complete)
@@ -355,6 +390,21 @@ class Plank:
         return Result()
 
     # helpers
+
+    def _retry(self, job: ProwJob, what: str, err: Exception) -> Result:
+        """A failed step, retried after a growing delay; logged only when its error is new."""
+        retry = self._retries.failed(job.metadata.name, f"{what}: {err}")
+        if retry.report:
+            _log(job).warning(
+                "%s: %s (retrying, waiting up to %s between attempts; "
+                "the same error again is not logged)",
+                what,
+                err,
+                format_duration(timedelta(seconds=self._retries.maximum)),
+            )
+        else:
+            _log(job).debug("%s (attempt %d): %s", what, retry.attempt, err)
+        return Result(retry.delay, failing=True)
 
     async def _collect(self, executor: Executor, final: ProwJob) -> None:
         try:

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import time
 from collections.abc import Sequence
@@ -73,14 +74,26 @@ _PERMANENT = re.compile(
     r"|repository '.*' not found|Repository not found|Authentication failed"
     r"|could not read Username|invalid refspec|is not a valid|refusing to run git"
 )
+
+
 # Settings that keep a developer's git config from breaking an unattended clone:
 # no prompt for a password, no signing of merge commits.
-_QUIET_GIT = {
-    "GIT_TERMINAL_PROMPT": "0",
-    "GIT_CONFIG_COUNT": "1",
-    "GIT_CONFIG_KEY_0": "commit.gpgSign",
-    "GIT_CONFIG_VALUE_0": "false",
-}
+def _quiet_git() -> dict[str, str]:
+    """No prompts and no commit signing, the config entry added after those the
+    environment already has (`GIT_CONFIG_COUNT`: a user's, or `--local-repo`'s URL
+    rewrites), never in their place."""
+    try:
+        count = max(int(os.environ.get("GIT_CONFIG_COUNT") or 0), 0)
+    except ValueError:
+        count = 0
+    return {
+        "GIT_TERMINAL_PROMPT": "0",
+        "GIT_CONFIG_COUNT": str(count + 1),
+        f"GIT_CONFIG_KEY_{count}": "commit.gpgSign",
+        f"GIT_CONFIG_VALUE_{count}": "false",
+    }
+
+
 _DIAGNOSES = ("fatal:", "error:", "CONFLICT", "refusing")
 _USERINFO = re.compile(r"(?i)\b((?:https?|ssh|git|ftps?)://)[^/@\s'\"]+@")
 _HARMLESS_USERS = frozenset({"git", "x-oauth-basic", "x-access-token", "oauth2"})
@@ -410,7 +423,7 @@ class _Clone:
                 ["git", *args],
                 with_extended_output=True,
                 with_exceptions=False,
-                env={**_QUIET_GIT, **env},
+                env={**_quiet_git(), **env},
             )
         except (GitCommandNotFound, OSError) as error:
             return _Ran(command, 127, f"{error}\n", begun)

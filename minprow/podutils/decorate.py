@@ -185,7 +185,9 @@ def _put_markers(job: ProwJob, destination: Destination, run_dir: str) -> None:
         link = destination.url(run_dir)
         destination.put_bytes(alias, link.encode(), content_type=_TEXT, metadata={"link": link})
     gcs = job.spec.decoration_config.gcs_configuration if job.spec.decoration_config else None
-    for path in gcspaths.latest_build_for_spec(spec, gcspaths.builder_for(gcs)):
+    for path in gcspaths.latest_build_for_spec(
+        spec, gcspaths.builder_for(gcs), local=job.is_local_run
+    ):
         destination.put_bytes(path, spec.buildid.encode(), content_type=_TEXT)
 
 

@@ -10,6 +10,7 @@ with plank's `GetJobURLPrefix`.
 | periodic, postsubmit | `logs/<job>/<build>` | `logs/<job>/` |
 | presubmit | `pr-logs/pull/<segment>/<pr>/<job>/<build>` | `pr-logs/directory/<job>/` and beside the run's directory |
 | batch | `pr-logs/pull/batch/<job>/<build>` | `pr-logs/directory/<job>/` |
+| presubmit of a working tree (`minprow run --local`) | `pr-logs/pull/<segment>/local/<job>/<build>` | `pr-logs/directory/<job>/` and beside the run's directory |
 
 `<segment>` depends on the path strategy: `explicit` always writes `org_repo`;
 `legacy` drops the org and repo when they are the defaults and writes just the
@@ -17,6 +18,11 @@ repo for the default org; `single` drops both only for the one default repo.
 Presubmits also get an alias, `pr-logs/directory/<job>/<build>.txt`, holding
 the full `gs://` path of the run. `path_prefix` goes in front of the run's
 directory only, as in Prow.
+
+A local run has no pull request: its JOB_SPEC still carries the pull Prow's
+presubmit env is made from (number 0, which no GitHub PR has), and its
+directory says `local` where the PR number goes, as Prow's batch runs say
+`batch` where there is no one PR, so it never sits among a real PR's runs.
 
 Prow calls a missing builder when `path_strategy` is unset (the config checker
 rejects that); minprow uses `explicit` then, so a ProwJob made without a config
@@ -36,6 +42,8 @@ PR_LOGS = "pr-logs"
 NON_PR_LOGS = "logs"
 """The directory of postsubmit and periodic runs."""
 LATEST_BUILD_FILE = "latest-build.txt"
+LOCAL = "local"
+"""Where a presubmit's PR number goes in the path of a working tree's run."""
 
 RepoPathBuilder = Callable[[str, str], str]
 """Org and repo -> the segment of a presubmit's path (Prow's `RepoPathBuilder`)."""
@@ -89,14 +97,15 @@ def builder_for(gcs: GCSConfiguration | None) -> RepoPathBuilder:
     )
 
 
-def path_for_spec(spec: JobSpec, segment: RepoPathBuilder) -> str:
-    """Prow's `PathForSpec`: the run's directory under the bucket (without `path_prefix`)."""
+def path_for_spec(spec: JobSpec, segment: RepoPathBuilder, *, local: bool = False) -> str:
+    """Prow's `PathForSpec`: the run's directory under the bucket (without `path_prefix`);
+    `local`: a working tree's run (`minprow run --local`)."""
     if spec.type in (ProwJobType.PERIODIC, ProwJobType.POSTSUBMIT):
         return join(NON_PR_LOGS, spec.job, spec.buildid)
     if spec.type == ProwJobType.BATCH:
         return join(PR_LOGS, "pull", "batch", spec.job, spec.buildid)
     if spec.type == ProwJobType.PRESUBMIT:
-        org, repo, number = _pull(spec)
+        org, repo, number = _pull(spec, local)
         return join(PR_LOGS, "pull", segment(org, repo), number, spec.job, spec.buildid)
     raise JobSpecError(f"job {spec.job!r}: unknown job type {spec.type!r}")
 
@@ -108,7 +117,9 @@ def alias_for_spec(spec: JobSpec) -> str:
     return ""
 
 
-def latest_build_for_spec(spec: JobSpec, segment: RepoPathBuilder | None) -> list[str]:
+def latest_build_for_spec(
+    spec: JobSpec, segment: RepoPathBuilder | None, *, local: bool = False
+) -> list[str]:
     """Prow's `LatestBuildForSpec`: where `latest-build.txt` goes (one or two places)."""
     if spec.type in (ProwJobType.PERIODIC, ProwJobType.POSTSUBMIT):
         return [join(NON_PR_LOGS, spec.job, LATEST_BUILD_FILE)]
@@ -118,7 +129,7 @@ def latest_build_for_spec(spec: JobSpec, segment: RepoPathBuilder | None) -> lis
         paths = [join(PR_LOGS, "directory", spec.job, LATEST_BUILD_FILE)]
         if segment is not None:
             # Gubernator also looks for it beside the PR's runs.
-            org, repo, number = _pull(spec)
+            org, repo, number = _pull(spec, local)
             paths.append(
                 join(PR_LOGS, "pull", segment(org, repo), number, spec.job, LATEST_BUILD_FILE)
             )
@@ -135,16 +146,16 @@ def root_for_spec(spec: JobSpec) -> str:
     return ""
 
 
-def path_for_job(spec: JobSpec, gcs: GCSConfiguration | None) -> str:
+def path_for_job(spec: JobSpec, gcs: GCSConfiguration | None, *, local: bool = False) -> str:
     """Prow's `PathsForJob`: the run's directory under the bucket, `path_prefix` included."""
-    path = path_for_spec(spec, builder_for(gcs))
+    path = path_for_spec(spec, builder_for(gcs), local=local)
     prefix = gcs.path_prefix if gcs else None
     return join(prefix, path) if prefix else path
 
 
 def job_path(job: ProwJob) -> str:
     """The directory of a ProwJob's run under its bucket."""
-    return path_for_job(JobSpec.from_prowjob(job), _gcs(job))
+    return path_for_job(JobSpec.from_prowjob(job), _gcs(job), local=job.is_local_run)
 
 
 def job_url_prefix(job: ProwJob, prefix_config: Mapping[str, str]) -> str:
@@ -212,10 +223,11 @@ def _gcs(job: ProwJob) -> GCSConfiguration | None:
     return decoration.gcs_configuration if decoration else None
 
 
-def _pull(spec: JobSpec) -> tuple[str, str, str]:
+def _pull(spec: JobSpec, local: bool = False) -> tuple[str, str, str]:
+    """Org, repo and the PR's place in the path: its number, or `local` for a working tree."""
     if spec.refs is None or not spec.refs.pulls:
         raise JobSpecError(f"presubmit {spec.job!r} has no pull request to place its logs under")
-    return spec.refs.org, spec.refs.repo, str(spec.refs.pulls[0].number)
+    return spec.refs.org, spec.refs.repo, LOCAL if local else str(spec.refs.pulls[0].number)
 
 
 def _configured_prefix(job: ProwJob, config: Mapping[str, str]) -> str:

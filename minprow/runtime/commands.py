@@ -17,7 +17,9 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 if TYPE_CHECKING:
-    from minprow.config import Config, ConfigError
+    from collections.abc import Sequence
+
+    from minprow.config import Config, ConfigError, Problem
     from minprow.model import ProwJob
 
 
@@ -34,11 +36,20 @@ def load(
     *,
     strict: bool = False,
 ) -> Config | None:
-    """Load the config, printing every problem and returning None when it is invalid."""
+    """Load the config (`./config.yaml`, `./jobs` and `./plugins.yaml` when no path is
+    given: runtime/defaults.py), printing every problem and returning None when it is
+    invalid."""
     from minprow.config import ConfigError, load_config
+    from minprow.runtime.defaults import discover
 
+    config_path, job_config_path, plugin_config = discover(
+        config_path, job_config_path, plugin_config
+    ).args()
     if config_path is None and job_config_path is None:
-        fail_with("no configuration given: pass --config-path and/or --job-config-path")
+        fail_with(
+            f"no configuration: no config.yaml or jobs/ in {Path.cwd()}; "
+            "run where they are, or pass --config-path and/or --job-config-path"
+        )
         return None
     try:
         return load_config(
@@ -78,11 +89,31 @@ def check_config(
     plugin_config: Path | None,
     *,
     strict: bool,
+    kubeconfigs: Sequence[Path] = (),
+    kubeconfig_dir: Path | None = None,
+    kubeconfig_suffix: str = "",
 ) -> int:
+    """Prow's checkconfig; with kubeconfigs, every job's `cluster` is checked
+    against their contexts (warnings, errors under `strict`)."""
     config = load(config_path, job_config_path, plugin_config, strict=strict)
     if config is None:
         return 1
-    for warning in [*config.warnings, *config.notices]:
+    clusters: list[Problem] = []
+    if kubeconfigs or kubeconfig_dir is not None:
+        from minprow.config.clusters import unknown_cluster_warnings
+        from minprow.kube.kubeconfig import KubeconfigError, context_names
+
+        try:
+            names = context_names(kubeconfigs, kubeconfig_dir, kubeconfig_suffix)
+        except KubeconfigError as err:
+            return fail_with(f"the kubeconfigs given cannot be used: {err}")
+        clusters = unknown_cluster_warnings(config, names)
+    if strict and clusters:
+        from minprow.config import ConfigError
+
+        print_problems(ConfigError(clusters, config.notices))
+        return 1
+    for warning in [*config.warnings, *clusters, *config.notices]:
         print(f"warning: {warning}", file=sys.stderr)
     if config.not_implemented:
         print(
@@ -96,16 +127,17 @@ def check_config(
 
 def get_prowjobs(state_dir: Path | None, output: str, *, state: str | None, job: str | None) -> int:
     from minprow.model import ProwJobState
-    from minprow.store import DB_FILE, StoreError, default_state_dir, open_store
+    from minprow.runtime import defaults
+    from minprow.store import DB_FILE, StoreError, open_store
 
     if state is not None and state not in ProwJobState.__members__.values():
         states = ", ".join(s.value for s in ProwJobState)
         return fail_with(f"--state {state!r} is not a ProwJob state (one of: {states})")
-    directory = state_dir or default_state_dir()
+    where = defaults.project_store(state_dir)
+    where.announce("minprow get")
+    directory = where.path
     if not (directory / DB_FILE).exists():
-        return fail_with(
-            f"no job store in {directory} (check --state-dir; `minprow up` creates one there)"
-        )
+        return fail_with(f"no job store in {where.describe()}: `minprow up` run there creates it")
 
     async def read() -> list[ProwJob]:
         store = open_store("sqlite", directory)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from minprow.executors.clusters import ClusterMap
     from minprow.github.client import GitHubClient
     from minprow.hook.inbox import Inbox
+    from minprow.hook.plugins.enabled import PluginNotices
     from minprow.store import JobStore
 
 log = logging.getLogger("minprow.runtime")
@@ -107,7 +108,11 @@ class Process:
     slack_webhook_file: Path | None = None
     host: str = "0.0.0.0"
     port: int = DEFAULT_PORT
+    local_repos: Mapping[str, Path] = field(default_factory=dict)
+    """`--local-repo`: clones standing in for GitHub repositories (trigger's changed
+    files when there are no GitHub credentials)."""
     started: list[str] = field(default_factory=list)
+    _notices: PluginNotices | None = field(default=None, init=False, repr=False)
 
     def add(
         self, group: TaskGroup, components: Sequence[str], *, leading: Leading | None = None
@@ -162,23 +167,36 @@ class Process:
             log.error("cannot read --api-token-file %s: %s", self.api_token_file, err)
             return None
 
+    def config_changed(self, config: Config) -> None:
+        """Say what a new config changes about the hook's plugins (a reload)."""
+        if self._notices is None:
+            return
+        for level, line in self._notices.notices(config.plugins):
+            logging.getLogger("minprow.hook").log(level, "%s", line)
+
     def _hook_app(self) -> Any:
         from minprow.github.hmac import HmacSecretFile
         from minprow.hook.plugins.cat import CAT
+        from minprow.hook.plugins.enabled import PluginNotices
         from minprow.hook.plugins.help import HELP
         from minprow.hook.plugins.hold import HOLD
         from minprow.hook.plugins.label import LABEL
         from minprow.hook.plugins.lgtm import LGTM
         from minprow.hook.plugins.registry import Registry
-        from minprow.hook.plugins.trigger.plugin import TRIGGER
+        from minprow.hook.plugins.trigger.plugin import trigger_plugin
         from minprow.hook.server import make_app
 
         if self.hmac_secret_file is None:
             raise SettingsError("the hook needs --hmac-secret-file")
         secret = HmacSecretFile(self.hmac_secret_file)
+        plugins = (trigger_plugin(self.local_repos), LGTM, HOLD, LABEL, HELP, CAT)
+        # Without credentials, a plugin that only labels and comments is not run at
+        # all (and says so once) rather than failing on every delivery.
+        self._notices = PluginNotices(plugins, github=self.github is not None)
+        self.config_changed(self.config())
         return make_app(
             secret=secret.secret,
-            registry=Registry((TRIGGER, LGTM, HOLD, LABEL, HELP, CAT)),
+            registry=Registry(self._notices.runnable()),
             config=self.config,
             store=self.store,
             github=self.github,

@@ -5,8 +5,19 @@ give it, kept in a private in-memory store, and driven by plank's own
 reconcile step on the local executor, so the container gets exactly the env,
 `JOB_SPEC`, checkout and timeouts it gets in CI. Its output streams to the
 terminal as it is written; the exit code is the job's: 0 for success, the test
-container's exit code for a failure, 1 for an error, 130 when interrupted.
-Jobs for remote build clusters run locally.
+container's exit code for a failure, 1 for an error, 130 when interrupted
+(143 for SIGTERM). Jobs for remote build clusters run locally.
+
+The first Ctrl-C (or SIGTERM) aborts the job as Prow would (its grace period,
+then its logs collected); a second ends the command at once, saying what it
+leaves running (aio/signals.py). A state or artifacts directory that cannot be
+written into stops the run before it starts.
+
+`--local PATH` runs a working tree, not a pull request. The job still gets the
+env and `JOB_SPEC` of Prow's presubmit, whose pull is numbered 0 (no GitHub PR
+is), but the ProwJob is annotated as a local run (`minprow.dev/local-run`), so
+its artifacts go under `pr-logs/pull/<org_repo>/local/...` and its output says
+"local working tree" where a PR number would be.
 
 Before anything starts, the plan is localized (podutils/localpod.py): env
 `valueFrom`, volumes and security contexts resolved for this machine, with
@@ -22,12 +33,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import signal
 import sys
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +45,7 @@ from minprow.podutils.render import RunPlan, render
 from minprow.runtime import commands
 
 if TYPE_CHECKING:
+    from minprow.aio.signals import Interrupts
     from minprow.config import Config, JobBase, Postsubmit, Presubmit
     from minprow.executors.base import Executor
     from minprow.model import ProwJob, ProwJobType, Refs
@@ -48,6 +59,9 @@ FoundJob = tuple["ProwJobType", "JobBase", str | None]
 EXIT_ERROR = 1
 EXIT_INTERRUPTED = 130
 POLL = 0.1
+STOP_MARGIN = 60.0
+"""Seconds beyond the job's grace period an interrupted run may take to stop and collect
+its logs before it exits anyway."""
 
 
 @dataclass(frozen=True)
@@ -72,15 +86,33 @@ class RunOptions:
     """`after` (a shell once the job failed), `before` (instead of the job) or None."""
     repo: str | None = None
     """`--repo org/repo`: which repository's job, for a name several share."""
+    state_dir_origin: str = "--state-dir"
+    """What chose `state_dir`, for messages."""
 
 
 def main(config_path: Path | None, job_config_path: Path | None, options: RunOptions) -> int:
-    from minprow.runtime.defaults import discover
+    from minprow.aio.signals import Interrupts
+
+    # From the start: a Ctrl-C while the refs are fetched ends the command too.
+    with Interrupts("minprow run", deadline=STOP_MARGIN, announce=True) as interrupts:
+        return _main(config_path, job_config_path, options, interrupts)
+
+
+def _main(
+    config_path: Path | None,
+    job_config_path: Path | None,
+    options: RunOptions,
+    interrupts: Interrupts,
+) -> int:
+    from minprow.runtime.defaults import discover, project_store
 
     paths = discover(config_path, job_config_path, None)
     config = commands.load(*paths.args()[:2], None)
     if config is None:
         return EXIT_ERROR
+    # Its workspaces (and artifacts, unless told otherwise) go to the project's state dir.
+    where = project_store(options.state_dir, paths)
+    options = replace(options, state_dir=where.path, state_dir_origin=where.origin)
     try:
         pj, plan, adjust = prepare(config, options)
     except (LookupError, ValueError) as err:
@@ -99,7 +131,41 @@ def main(config_path: Path | None, job_config_path: Path | None, options: RunOpt
         for line in plan.missing:
             print(f"  {line}", file=sys.stderr)
         return EXIT_ERROR
-    return asyncio.run(_run(config, pj, adjust, options))
+    unusable = _unusable_dirs(pj, options)
+    if unusable:
+        for problem in unusable:
+            commands.fail_with(problem)
+        return EXIT_ERROR
+    return asyncio.run(_run(config, pj, adjust, options, interrupts))
+
+
+def _state_dir(options: RunOptions) -> tuple[Path, str]:
+    """The state directory (`_main` set it: --state-dir or the project's) and what
+    chose it, for messages."""
+    assert options.state_dir is not None
+    return options.state_dir, options.state_dir_origin
+
+
+def _unusable_dirs(pj: ProwJob, options: RunOptions) -> list[str]:
+    """What is wrong with the directories this run writes into: the state directory
+    (workspaces) and, when its artifacts stay on this machine, where they go."""
+    from minprow.podutils.upload import LocalDestination, destination_for
+    from minprow.runtime import dirs
+
+    state_dir, state_what = _state_dir(options)
+    wanted = [(state_dir, state_what)]
+    destination = destination_for(pj, default_dir=options.artifacts_dir or state_dir / "artifacts")
+    if isinstance(destination, LocalDestination):
+        gcs = pj.spec.decoration_config.gcs_configuration if pj.spec.decoration_config else None
+        if gcs is not None and gcs.local_output_dir:
+            what = "the job's gcs_configuration.local_output_dir"
+        elif options.artifacts_dir is not None:
+            what = "--artifacts-dir"
+        else:
+            what = "the artifacts directory (set another with --artifacts-dir)"
+        if pj.spec.decoration_config is not None:
+            wanted.append((destination.root, what))
+    return dirs.problems(wanted)
 
 
 def prepare(
@@ -111,8 +177,13 @@ def prepare(
     LookupError for a job or refs that do not fit, ValueError (RenderError and
     RefsError among them) for a bad flag or a job that cannot run here. `found`
     is the job itself, for a name several repositories share (the first is run)."""
+    from minprow.model.prowjob import LOCAL_RUN
+
     overrides = _env_overrides(options.env)
     pj, local_refs = _prowjob(config, options, found)
+    if options.local is not None:
+        # A working tree, not a pull request: its logs and artifacts say so.
+        pj.metadata.annotations[LOCAL_RUN] = "true"
     adjust = _adjuster(local_refs, options, overrides)
     plan = adjust(render(_with_build_id(pj) if options.dry_run else pj))
     return pj, plan, adjust
@@ -274,16 +345,20 @@ def _prowjob(
 
 
 async def _run(
-    config: Config, pj: ProwJob, adjust: Callable[[RunPlan], RunPlan], options: RunOptions
+    config: Config,
+    pj: ProwJob,
+    adjust: Callable[[RunPlan], RunPlan],
+    options: RunOptions,
+    interrupts: Interrupts,
 ) -> int:
     from minprow.aio import SystemClock
     from minprow.executors.clusters import ClusterMap
     from minprow.plank import Plank
     from minprow.runtime.engines import EngineError, local_executor, local_objects
-    from minprow.store import default_state_dir, open_store
+    from minprow.store import open_store
 
     clock = SystemClock()
-    state_dir = options.state_dir or default_state_dir()
+    state_dir, _ = _state_dir(options)
     artifacts = options.artifacts_dir or state_dir / "artifacts"
     objects = local_objects(options.secrets_dir, options.configmaps_dir)
     try:
@@ -309,23 +384,30 @@ async def _run(
             artifacts_dir=artifacts,
             adjust_plan=adjust,
         )
-        return await _drive(plank, executor, pj.metadata.name, options)
+        return await _drive(plank, executor, pj.metadata.name, options, interrupts)
 
 
-async def _drive(plank: Plank, executor: Executor, name: str, options: RunOptions) -> int:
+async def _drive(
+    plank: Plank, executor: Executor, name: str, options: RunOptions, interrupts: Interrupts
+) -> int:
     from minprow.model import ProwJobState
+    from minprow.plank.timeouts import grace_period
 
     interrupted = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, interrupted.set)
-    printer: asyncio.Task[None] | None = None
+    stop_listening = interrupts.on_stop(interrupted.set)
     job = plank.store.get(name)
-    print(f"minprow run: {job.spec.job} as ProwJob {name} on {executor.name}", file=sys.stderr)
+    # The first Ctrl-C aborts the job: its grace period, then its logs are collected.
+    interrupts.stopping_message = f"aborting {job.spec.job} and collecting its logs"
+    interrupts.deadline = grace_period(job).total_seconds() + STOP_MARGIN
+    interrupts.left_behind = lambda: _left_behind(executor.name, name)
+    printer: asyncio.Task[None] | None = None
+    print(f"minprow run: {_describe(job)} as ProwJob {name} on {executor.name}", file=sys.stderr)
     began = time.monotonic()
+    aborted = False
     try:
         while True:
-            if interrupted.is_set() and not job.status.state.is_final:
+            if interrupted.is_set() and not aborted:
+                aborted = True
                 await plank.store.mutate(name, _aborted_by_user)
             result = await plank.reconcile(name)
             job = plank.store.get(name)
@@ -333,18 +415,27 @@ async def _drive(plank: Plank, executor: Executor, name: str, options: RunOption
                 printer = asyncio.create_task(_print_logs(executor, name))
             if job.status.state.is_final and job.status.completion_time is not None:
                 break
-            delay = POLL if result.requeue_after is None else min(result.requeue_after, POLL)
-            # Wake up early when interrupted or when the log stream ends (the process exited).
-            wakers: set[asyncio.Future[Any]] = {asyncio.ensure_future(interrupted.wait())}
+            # Plank's own delay: a step that keeps failing waits longer each time.
+            delay = POLL if result.requeue_after is None else result.requeue_after
+            # Wake up early at the first interrupt or when the log stream ends (the
+            # process exited); an interrupt already acted on wakes nothing.
+            wakers: set[asyncio.Future[Any]] = set()
+            if not aborted:
+                wakers.add(asyncio.ensure_future(interrupted.wait()))
             if printer is not None and not printer.done():
                 wakers.add(printer)
-            await asyncio.wait(wakers, timeout=delay, return_when=asyncio.FIRST_COMPLETED)
+            if wakers:
+                await asyncio.wait(wakers, timeout=delay, return_when=asyncio.FIRST_COMPLETED)
+            else:
+                await asyncio.sleep(delay)
             for waker in wakers - {printer}:
                 waker.cancel()
         if printer is not None:
             await asyncio.wait({printer}, timeout=5)
             printer.cancel()
         code = await _exit_code(executor, job)
+        if aborted and code == EXIT_INTERRUPTED and interrupts.received is not None:
+            code = 128 + interrupts.received  # 143 for SIGTERM, as the shell would say
         _summary(job, time.monotonic() - began)
         if options.shell == "after" and code not in (0, EXIT_INTERRUPTED):
             from minprow.runtime import run_shell
@@ -354,8 +445,34 @@ async def _drive(plank: Plank, executor: Executor, name: str, options: RunOption
             await executor.cleanup(name)
         return code
     finally:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.remove_signal_handler(sig)
+        stop_listening()
+
+
+def _left_behind(executor: str, name: str) -> str:
+    """What a forced exit leaves running, and how to stop it."""
+    if executor == "docker":
+        return (
+            f"the job's containers may still run: "
+            f"docker rm -f $(docker ps -aq --filter label=minprow.io/prowjob={name})"
+        )
+    return f"the job's processes (ProwJob {name}) may still run"
+
+
+def _describe(job: ProwJob) -> str:
+    """The job and what it runs: `pull-x (presubmit of org/repo, PR #7)`, or for
+    `--local`, the working tree and its commit rather than a PR number."""
+    refs = job.spec.refs
+    what = f"{job.spec.type}"
+    if refs is not None:
+        what += f" of {refs.org_repo}"
+        if job.is_local_run:
+            sha = (refs.pulls[0].sha if refs.pulls else refs.base_sha) or ""
+            what += f", local working tree at {sha[:12]}" + (
+                f" on {refs.base_ref}" if refs.base_ref and refs.base_ref != "HEAD" else ""
+            )
+        elif refs.pulls:
+            what += ", " + ", ".join(f"PR #{pull.number}" for pull in refs.pulls)
+    return f"{job.spec.job} ({what})"
 
 
 def _aborted_by_user(pj: ProwJob) -> ProwJob | None:

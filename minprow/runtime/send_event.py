@@ -1,7 +1,8 @@
 """`minprow send-event`: deliver a webhook payload to a hook, signed as GitHub would.
 
-Corresponds to Prow's cmd/phony. The payload file is sent unchanged with
-`X-GitHub-Event`, `X-GitHub-Delivery` (a fresh UUID unless given),
+Corresponds to Prow's cmd/phony. The secret is `--hmac-path`, by default the
+one `minprow up` made in the state directory. The payload file is sent
+unchanged with `X-GitHub-Event`, `X-GitHub-Delivery` (a fresh UUID unless given),
 `X-Hub-Signature-256` (the first token of the HMAC secret that applies to the
 payload's repo) and `Content-Type: application/json`. The status and body of
 the answer are printed; the exit code is non-zero for a non-2xx answer, an
@@ -82,6 +83,21 @@ async def send_event_async(
     if not 200 <= status < 300:
         return _fail(f"hook at {address} answered {status}")
     return 0
+
+
+def hmac_path_of(state_dir: Path) -> Path | None:
+    """The secret `minprow up` made in `state_dir` (its hook's, with no
+    --hmac-secret-file); None, said on stderr, when there is none."""
+    from minprow.runtime.serve import HMAC_FILE
+
+    path = state_dir / HMAC_FILE
+    if path.is_file():
+        return path
+    _fail(
+        f"no --hmac-path, and no webhook secret at {path}: start `minprow up` (it makes "
+        "one there), or pass --hmac-path (the --hmac-secret-file of `minprow serve`)"
+    )
+    return None
 
 
 def send_event(

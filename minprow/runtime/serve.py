@@ -4,8 +4,10 @@ Loads the configuration (hot-reloaded, keeping the last good one), opens the
 job store, maps build clusters to executors, builds the GitHub client when
 credentials are given, and runs the chosen components as guarded tasks until
 SIGINT or SIGTERM; then stops them in order (the hook first: no new work) and
-closes the store. Components that are not part of this build yet are named at
-start-up rather than pretended.
+closes the store. A second signal while it stops ends it at once (aio/signals.py);
+a store or artifacts directory it cannot write into is an error at start.
+Components that are not part of this build yet are named at start-up rather
+than pretended.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ import asyncio
 import gc
 import logging
 import secrets
-import signal
 import sys
 from collections import Counter
 from collections.abc import Awaitable, Callable
@@ -31,11 +32,12 @@ from minprow.runtime.components import (
     Leading,
     SettingsError,
 )
-from minprow.runtime.defaults import discover
+from minprow.runtime.defaults import discover, project_store
 from minprow.runtime.federation import KubeSettings
 
 if TYPE_CHECKING:
     from minprow.aio import Clock
+    from minprow.aio.signals import Interrupts
     from minprow.config import Config
     from minprow.config.agent import ConfigAgent
     from minprow.executors.clusters import ClusterMap
@@ -45,6 +47,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("minprow.serve")
 
+FOREGROUND_QUIT_TIMEOUT = 5.0
+"""Seconds the TUI has to quit at a signal before it is cancelled."""
 HMAC_FILE = "hmac-secret"
 """`minprow up`'s own webhook secret, made in the state directory when none is given."""
 
@@ -69,6 +73,8 @@ class Settings:
     make_hmac_secret: bool = False
     """Create `<state_dir>/hmac-secret` when no --hmac-secret-file is given (`up`)."""
     slack_webhook_file: Path | None = None
+    local_repos: dict[str, Path] = field(default_factory=dict)
+    """`--local-repo ORG/REPO=PATH`: clones standing in for GitHub repositories."""
     github: GitHubSettings = field(default_factory=GitHubSettings)
     kube: KubeSettings = field(default_factory=KubeSettings)
     use_kind: bool | None = False
@@ -80,9 +86,20 @@ class Settings:
 
 
 def main(settings: Settings) -> int:
+    from minprow.aio.signals import Interrupts
+
+    # From the start (a kind cluster being made): one Ctrl-C stops, a second ends it at once.
+    with Interrupts(_command(settings), screen=settings.foreground is not None) as interrupts:
+        return _main(settings, interrupts)
+
+
+def _command(settings: Settings) -> str:
+    return "minprow up" if settings.make_hmac_secret else "minprow serve"
+
+
+def _main(settings: Settings, interrupts: Interrupts) -> int:
     from minprow.config import ConfigError, load_config
     from minprow.config.agent import ConfigAgent
-    from minprow.store import default_state_dir
 
     paths = discover(settings.config_path, settings.job_config_path, settings.plugin_config)
     if not paths.existing():
@@ -93,19 +110,43 @@ def main(settings: Settings) -> int:
 
     try:
         # The agent's first load is the start-up validation: one load, every problem listed.
-        agent = ConfigAgent(load, paths.existing())
+        agent = ConfigAgent(load, paths.watched())
     except ConfigError as err:
         commands.print_problems(err)
         return 1
-    settings.state_dir = settings.state_dir or default_state_dir()
+    where = project_store(settings.state_dir, paths)
+    state_what = where.origin
+    settings.state_dir = where.path
+    log.info("state directory (the job store, secrets, workspaces): %s", where.describe())
+    unusable = _unusable_dirs(agent.get(), settings, settings.state_dir, state_what)
+    if unusable:
+        for problem in unusable:
+            commands.fail_with(problem)
+        return 1
     try:
         _prepare_up(agent.get(), settings, settings.state_dir)
     except UpError as err:
         return commands.fail_with(str(err))
     try:
-        return asyncio.run(_run(agent, settings, settings.state_dir))
+        return asyncio.run(_run(agent, settings, settings.state_dir, interrupts))
     except SettingsError as err:
         return commands.fail_with(str(err))
+
+
+def _unusable_dirs(config: Config, settings: Settings, state_dir: Path, what: str) -> list[str]:
+    """What is wrong with the directories this process writes into: the state directory
+    (`up` keeps its secret, log and kind files there; the embedded store and the local
+    executors' workspaces) and where the local executors put artifacts."""
+    from minprow.runtime import dirs, federation
+
+    on_kube = settings.kube.wanted(federation.in_pod())
+    if on_kube and not settings.make_hmac_secret:
+        return []  # `serve` on Kubernetes: the cluster keeps the jobs, the pods upload
+    wanted = [(state_dir, what)]
+    if not on_kube:
+        wanted.append((state_dir / "artifacts", "the artifacts directory"))
+        wanted += dirs.local_output_dirs(config)
+    return dirs.problems(wanted)
 
 
 class UpError(RuntimeError):
@@ -127,14 +168,18 @@ def _prepare_up(config: Config, settings: Settings, state_dir: Path) -> None:
             settings.kube = kube
     if settings.foreground is not None:
         path = up.logs_to_file(state_dir)
-        print(f"minprow: logs go to {path} while the TUI runs", file=sys.stderr)
+        print(f"minprow up: state directory {state_dir}", file=sys.stderr)
+        print(f"minprow up: logs go to {path} while the TUI runs", file=sys.stderr)
 
 
-async def _run(agent: ConfigAgent[Config], settings: Settings, state_dir: Path) -> int:
+async def _run(
+    agent: ConfigAgent[Config], settings: Settings, state_dir: Path, interrupts: Interrupts
+) -> int:
     from minprow.aio import SystemClock
     from minprow.runtime.components import Process
     from minprow.runtime.engines import EngineError
     from minprow.runtime.federation import FederationError
+    from minprow.runtime.localrepos import clone_from_local
     from minprow.store import StoreError
 
     clock = SystemClock()
@@ -170,6 +215,7 @@ async def _run(agent: ConfigAgent[Config], settings: Settings, state_dir: Path) 
         artifacts,
     )
     github = settings.github.client(clock)
+    clone_from_local(settings.local_repos)
     process = Process(
         store=store,
         config=agent.get,
@@ -183,6 +229,7 @@ async def _run(agent: ConfigAgent[Config], settings: Settings, state_dir: Path) 
         slack_webhook_file=settings.slack_webhook_file,
         host=settings.host,
         port=settings.port,
+        local_repos=settings.local_repos,
     )
     group = TaskGroup()
     try:
@@ -196,21 +243,23 @@ async def _run(agent: ConfigAgent[Config], settings: Settings, state_dir: Path) 
     for name, factory in backing.tasks:
         group.add(name, factory)
     group.add("config-agent", agent.run)
-    group.add("config-log", lambda: _log_reloads(agent))
+    group.add("config-log", lambda: _log_reloads(agent, process.config_changed))
     group.start()
 
     stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+    stop_listening = interrupts.on_stop(stop.set)
     log.info("minprow is up (%s); Ctrl-C stops it", ", ".join(process.started))
     if "hook" in process.started:
         log.info("webhooks: POST http://localhost:%d/hook", settings.port)
     log.info("API: http://localhost:%d/prowjobs.js, /api/v1/watch", settings.port)
     if settings.foreground is not None:
         await _until_either(settings.foreground(process), stop)
+        interrupts.begin_stop(announce=False)
+        interrupts.announce()  # now that the TUI's screen is gone
     else:
         await stop.wait()
+    interrupts.begin_stop()  # from here a signal ends the process at once
+    stop_listening()
     log.info("stopping")
     # The hook first (no new work), then the controllers: their lease is released
     # as they stop, so another replica takes over what was in flight.
@@ -251,6 +300,9 @@ async def _until_either(foreground: Awaitable[object], stop: asyncio.Event) -> N
     front = asyncio.ensure_future(foreground)
     signalled = asyncio.ensure_future(stop.wait())
     await asyncio.wait({front, signalled}, return_when=asyncio.FIRST_COMPLETED)
+    if not front.done():
+        # The TUI heard the signal too and quits: let it put the terminal back first.
+        await asyncio.wait({front}, timeout=FOREGROUND_QUIT_TIMEOUT)
     for task in (front, signalled):
         task.cancel()
     await asyncio.gather(front, signalled, return_exceptions=True)
@@ -293,6 +345,7 @@ def _backing(
         clusters = cluster_map(
             settings.executor, settings.clusters, state_dir, artifacts, clock, objects
         )
+        log.info("ProwJobs are kept in the embedded store %s", state_dir / DB_FILE)
         return _Backing(
             open_store("sqlite", state_dir),
             clusters,
@@ -376,8 +429,9 @@ def _report_start(config: Config, store: JobStore, where: str) -> None:
     log.info("job store: %s (%s)", where, held)
 
 
-async def _log_reloads(agent: ConfigAgent[Config]) -> None:
+async def _log_reloads(agent: ConfigAgent[Config], changed: Callable[[Config], None]) -> None:
     updates = agent.subscribe()
     while True:
         config = await updates.get()
         log.info("config reloaded: %s", commands.describe(config))
+        changed(config)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from minprow.aio import Clock
+from minprow.aio import Backoff, Clock
 from minprow.config import Config
 from minprow.model import ProwJob
 from minprow.sinker.clean import Cleanup, OrphanKey, Resource, plan_cleanup
@@ -55,12 +55,20 @@ async def run(
 ) -> None:
     """Clean every `config().sinker.resync_period`, the first pass at once, until cancelled."""
     orphans: frozenset[OrphanKey] = frozenset()
+    failures: Backoff[str] = Backoff(0, 0)  # only for its once-per-distinct-error reports
     while True:
         current = config()
         try:
             orphans = (await sweep(store, current, executors, clock.now(), orphans)).orphans
-        except Exception:
-            log.exception("sinker's pass failed", extra={"component": "sinker"})
+        except Exception as err:
+            if failures.failed("pass", repr(err)).report:
+                log.exception(
+                    "sinker's pass failed (the same error again is not logged)",
+                    extra={"component": "sinker"},
+                )
+        else:
+            if failures.succeeded("pass"):
+                log.info("sinker's pass works again", extra={"component": "sinker"})
         seconds = current.sinker.resync_period.total_seconds()
         await clock.sleep(max(seconds, MIN_RESYNC_SECONDS))
 

@@ -24,7 +24,7 @@ from minprow.store.errors import (
 from minprow.store.events import EventType, WatchEvent
 from minprow.store.jobstore import JobStore, Mutation
 from minprow.store.memory import MemoryBackend
-from minprow.store.sqlite import DB_FILE, SqliteBackend, default_state_dir
+from minprow.store.sqlite import DB_FILE, SqliteBackend, state_root
 
 if TYPE_CHECKING:
     from minprow.store.kube import ApiClientFactory
@@ -43,7 +43,7 @@ def open_store(
     namespace: str = "default",
 ) -> JobStore:
     """A JobStore over the named backend; sqlite keeps `prowjobs.db` in `state_dir`
-    (default: `default_state_dir()`); kube talks to the API server of
+    (each command derives it from the project: runtime/defaults.py); kube talks to the API server of
     `api_client_factory`, or at `url` with `token` and `ca_file`, and keeps the
     ProwJobs in `namespace` (config's `prowjob_namespace`). Start it (or
     `async with` it) before use."""
@@ -59,7 +59,9 @@ def open_store(
     if kind == "memory":
         return JobStore(MemoryBackend())
     if kind == "sqlite":
-        return JobStore(SqliteBackend.in_dir(state_dir or default_state_dir()))
+        if state_dir is None:
+            raise ValueError("the sqlite job store needs a state directory")
+        return JobStore(SqliteBackend.in_dir(state_dir))
     raise ValueError(f"unknown job store {kind!r}; expected one of {', '.join(STORE_KINDS)}")
 
 
@@ -81,6 +83,6 @@ __all__ = [
     "WatchEvent",
     "WatchExpired",
     "copy_job",
-    "default_state_dir",
     "open_store",
+    "state_root",
 ]

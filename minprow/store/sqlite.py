@@ -90,8 +90,10 @@ CREATE TABLE changes (
 _Columns = tuple[str, str, str, str | None, str | None, int | None, str]
 
 
-def default_state_dir() -> Path:
-    """`$XDG_STATE_HOME/minprow`, or `~/.local/state/minprow` when that is unset."""
+def state_root() -> Path:
+    """Where minprow keeps state by default: `$XDG_STATE_HOME/minprow`, or
+    `~/.local/state/minprow` when that is unset (each project's store is below it:
+    runtime/defaults.py)."""
     base = os.environ.get("XDG_STATE_HOME")
     root = Path(base) if base and os.path.isabs(base) else Path.home() / ".local" / "state"
     return root / "minprow"

@@ -6,6 +6,10 @@ a snapshot, then its change feed, each event applied to the table in place (no
 polling); a one-second timer only redraws the durations of running jobs on
 screen. The app reads and acts through a `JobSource` alone, so the same app runs
 in-process, over a state directory, or against a remote server.
+
+Ctrl-C, which the terminal hands the TUI as a key, does what SIGINT does to
+every other minprow command (aio/signals.py): the first quits (and under `up`
+stops the process), a second exits at once.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Input
 
-from minprow.aio import Clock, SystemClock
+from minprow.aio import Clock, SystemClock, signals
 from minprow.model import ProwJob
 from minprow.tui.filtering import JobFilter
 from minprow.tui.rows import JobList
@@ -63,6 +67,8 @@ class MinprowApp(App[int]):
         Binding("c", "clusters", "clusters"),
         Binding("question_mark", "help", "help"),
         Binding("q", "quit", "quit"),
+        # Over Textual's "press q to quit" hint and an Input's copy: Ctrl-C interrupts.
+        Binding("ctrl+c", "interrupt", show=False, priority=True),
     ]
 
     def __init__(self, source: JobSource, *, clock: Clock | None = None) -> None:
@@ -186,6 +192,11 @@ class MinprowApp(App[int]):
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
 
+    def action_interrupt(self) -> None:
+        """Ctrl-C: as SIGINT to the command that runs the app; quit when none listens."""
+        if not signals.interrupt():
+            self.exit()
+
     def on_job_table_opened(self, event: JobTable.Opened) -> None:
         self.push_screen(DetailScreen(event.job, self.source, now=self.clock.now, follow=False))
 
@@ -235,14 +246,24 @@ class MinprowApp(App[int]):
 
 
 def run_tui(source: JobSource, *, clock: Clock | None = None) -> int:
-    """Run the app in this thread until the user quits (`minprow tui`); the exit code."""
+    """Run the app in this thread until the user quits (`minprow tui`); the exit code.
+
+    The first SIGINT or SIGTERM (or Ctrl-C) quits it; a second ends it at once."""
     app = MinprowApp(source, clock=clock)
-    app.run()
+    with signals.Interrupts("minprow tui", deadline=10.0, screen=True) as interrupts:
+        interrupts.on_stop(app.exit)
+        app.run()
     return app.return_code or 0
 
 
 async def run_in_loop(source: JobSource, *, clock: Clock | None = None) -> int:
-    """Run the app in the running loop, beside the other components (`minprow up`)."""
+    """Run the app in the running loop, beside the other components (`minprow up`).
+
+    A signal that stops `up` quits the app as `q` does, so it puts the terminal back."""
     app = MinprowApp(source, clock=clock)
-    await app.run_async()
+    stop_listening = signals.on_stop(app.exit)
+    try:
+        await app.run_async()
+    finally:
+        stop_listening()
     return app.return_code or 0

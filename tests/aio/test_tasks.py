@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from minprow.aio import TaskGroup
 
 
@@ -73,3 +75,26 @@ async def test_a_task_that_ignores_cancellation_is_abandoned_after_its_timeout()
     assert not stuck[0].done()
     release.set()
     await asyncio.wait_for(stuck[0], 5)
+
+
+async def test_a_task_that_keeps_failing_the_same_way_is_logged_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    runs = 0
+    done = asyncio.Event()
+
+    async def broken() -> None:
+        nonlocal runs
+        runs += 1
+        if runs == 6:
+            done.set()
+            await asyncio.Event().wait()
+        raise RuntimeError("boom" if runs < 4 else "another boom")
+
+    group = TaskGroup()
+    group.add("broken", broken, initial_backoff=0.001, max_backoff=0.001)
+    group.start()
+    await asyncio.wait_for(done.wait(), 5)
+    await group.stop()
+    logged = [r.exc_info[1] for r in caplog.records if r.exc_info and "failed" in r.message]
+    assert [str(e) for e in logged] == ["boom", "another boom"]

@@ -68,3 +68,14 @@ def test_a_bad_config_keeps_the_last_good_one(config_file: Path) -> None:
     assert agent.reload_if_changed()
     assert agent.get() == {"jobs": 5}
     assert agent.last_error is None
+
+
+def test_a_watched_file_that_appears_later_triggers_a_reload(config_file: Path) -> None:
+    """A plugins.yaml created while minprow runs is picked up."""
+    plugins = config_file.parent.parent / "plugins.yaml"
+    agent = ConfigAgent(_loader(config_file), [config_file.parent, plugins])  # type: ignore[arg-type]
+    assert not agent.reload_if_changed()
+    _write(plugins, {"plugins": {}}, bump=5)
+    assert agent.reload_if_changed()
+    plugins.unlink()
+    assert agent.reload_if_changed()

@@ -71,6 +71,24 @@ async def test_errors_and_filters(
         assert clock.sleeps == [1.0, 2.0, 4.0]
 
 
+async def test_a_failure_that_repeats_is_logged_once_and_its_end_once(
+    store: JobStore, clock: VirtualClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    reporter = RecordingReporter(transient_failures=6)
+    caplog.set_level(logging.INFO, logger="minprow.crier")
+    async with running(Crier(store, [reporter], clock)) as crier:
+        await store.create(make_job())
+        await settle(crier)
+    assert reporter.reported == [("job-1", S.TRIGGERED)]
+    assert clock.sleeps == [1.0, 2.0, 4.0, 8.0, 16.0, 32.0]  # the backoff is unchanged
+    failed = [r.message for r in caplog.records if "failed to report" in r.message]
+    assert len(failed) == 1, failed
+    assert "the network hiccupped" in failed[0]
+    assert [r.message for r in caplog.records if "again after" in r.message] == [
+        "recorder reports job-1 again after 6 failed attempts"
+    ]
+
+
 async def test_one_failing_reporter_does_not_block_the_others(
     store: JobStore, clock: VirtualClock
 ) -> None:

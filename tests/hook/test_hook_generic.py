@@ -113,11 +113,17 @@ CASES = [
 @pytest.mark.parametrize(("name", "want"), CASES, ids=[name for name, _ in CASES])
 def test_generic_comment(name: str, want: GenericComment, as_model: bool) -> None:
     event = _event(name, as_model)
-    # Who is assigned, as each payload has it.
-    issue = json.loads((WEBHOOKS / name).read_bytes())
-    issue = issue.get("issue") or issue["pull_request"]
+    # Who is assigned, and how the authors are associated, as each payload has it.
+    data = json.loads((WEBHOOKS / name).read_bytes())
+    issue = data.get("issue") or data["pull_request"]
+    text = data.get("comment") or data.get("review") or issue
     assignees = tuple(a["login"] for a in issue.get("assignees") or [])
-    assert generic_comment(name.split(".")[0], event) == replace(want, assignees=assignees)
+    assert generic_comment(name.split(".")[0], event) == replace(
+        want,
+        assignees=assignees,
+        author_association=text.get("author_association", ""),
+        issue_author_association=issue.get("author_association", ""),
+    )
 
 
 NO_COMMENT = [

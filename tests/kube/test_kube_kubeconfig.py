@@ -13,6 +13,7 @@ from minprow.kube.kubeconfig import (
     ClusterConfigs,
     KubeconfigError,
     ServiceAccount,
+    context_names,
     load_cluster_configs,
 )
 from minprow.kube.kubeconfig_agent import ClusterConfigAgent, ClusterDiff
@@ -198,3 +199,65 @@ def test_agent_reloads_on_change_and_keeps_the_last_good_set(tmp_path: Path) -> 
     assert diff.removed == {"build04"}
     assert agent.last_error is None
     assert [d.added for d in seen] == [frozenset(), {"build04"}, frozenset()]
+
+
+# (files, service account, the names, or the error's fragment)
+NAME_CASES = [
+    (("a.yaml",), NOT_IN_POD, {"app", "build01", "in-cluster", "default"}),
+    (("a.yaml", "b.yaml"), NOT_IN_POD, {"app", "build01", "build02", "default", "in-cluster"}),
+    (("a.yaml",), IN_POD, {"app", "build01", "in-cluster", "default"}),
+    (("incluster.yaml",), IN_POD, {"local", "in-cluster", "default"}),
+    (("a.yaml", "collide.yaml"), NOT_IN_POD, "'build01' is defined in both"),
+    (("broken.yaml",), NOT_IN_POD, "broken.yaml: context 'lost' names no known cluster"),
+    (("dir/notes.txt",), NOT_IN_POD, "notes.txt"),
+    (("collide.yaml",), NOT_IN_POD, "no current-context"),
+]
+
+
+@pytest.mark.parametrize(
+    ("files", "sa", "expected"),
+    NAME_CASES,
+    ids=[
+        "one-file",
+        "merged-with-own-default",
+        "in-pod",
+        "in-cluster-server-in-a-pod",
+        "collision",
+        "unknown-cluster",
+        "not-yaml",
+        "no-pod-and-no-current-context",
+    ],
+)
+def test_context_names_are_the_names_loading_gives(
+    files: tuple[str, ...], sa: ServiceAccount, expected: set[str] | str
+) -> None:
+    paths = [FIXTURES / n for n in files]
+    if isinstance(expected, str):
+        with pytest.raises(KubeconfigError, match=expected):
+            context_names(paths, service_account=sa)
+        with pytest.raises(KubeconfigError, match=expected):
+            load_cluster_configs(paths, service_account=sa)
+        return
+    assert context_names(paths, service_account=sa) == expected
+    assert set(load_cluster_configs(paths, service_account=sa)) == expected
+
+
+def test_context_names_read_no_credentials() -> None:
+    # Certificates that are not there and an exec plugin that is not installed:
+    # loading them fails, naming them does not.
+    kubeconfigs = FIXTURES.parents[0] / "config" / "clusters" / "kubeconfigs"
+    paths = [kubeconfigs / "build.kubeconfig", kubeconfigs / "gpu.kubeconfig"]
+    assert context_names(paths, service_account=NOT_IN_POD) == {
+        "build",
+        "gpu",
+        "in-cluster",
+        "default",
+    }
+    with pytest.raises(KubeconfigError, match=r"build\.kubeconfig: context 'build'"):
+        load_cluster_configs(paths, service_account=NOT_IN_POD)
+
+
+def test_context_names_of_a_kubeconfig_dir(tmp_path: Path) -> None:
+    kdir = _dir_with_mount_entries(tmp_path)
+    names = context_names([], kdir, ".kubeconfig", service_account=NOT_IN_POD)
+    assert names == {"build03", "build04", "in-cluster", "default"}

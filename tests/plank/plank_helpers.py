@@ -37,6 +37,7 @@ class ScriptedExecutor:
     plans: dict[str, RunPlan] = field(default_factory=dict)
     fail_start: Exception | None = None
     fail_collect: Exception | None = None
+    fail_abort: Exception | None = None
 
     def unavailable(self) -> str | None:
         return None
@@ -57,6 +58,8 @@ class ScriptedExecutor:
         yield b""
 
     async def abort(self, prowjob: str, grace_period: timedelta) -> None:
+        if self.fail_abort is not None:
+            raise self.fail_abort
         self.aborts.append((prowjob, grace_period))
         if prowjob in self.processes:
             self.processes[prowjob] = Observation(Phase.FAILED, exit_code=143)

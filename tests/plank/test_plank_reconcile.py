@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 import pytest
@@ -10,7 +11,7 @@ from plank_helpers import MakePlank, ScriptedExecutor, make_job
 
 from minprow.executors.base import ExecutorError, Phase, StartError
 from minprow.executors.clusters import ClusterMap
-from minprow.model import ProwJobAgent, ProwJobState, ProwJobType
+from minprow.model import ProwJob, ProwJobAgent, ProwJobState, ProwJobType
 from minprow.store import JobStore
 
 
@@ -361,6 +362,62 @@ async def test_artifacts_that_cannot_be_collected_keep_the_job_pending_for_a_whi
     job = store.get("a")
     assert job.status.state is ProwJobState.SUCCESS
     assert "could not be uploaded: bucket unreachable" in (job.status.description or "")
+
+
+@pytest.mark.parametrize(
+    ("aborted", "what"),
+    [(False, "cannot collect its logs and artifacts yet"), (True, "cannot stop the aborted job")],
+    ids=["finished-job-uploads", "aborted-job-stop"],
+)
+async def test_a_failure_that_repeats_backs_off_and_is_logged_once_per_distinct_error(
+    store: JobStore,
+    make_plank: MakePlank,
+    executor: ScriptedExecutor,
+    clock: VirtualClock,
+    caplog: pytest.LogCaptureFixture,
+    aborted: bool,
+    what: str,
+) -> None:
+    """The `minprow run --state-dir FILE` of issue 15 logged 36,000 lines in 10 minutes."""
+    await store.create(make_job("a"))
+    plank = make_plank()
+    await plank.reconcile("a")
+    if aborted:
+        await store.mutate("a", _aborted)
+        executor.fail_abort = ExecutorError("the engine does not answer")
+    else:
+        executor.set("a", Phase.SUCCEEDED, exit_code=0, finished_at=clock.now())
+        executor.fail_collect = ExecutorError("[Errno 20] Not a directory: '/state/logs'")
+    caplog.set_level(logging.DEBUG, logger="minprow.plank")
+    delays = [(await plank.reconcile("a")).requeue_after or 0.0 for _ in range(8)]
+    assert delays == sorted(delays)  # growing, to a cap
+    assert delays[-1] > delays[0] > 0
+    assert max(delays) <= plank.poll_interval * 60
+    warned = [r for r in caplog.records if r.levelno == logging.WARNING and what in r.message]
+    assert len(warned) == 1, [r.message for r in warned]
+    # A different error is news: logged once more.
+    if aborted:
+        executor.fail_abort = ExecutorError("permission denied")
+    else:
+        executor.fail_collect = ExecutorError("[Errno 28] No space left on device")
+    await plank.reconcile("a")
+    await plank.reconcile("a")
+    warned = [r for r in caplog.records if r.levelno == logging.WARNING and what in r.message]
+    assert len(warned) == 2
+    # It works again: said once, and the next failure starts from the first delay.
+    if aborted:
+        executor.fail_abort = None
+    else:
+        executor.fail_collect = None
+    await plank.reconcile("a")
+    assert any("works again after" in r.message for r in caplog.records)
+    assert store.get("a").status.completion_time is not None
+
+
+def _aborted(pj: ProwJob) -> ProwJob:
+    pj.status.state = ProwJobState.ABORTED
+    pj.status.description = "Aborted by the user."
+    return pj
 
 
 async def test_a_new_plank_finishes_what_the_old_one_started_exactly_once(

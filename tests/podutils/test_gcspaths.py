@@ -351,6 +351,52 @@ def test_job_path_of_a_prowjob() -> None:
 
 
 @pytest.mark.parametrize(
+    ("type_", "expected_path", "expected_latest"),
+    [
+        (
+            ProwJobType.PRESUBMIT,
+            "pr-logs/pull/org_repo/local/pull-unit/42",
+            [
+                "pr-logs/directory/pull-unit/latest-build.txt",
+                "pr-logs/pull/org_repo/local/pull-unit/latest-build.txt",
+            ],
+        ),
+        (ProwJobType.POSTSUBMIT, "logs/pull-unit/42", ["logs/pull-unit/latest-build.txt"]),
+    ],
+    ids=["presubmit-says-local-where-the-pr-number-goes", "postsubmit-has-no-pr-place"],
+)
+def test_a_local_run_is_placed_as_local_not_as_pr_0(
+    type_: ProwJobType, expected_path: str, expected_latest: list[str]
+) -> None:
+    """`minprow run --local`: JOB_SPEC keeps Prow's presubmit pull (number 0); the
+    layout says `local` where the PR number goes, as Prow's batch says `batch`."""
+    from minprow.model.prowjob import LOCAL_RUN
+
+    job = _presubmit("bucket").model_copy(deep=True)
+    job.spec.job = "pull-unit"
+    job.spec.type = type_
+    assert job.spec.refs is not None
+    assert job.spec.refs.pulls
+    presubmit = type_ is ProwJobType.PRESUBMIT
+    if presubmit:
+        job.spec.refs.pulls[0].number = 0
+    else:
+        job.spec.refs.pulls = None
+    job.status.build_id = "42"
+    job.metadata.annotations[LOCAL_RUN] = "true"
+    assert job.is_local_run
+    assert job_path(job) == expected_path
+    spec = JobSpec.from_prowjob(job)
+    if presubmit:  # what the job sees is Prow's: a pull, numbered 0
+        assert spec.refs is not None
+        assert spec.refs.pulls
+        assert spec.refs.pulls[0].number == 0
+    latest = latest_build_for_spec(spec, explicit_builder(), local=job.is_local_run)
+    assert latest == expected_latest
+    assert job.log_fields().get("pr") == ("local" if presubmit else None)
+
+
+@pytest.mark.parametrize(
     ("parts", "expected"),
     [
         (("a", "b", "c"), "a/b/c"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import queue
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -108,3 +109,16 @@ def make_remote(tmp_path: Path) -> tuple[Path, str, str]:
     work.git.push(str(bare.working_dir), "main:refs/heads/main", "feature:refs/pull/7/head")
     bare.git.symbolic_ref("HEAD", "refs/heads/main")
     return tmp_path / "remote.git", base, head
+
+
+class SilentRemote:
+    """A git remote that takes connections and never answers: a clone in flight for good."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/acme/widgets.git"
+
+    def close(self) -> None:
+        self.sock.close()  # the connections it held are reset: the clones end

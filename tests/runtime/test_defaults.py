@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from minprow.runtime.defaults import ConfigPaths, discover
+from minprow.runtime.defaults import discover
 
 
 @pytest.mark.parametrize(
@@ -38,4 +38,22 @@ def test_discover(
         None if name is None else (Path(name) if name in flags.values() else tmp_path / name)
         for name in expected
     )
-    assert paths == ConfigPaths(*want)
+    assert paths.args() == want
+
+
+@pytest.mark.parametrize(
+    ("flags", "awaited"),
+    [({}, True), ({"config_path": "config.yaml"}, False)],
+    ids=["found-by-discovery", "explicit-flags-mean-those-files"],
+)
+def test_a_missing_plugins_yaml_is_awaited(
+    tmp_path: Path, flags: dict[str, str], awaited: bool
+) -> None:
+    """Without flags, ./plugins.yaml is watched for and read once it appears."""
+    (tmp_path / "config.yaml").write_text("{}\n")
+    given = {key: tmp_path / value for key, value in flags.items()}
+    paths = discover(given.get("config_path"), None, None, tmp_path)
+    assert paths.args()[2] is None
+    (tmp_path / "plugins.yaml").write_text("plugins: {}\n")
+    assert paths.args()[2] == (tmp_path / "plugins.yaml" if awaited else None)
+    assert (tmp_path / "plugins.yaml" in paths.watched()) is awaited

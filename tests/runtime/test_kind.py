@@ -19,6 +19,7 @@ from typing import Any
 import docker
 import pytest
 import yaml
+from dockerimages import session_images
 from fakekind import KindApiServerThread, busybox_context, install
 
 from minprow.kube import crd
@@ -31,6 +32,15 @@ REPO = Path(__file__).resolve().parents[2]
 BUSYBOX_DOCKERFILE = REPO / "fixtures" / "images" / "busybox" / "Dockerfile"
 FAILING_DOCKERFILE = REPO / "fixtures" / "kind" / "failing.Dockerfile"
 TAG = "minprow-kind-test:latest"
+BUILT = [TAG, "minprow-kind-test:in-context", "minprow-kind-test:outside-context"]
+"""Every tag this module's builds make (a failing build makes none)."""
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _built_images() -> Iterator[None]:
+    """What the tests build is removed when the last test session using it ends."""
+    with session_images(*BUILT):
+        yield
 
 
 @dataclass
@@ -350,7 +360,6 @@ def test_build_image(tmp_path: Path, docker_client: docker.DockerClient, where: 
     kind.build_image(context, dockerfile, tag)
     out = docker_client.containers.run(tag, ["/bin/busybox", "echo", "built"], remove=True)
     assert out == b"built\n"
-    docker_client.images.remove(tag)
 
 
 def test_build_failure_carries_the_log(tmp_path: Path, docker_client: docker.DockerClient) -> None:

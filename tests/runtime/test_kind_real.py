@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from dockerimages import session_images
 from fakekind import busybox_context
 
 from minprow.kube import crd
@@ -49,6 +50,13 @@ pytestmark = [
         reason=f"kind is not on the PATH: install kind, then run `{HOW}`",
     ),
 ]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _built_image() -> Iterator[None]:
+    """The image the tests build and load, removed when the last test session using it ends."""
+    with session_images(TAG):
+        yield
 
 
 @pytest.fixture(scope="module")

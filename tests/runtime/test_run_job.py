@@ -144,6 +144,11 @@ def test_local_runs_the_working_tree_as_it_is(
     assert done.returncode == 0, done.stderr
     assert "not committed yet" in done.stdout
     assert f"at {tree.head.commit.hexsha}, base main" in done.stdout
+    # A working tree, not a pull request: said so, and its artifacts placed so.
+    assert "PR 0 of acme/widgets" in done.stdout  # what Prow's presubmit env gives the job
+    assert "(presubmit of acme/widgets, local working tree at" in done.stderr
+    assert "/pr-logs/pull/acme_widgets/local/pull-widgets-test/" in done.stderr
+    assert not (tmp_path / "artifacts" / "pr-logs" / "pull" / "acme_widgets" / "0").exists()
 
 
 @pytest.mark.parametrize(
@@ -192,8 +197,15 @@ def test_a_job_whose_decoration_names_a_bucket_uploads_to_gcs(
     assert not (tmp_path / "artifacts").exists()
 
 
+@pytest.mark.parametrize(
+    ("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["ctrl-c", "sigterm"]
+)
 def test_ctrl_c_aborts_the_job_stops_its_container_and_exits_130(
-    busybox_image: str, remote: tuple[Path, str, str], tmp_path: Path
+    busybox_image: str,
+    remote: tuple[Path, str, str],
+    tmp_path: Path,
+    sig: signal.Signals,
+    code: int,
 ) -> None:
     bare, _, _ = remote
     jobs = _jobs(tmp_path, bare.as_uri(), busybox_image, EXIT_WITH="0")
@@ -213,9 +225,9 @@ def test_ctrl_c_aborts_the_job_stops_its_container_and_exits_130(
     )  # fmt: skip
     assert proc.stdout is not None
     assert proc.stdout.readline() == "started\n"
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(sig)
     _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130, err
+    assert proc.returncode == code, err
     assert "pull-widgets-test aborted" in err
     finished = json.loads((_artifacts(tmp_path) / "finished.json").read_text())
     assert finished["result"] == "ABORTED"

@@ -103,10 +103,16 @@ def _facts(stdout: str) -> dict[str, str]:
 
 def _engine_allows_privileged(client: docker.DockerClient, image: str) -> str | None:
     """None when the engine runs privileged containers, else its refusal."""
+    # Not `containers.run(remove=True)`: a container that fails to start is never
+    # removed by it, and would keep the test image from being removed.
+    container = client.containers.create(image, ["true"], privileged=True)
     try:
-        client.containers.run(image, ["true"], privileged=True, remove=True)
+        container.start()
+        container.wait(timeout=30)
     except docker.errors.APIError as err:
         return str(err.explanation or err)
+    finally:
+        container.remove(force=True)
     return None
 
 

@@ -15,8 +15,8 @@ from minprow.store import (
     SqliteBackend,
     StoreError,
     copy_job,
-    default_state_dir,
     open_store,
+    state_root,
 )
 
 MakeJob = Callable[..., ProwJob]
@@ -31,14 +31,12 @@ MakeJob = Callable[..., ProwJob]
     ],
     ids=["xdg-state-home", "unset", "relative-is-ignored"],
 )
-def test_default_state_dir(
-    monkeypatch: pytest.MonkeyPatch, xdg: str | None, expected: Path
-) -> None:
+def test_state_root(monkeypatch: pytest.MonkeyPatch, xdg: str | None, expected: Path) -> None:
     if xdg is None:
         monkeypatch.delenv("XDG_STATE_HOME", raising=False)
     else:
         monkeypatch.setenv("XDG_STATE_HOME", xdg)
-    assert default_state_dir() == expected
+    assert state_root() == expected
 
 
 async def test_open_store_creates_the_file_in_the_state_dir(

@@ -55,6 +55,10 @@ class GenericComment:
     comment_id: int | None = None
     assignees: tuple[str, ...] = ()
     """The logins assigned to the issue or pull request."""
+    author_association: str = ""
+    """The payload's `author_association` of `author` (OWNER, MEMBER, NONE, ...)."""
+    issue_author_association: str = ""
+    """The payload's `author_association` of `issue_author`."""
 
 
 _MISSING = object()
@@ -102,6 +106,8 @@ def _text(event: Any, issue: Any, text: Any, *, is_pr: bool, own: bool = True) -
         assignees=tuple(
             str(_get(user, "login", default="")) for user in _get(issue, "assignees", default=())
         ),
+        author_association=str(_get(text, "author_association", default="")),
+        issue_author_association=str(_get(issue, "author_association", default="")),
     )
 
 

@@ -36,6 +36,10 @@ class Plugin:
     name: str
     help: str
     handlers: Mapping[str, Handler] = field(default_factory=dict)
+    offline: str | None = None
+    """What the plugin does with no GitHub client, said once when it is enabled and
+    there are no credentials; None: it cannot work without one, and hook does not
+    run it then."""
 
     def calls(
         self, event_type: str, event: Any, comment: GenericComment | None

@@ -1,7 +1,8 @@
 """The trigger plugin: presubmits on pull requests and comments, postsubmits on push.
 
 Corresponds to Prow's pkg/plugins/trigger. `TRIGGER` is the plugin value for
-hook's registry; the handlers (`handle_pull_request`, `handle_comment`,
+hook's registry (`trigger_plugin(local_repos)` one reading changed files from
+local clones when there are no GitHub credentials); the handlers (`handle_pull_request`, `handle_comment`,
 `handle_push`) take a `TriggerContext` and the trigger's own small inputs.
 """
 
@@ -15,7 +16,7 @@ from minprow.hook.plugins.trigger.inputs import (
     pull_request_from,
     push_event,
 )
-from minprow.hook.plugins.trigger.plugin import HELP, NAME, TRIGGER
+from minprow.hook.plugins.trigger.plugin import HELP, NAME, TRIGGER, trigger_plugin
 from minprow.hook.plugins.trigger.pull_request import handle_pull_request
 from minprow.hook.plugins.trigger.push import handle_push
 from minprow.hook.plugins.trigger.run import TriggerContext
@@ -37,6 +38,7 @@ __all__ = [
     "pull_request_event",
     "pull_request_from",
     "push_event",
+    "trigger_plugin",
     "trusted_pull_request",
     "trusted_user",
 ]

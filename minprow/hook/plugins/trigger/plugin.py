@@ -3,11 +3,16 @@
 Corresponds to `helpProvider`, `handlePullRequest`, `handleGenericCommentEvent`
 and `handlePush` of Prow's pkg/plugins/trigger/trigger.go. Each handler turns
 hook's `PluginContext` and the parsed event into a `TriggerContext` and the
-trigger's own input, then calls the pure-ish handler.
+trigger's own input, then calls the pure-ish handler. With no GitHub client
+(no credentials), a `PayloadGitHub` built from the delivery answers trigger's
+calls instead (offline.py), and what only GitHub could answer is logged as a
+sentence.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 from minprow.hook.plugins.context import PluginContext
@@ -16,6 +21,16 @@ from minprow.hook.plugins.registry import Plugin
 from minprow.hook.plugins.trigger.client import TriggerGitHub
 from minprow.hook.plugins.trigger.comment import handle_comment
 from minprow.hook.plugins.trigger.inputs import pull_request_event, push_event
+from minprow.hook.plugins.trigger.offline import (
+    Facts,
+    LocalClones,
+    PayloadGitHub,
+    PayloadOnly,
+    assumptions,
+    comment_facts,
+    pull_request_facts,
+    push_facts,
+)
 from minprow.hook.plugins.trigger.pull_request import handle_pull_request
 from minprow.hook.plugins.trigger.push import handle_push
 from minprow.hook.plugins.trigger.run import TriggerContext
@@ -47,12 +62,8 @@ Commands:
 """
 
 
-async def trigger_context(ctx: PluginContext) -> TriggerContext:
-    """The trigger's view of one delivery; `TypeError` if hook has no GitHub client
-    that makes trigger's calls."""
-    github = ctx.github
-    if not isinstance(github, TriggerGitHub):
-        raise TypeError("the trigger plugin needs a GitHub client (is_member, get_ref, ...)")
+async def trigger_context(ctx: PluginContext, github: TriggerGitHub) -> TriggerContext:
+    """The trigger's view of one delivery, with `github` answering its calls."""
     bot = await github.get_user()
     return TriggerContext(
         github=github,
@@ -65,25 +76,62 @@ async def trigger_context(ctx: PluginContext) -> TriggerContext:
     )
 
 
-async def on_pull_request(ctx: PluginContext, event: Any) -> None:
-    await handle_pull_request(await trigger_context(ctx), pull_request_event(event))
+def client_of(ctx: PluginContext) -> TriggerGitHub | None:
+    """Hook's GitHub client narrowed to trigger's calls; None when there are no
+    credentials (the payload then answers); `TypeError` for a client that does not
+    make trigger's calls."""
+    github = ctx.github
+    if github is None:
+        return None
+    if not isinstance(github, TriggerGitHub):
+        raise TypeError("the trigger plugin needs a GitHub client (is_member, get_ref, ...)")
+    return github
 
 
-async def on_generic_comment(ctx: PluginContext, comment: GenericComment) -> None:
-    await handle_comment(await trigger_context(ctx), comment)
+def trigger_plugin(local_repos: Mapping[str, Path] | None = None) -> Plugin:
+    """The trigger plugin; with no GitHub client it answers from each delivery's
+    payload, and reads changed files from `local_repos` ("org/repo" -> a clone)."""
+    clones = LocalClones(local_repos)
+
+    async def run(
+        ctx: PluginContext,
+        facts: Callable[[], Facts],
+        handle: Callable[[TriggerContext], Awaitable[object]],
+    ) -> None:
+        github = client_of(ctx)
+        if github is not None:
+            await handle(await trigger_context(ctx, github))
+            return
+        offline = PayloadGitHub(facts(), clones, ctx.log)
+        try:
+            await handle(await trigger_context(ctx, offline))
+        except PayloadOnly as err:
+            ctx.log.info("%s", err)
+        finally:
+            offline.report()
+
+    async def on_pull_request(ctx: PluginContext, event: Any) -> None:
+        action = pull_request_event(event)
+        await run(ctx, lambda: pull_request_facts(event), lambda t: handle_pull_request(t, action))
+
+    async def on_generic_comment(ctx: PluginContext, comment: GenericComment) -> None:
+        await run(ctx, lambda: comment_facts(comment), lambda t: handle_comment(t, comment))
+
+    async def on_push(ctx: PluginContext, event: Any) -> None:
+        push = push_event(event)
+        await run(ctx, lambda: push_facts(push.org, push.repo), lambda t: handle_push(t, push))
+
+    return Plugin(
+        name=NAME,
+        help=HELP,
+        handlers={
+            "pull_request": on_pull_request,
+            GENERIC_COMMENT: on_generic_comment,
+            "push": on_push,
+        },
+        offline=assumptions(clones),
+    )
 
 
-async def on_push(ctx: PluginContext, event: Any) -> None:
-    await handle_push(await trigger_context(ctx), push_event(event))
-
-
-TRIGGER = Plugin(
-    name=NAME,
-    help=HELP,
-    handlers={
-        "pull_request": on_pull_request,
-        GENERIC_COMMENT: on_generic_comment,
-        "push": on_push,
-    },
-)
-"""The trigger plugin, for hook's explicit tuple of plugins."""
+TRIGGER = trigger_plugin()
+"""The trigger plugin, for hook's explicit tuple of plugins (no local clones)."""
