@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from minprow.executors import _localimage
 from minprow.executors._engineapi import EngineClient, EngineError, NotFound, Unreachable
 from minprow.executors.base import Managed, Observation, Phase, StartError
 from minprow.podutils.decorate import Workspace
@@ -102,7 +103,10 @@ def ensure_image(client: EngineClient, image: str) -> None:
     except Unreachable:
         raise
     except EngineError as err:
-        raise StartError(f"image {image} not found: {err.explanation}") from err
+        binary = _localimage.static_busybox() if _localimage.is_busybox(image) else None
+        if binary is None:
+            raise _localimage.missing_image_error(image, err.explanation) from err
+        _localimage.build_busybox(client, image, binary)
 
 
 def check_non_root(client: EngineClient, spec: ContainerPlan) -> None:
@@ -176,7 +180,7 @@ def create(client: EngineClient, name: str, config: dict[str, Any]) -> dict[str,
     try:
         client.create_container(name, config)
     except NotFound as err:
-        raise StartError(f"image {config['Image']} not found: {err.explanation}") from err
+        raise _localimage.missing_image_error(config["Image"], err.explanation) from err
     except EngineError as err:
         if err.status == 409:  # another start made it first
             return client.inspect_container(name)

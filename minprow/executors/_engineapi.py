@@ -165,13 +165,21 @@ class EngineClient:
         try:
             if response.status >= 300:
                 _raise(response.status, response.read())
-            # A pull answers 200 at once and reports a failure inside its progress stream.
-            for line in response:
-                if not line.strip():
-                    continue
-                event = json.loads(line)
-                if event.get("error"):
-                    raise EngineError(None, str(event["error"]))
+            _raise_streamed_error(response)
+        finally:
+            connection.close()
+
+    def build_image(self, tag: str, context: bytes) -> None:
+        """Build `context` (a tar holding a Dockerfile) as `tag`; EngineError with the
+        engine's message when a step fails."""
+        query = {"t": tag, "rm": 1, "forcerm": 1}
+        connection, response = self._send(
+            "POST", f"/build?{urlencode(query)}", context, content_type="application/x-tar"
+        )
+        try:
+            if response.status >= 300:
+                _raise(response.status, response.read())
+            _raise_streamed_error(response)
         finally:
             connection.close()
 
@@ -215,7 +223,13 @@ class EngineClient:
         return json.loads(data) if data and data.strip() else None
 
     def _send(
-        self, method: str, path: str, payload: bytes | None, *, read: float | None = 0
+        self,
+        method: str,
+        path: str,
+        payload: bytes | None,
+        *,
+        read: float | None = 0,
+        content_type: str = "application/json",
     ) -> tuple[http.client.HTTPConnection, Any]:
         """Send one request; `read` is extra seconds to wait for the answer (a stop
         waits out its grace period; None waits as long as it takes: a followed log)."""
@@ -223,7 +237,7 @@ class EngineClient:
         connection = self._connection(timeout)
         headers = {"Host": "docker"}
         if payload is not None:
-            headers["Content-Type"] = "application/json"
+            headers["Content-Type"] = content_type
         try:
             connection.request(method, path, payload, headers)
             return connection, connection.getresponse()
@@ -239,6 +253,17 @@ class EngineClient:
                 self._host, self._port, timeout=timeout, context=_tls_context()
             )
         return http.client.HTTPConnection(self._host, self._port, timeout=timeout)
+
+
+def _raise_streamed_error(response: Any) -> None:
+    """A pull or build answers 200 at once and reports a failure inside its progress
+    stream (one JSON object a line)."""
+    for line in response:
+        if not line.strip():
+            continue
+        event = json.loads(line)
+        if event.get("error"):
+            raise EngineError(None, str(event["error"]))
 
 
 def _raise(status: int, body: bytes) -> None:

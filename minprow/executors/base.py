@@ -72,6 +72,11 @@ class Executor(Protocol):
         ...
 
     @property
+    def workload(self) -> str:
+        """What it runs a job as, for messages: `pod`, `container` or `process`."""
+        ...
+
+    @property
     def decoration_timeout_in_job(self) -> bool:
         """Whether the job's own entrypoint enforces the decoration timeout (a pod's, as
         Prow's); when False, plank stops the process at the timeout."""

@@ -99,6 +99,7 @@ class DockerExecutor:
     """Runs ProwJobs as containers of one Docker engine (see the module docstring)."""
 
     name = "docker"
+    workload = "container"
     decoration_timeout_in_job = False
     """minprow stops the process at the decoration timeout (plank asks it to)."""
 

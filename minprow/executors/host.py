@@ -89,6 +89,7 @@ class HostExecutor:
     """Runs ProwJobs as process groups on this machine (see the module docstring)."""
 
     name = "host"
+    workload = "process"
     decoration_timeout_in_job = False
     """minprow stops the process at the decoration timeout (plank asks it to)."""
 

@@ -80,6 +80,7 @@ _T = TypeVar("_T")
 class KubernetesExecutor:
     """Runs ProwJobs as pods of one build cluster context (see the module docstring)."""
 
+    workload = "pod"
     decoration_timeout_in_job = True
     """Prow's entrypoint in the pod stops the test at the decoration timeout; plank must not."""
 

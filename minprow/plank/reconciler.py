@@ -52,6 +52,8 @@ EVICTED = "Evicted"
 """The reason (Kubernetes' pod status reason) of a pod the node evicted."""
 COLLECT_DEADLINE = timedelta(minutes=10)
 """How long a finished job's artifacts may fail to upload before the job is completed anyway."""
+MAX_REMEMBERED_FAILURES = 1000
+"""Distinct start failures remembered as logged; past this they are said again."""
 RETRY_FIRST_POLLS = 5
 """The first retry of a failing step waits this many polls."""
 RETRY_MAX_POLLS = 60
@@ -82,6 +84,8 @@ class Plank:
     adjust_plan: Callable[[RunPlan], RunPlan] | None = None
     """A last change to every run plan (`minprow run --local` mounts the working tree)."""
     _in_flight: set[str] = field(default_factory=set)
+    _start_failures: set[str] = field(default_factory=set)
+    """Why jobs could not start, as already logged at warning level."""
     _retries: Backoff[str] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -193,7 +197,9 @@ class Plank:
             plan = self.plan(job)
             await executor.start(job, plan)
         except (RenderError, StartError) as err:
-            await self._finish(job, ProwJobState.ERROR, f"Pod can not be created: {err}")
+            description = f"{_cannot_create(executor)}: {err}"
+            self._said_once(job, description)
+            await self._finish(job, ProwJobState.ERROR, description)
             return Result()
         except ExecutorError as err:
             return await self._not_started(job, executor, err)
@@ -224,9 +230,10 @@ class Plank:
         deadline, limit = timeouts.start_deadline(job, self.config().plank, now)
         if now >= deadline:
             description = (
-                f"Pod can not be created: {executor.name} did not take it within "
+                f"{_cannot_create(executor)}: {executor.name} did not take it within "
                 f"{format_duration(limit)}: {err}"
             )
+            self._said_once(job, description)
             await self._finish(job, ProwJobState.ERROR, description)
             return Result()
         waiting = f"Waiting for {executor.name}: {err}"
@@ -391,6 +398,17 @@ class Plank:
 
     # helpers
 
+    def _said_once(self, job: ProwJob, description: str) -> None:
+        """A job that cannot start, at warning level the first time its cause is seen
+        (a periodic failing the same way every minute is said once), then at debug."""
+        if description in self._start_failures:
+            _log(job).debug("%s (again)", description)
+            return
+        if len(self._start_failures) >= MAX_REMEMBERED_FAILURES:
+            self._start_failures.clear()
+        self._start_failures.add(description)
+        _log(job).warning("%s (later jobs failing the same way are not logged)", description)
+
     def _retry(self, job: ProwJob, what: str, err: Exception) -> Result:
         """A failed step, retried after a growing delay; logged only when its error is new."""
         retry = self._retries.failed(job.metadata.name, f"{what}: {err}")
@@ -482,3 +500,8 @@ def _finished_copy(
 
 def _log(job: ProwJob) -> logging.LoggerAdapter[logging.Logger]:
     return logging.LoggerAdapter(log, job.log_fields())
+
+
+def _cannot_create(executor: Executor) -> str:
+    """Prow's "Pod can not be created", naming what this executor really makes."""
+    return f"{executor.workload.capitalize()} can not be created"

@@ -236,7 +236,8 @@ async def test_a_consumer_may_stop_following(
     [
         (
             {"name": "test", "image": "minprow-test-no-such-image:v0", "command": ["true"]},
-            "image minprow-test-no-such-image:v0 not found",
+            r"image minprow-test-no-such-image:v0 is not on this machine and cannot be pulled .*"
+            r"`--executor host`",
         ),
         (container("true", workingDir="relative/dir"), "working directory"),
         (container("true", resources={"limits": {"memory": "1"}}), "memory"),

@@ -28,6 +28,7 @@ class ScriptedExecutor:
     """Keeps each job's "process" as an Observation the test sets."""
 
     name: str = "scripted"
+    workload: str = "pod"
     decoration_timeout_in_job: bool = False
     processes: dict[str, Observation] = field(default_factory=dict)
     starts: list[str] = field(default_factory=list)

@@ -20,7 +20,7 @@ import pytest
 
 from minprow import pjutil
 from minprow.config import Periodic, load_config
-from minprow.runtime.defaults import ConfigPaths, project_dir, project_store, project_state_dir
+from minprow.runtime.defaults import ConfigPaths, project_dir, project_state_dir, project_store
 from minprow.store import open_store
 
 REPO = Path(__file__).resolve().parents[2]
@@ -167,7 +167,10 @@ def test_get_reads_the_store_of_the_project_it_runs_in(
 
     _store_one_job(project_state_dir(alpha), "alpha-job")
     _store_one_job(beta_store, "beta-job")
-    for project, mine, theirs in ((alpha, "alpha-job", "beta-job"), (beta, "beta-job", "alpha-job")):
+    for project, mine, theirs in (
+        (alpha, "alpha-job", "beta-job"),
+        (beta, "beta-job", "alpha-job"),
+    ):
         result = _minprow(project, state_home, "get", "prowjobs", "-o", "json")
         assert result.returncode == 0, result.stderr
         assert mine in result.stdout

@@ -72,6 +72,7 @@ def periodic(name: str, started: timedelta, completed: timedelta | None = None, 
 @dataclass
 class RecordingExecutor:
     name: str = "recording"
+    workload: str = "pod"
     decoration_timeout_in_job: bool = False
     managed: dict[str, Phase] = field(default_factory=dict)
     cleaned: list[str] = field(default_factory=list)

@@ -141,6 +141,25 @@ CASES = [
         "Image missing or not pullable: image golang:9.99 not found: manifest unknown",
     ),
     (
+        "image-not-pullable-under-docker",
+        job(
+            ProwJobState.ERROR,
+            "Container can not be created: image busybox:1.36 is not on this machine and "
+            "cannot be pulled (offline). Build or tag a local image with that name, or run "
+            "the job as a host process with `--executor host`.",
+        ),
+        HEALTHY,
+        "Image missing or not pullable: image busybox:1.36 is not on this machine and "
+        "cannot be pulled (offline). Build or tag a local image with that name, or run "
+        "the job as a host process with `--executor host`.",
+    ),
+    (
+        "start-error-under-host",
+        job(ProwJobState.ERROR, "Process can not be created: the test container has no command"),
+        HEALTHY,
+        "It could not be started: the test container has no command",
+    ),
+    (
         "start-error",
         job(ProwJobState.ERROR, "Pod can not be created: the test container has no command"),
         HEALTHY,

@@ -25,7 +25,17 @@ from minprow.podutils.render import DEFAULT_TIMEOUT
 WAITING = "waiting: "
 """Prefix of every description plank's admission check writes on a held job."""
 
-_IMAGE_PROBLEMS = ("not found", "pull access denied", "manifest unknown", "ImagePull", "ErrImage")
+_IMAGE_PROBLEMS = (
+    "not found",
+    "cannot be pulled",
+    "pull access denied",
+    "manifest unknown",
+    "ImagePull",
+    "ErrImage",
+)
+CANNOT_CREATE = tuple(f"{what} can not be created:" for what in ("Pod", "Container", "Process"))
+"""How plank's description begins when a job could not be started, per executor (Prow's
+"Pod can not be created" for pods)."""
 _SUPERSEDED = "newer version of this job"
 
 
@@ -82,8 +92,9 @@ def _ended(job: ProwJob, description: str, plank: Plank | None) -> str | None:
         return f"It was never scheduled{within} (pod_unscheduled_timeout)."
     if description == "Pod running timeout.":
         return "It ran past plank's pod_running_timeout and was stopped."
-    if description.startswith("Pod can not be created:"):
-        reason = description.removeprefix("Pod can not be created:").strip()
+    made = next((w for w in CANNOT_CREATE if description.startswith(w)), None)
+    if made is not None:
+        reason = description.removeprefix(made).strip()
         if _image_problem(reason):
             return f"Image missing or not pullable: {reason}"
         return f"It could not be started: {reason}"
