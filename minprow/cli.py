@@ -276,7 +276,9 @@ def _process_options(func: Any) -> Any:
             click.option(
                 "--api-token-file",
                 type=_EXISTING,
-                help="A file holding the bearer token the API's rerun and abort require.",
+                help="A file holding the bearer token the API's rerun and abort require "
+                "[up's default: STATE_DIR/api-token, made on first start and read by "
+                "`minprow tui --url` in the same project].",
             ),
             click.option(
                 "--github-endpoint",
@@ -497,7 +499,8 @@ def serve(components: str, **flags: Any) -> None:
 @click.option(
     "--token-file",
     type=_EXISTING,
-    help="The server's API token (its --api-token-file), for rerun and abort; with --url.",
+    help="The server's API token (its --api-token-file), for rerun and abort; with --url "
+    "[default: the api-token `minprow up` keeps in this project's state directory].",
 )
 def tui(state_dir: Path | None, url: str | None, token_file: Path | None) -> None:
     """Watch the jobs live: those of a state directory, or of a server with --url."""
@@ -511,8 +514,10 @@ def tui(state_dir: Path | None, url: str | None, token_file: Path | None) -> Non
 
     source: JobSource
     if url:
+        from minprow.runtime.defaults import project_token
         from minprow.tui.sources.remote import RemoteSource
 
+        token_file = token_file or project_token()
         token = token_file.read_text().strip() if token_file else None
         source = RemoteSource(url, token)
     else:

@@ -74,6 +74,16 @@ def discover(
     )
 
 
+API_TOKEN_FILE = "api-token"
+"""The API's bearer token `up` keeps in the state directory, as it keeps the HMAC secret."""
+
+
+def project_token(cwd: Path | None = None) -> Path | None:
+    """The API token of the project in `cwd`, when `minprow up` made one there."""
+    path = project_store(None, cwd=cwd).path / API_TOKEN_FILE
+    return path if path.is_file() else None
+
+
 @dataclass(frozen=True)
 class StateDir:
     """The embedded job store's directory, and what chose it (for messages)."""

@@ -32,8 +32,9 @@ from minprow.runtime.components import (
     Leading,
     SettingsError,
 )
-from minprow.runtime.defaults import discover, project_store
+from minprow.runtime.defaults import API_TOKEN_FILE, discover, project_store
 from minprow.runtime.federation import KubeSettings
+from minprow.store import liveness
 
 if TYPE_CHECKING:
     from minprow.aio import Clock
@@ -225,7 +226,7 @@ async def _run(
         github=github,
         inbox=inbox,
         hmac_secret_file=_hmac_file(settings, state_dir),
-        api_token_file=settings.api_token_file,
+        api_token_file=_api_token(settings, state_dir),
         slack_webhook_file=settings.slack_webhook_file,
         host=settings.host,
         port=settings.port,
@@ -346,12 +347,15 @@ def _backing(
             settings.executor, settings.clusters, state_dir, artifacts, clock, objects
         )
         log.info("ProwJobs are kept in the embedded store %s", state_dir / DB_FILE)
-        return _Backing(
+        backing = _Backing(
             open_store("sqlite", state_dir),
             clusters,
             str(state_dir / DB_FILE),
             inbox=SqliteInbox.in_dir(state_dir),
         )
+        if "plank" in settings.components:
+            backing.closers.append(_mark_running(settings, state_dir).release)
+        return backing
     if settings.clusters:
         raise federation.FederationError(
             "--cluster maps clusters to local executors; with Kubernetes, each cluster is "
@@ -397,16 +401,43 @@ async def _follow(store: JobStore, clock: Clock, interval: float = FOLLOW_INTERV
         await clock.sleep(interval)
 
 
+def _mark_running(settings: Settings, state_dir: Path) -> liveness.Holding:
+    """Say in the state directory that this process runs its jobs, for `minprow tui`
+    over it (store/liveness.py)."""
+    url = f"http://localhost:{settings.port}"
+    holding, other = liveness.hold(state_dir, _command(settings), url)
+    if other is not None:
+        log.warning(
+            "%s also runs the jobs of %s: both will start them", other.describe(), state_dir
+        )
+    return holding
+
+
+def _api_token(settings: Settings, state_dir: Path) -> Path | None:
+    """--api-token-file; under `up`, a token it keeps in the state directory, as it does
+    the HMAC secret, so `minprow tui --url` in the same project can rerun and abort."""
+    if settings.api_token_file is not None or not settings.make_hmac_secret:
+        return settings.api_token_file
+    path = _secret_file(state_dir / API_TOKEN_FILE)
+    log.info("the API's token for rerun and abort (minprow tui --url uses it): %s", path)
+    return path
+
+
+def _secret_file(path: Path) -> Path:
+    """`path`, made (0600, 32 random bytes in hex) when it is not there yet."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_hex(32) + "\n")
+    return path
+
+
 def _hmac_file(settings: Settings, state_dir: Path) -> Path | None:
     if settings.hmac_secret_file is not None or "hook" not in settings.components:
         return settings.hmac_secret_file
     if not settings.make_hmac_secret:
         raise SettingsError("the hook needs --hmac-secret-file (or leave hook out of --components)")
-    path = state_dir / HMAC_FILE
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.touch(mode=0o600)
-        path.write_text(secrets.token_hex(32) + "\n")
+    path = _secret_file(state_dir / HMAC_FILE)
     log.info(
         "to send this hook a webhook: minprow send-event --hmac-path %s --event-type TYPE "
         "--payload FILE --address http://localhost:%d/hook",

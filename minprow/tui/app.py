@@ -77,6 +77,8 @@ class MinprowApp(App[int]):
         self.clock: Clock = clock or SystemClock()
         self.jobs = JobList()
         self.problem = ""
+        self.idle: str | None = None
+        """Why queued jobs will not run (nothing runs this source's jobs), or None."""
         """Why the feed is not live right now (shown in the header), or ""."""
         self.live = asyncio.Event()
         """Set once the first snapshot is in the table (tests and benchmarks wait on it)."""
@@ -100,6 +102,7 @@ class MinprowApp(App[int]):
 
     def on_mount(self) -> None:
         self.sub_title = self.source.description
+        self.idle = self.source.idle()
         self.table.focus()
         self._show_summary()
         self.run_worker(self._follow(), name="job feed", exclusive=True, exit_on_error=False)
@@ -157,9 +160,11 @@ class MinprowApp(App[int]):
         self._summary_due = False
         if recount:
             self._passed = self.jobs.pass_rate(self.clock.now())
-        self._summary.show(self.jobs, self._passed, self.source.description, self.problem)
+        problem = self.problem or self.idle or ""
+        self._summary.show(self.jobs, self._passed, self.source.description, problem)
 
     def _tick(self) -> None:
+        self.idle = self.source.idle()
         self.table.tick()
         # The pass rate's hour slides with the clock, so the header is redrawn too.
         self._show_summary()
@@ -218,6 +223,14 @@ class MinprowApp(App[int]):
                 new = await self.source.rerun(name)
             except SourceError as err:
                 self.notify(f"Rerun of {job.spec.job} failed: {err}", severity="error")
+                return
+            idle = self.source.idle()
+            if idle:
+                self.notify(
+                    f"Rerun of {job.spec.job} queued ({new}), but it will wait: {idle}",
+                    title="rerun",
+                    severity="warning",
+                )
                 return
             self.notify(f"Rerun of {job.spec.job} created: {new}", title="rerun")
 

@@ -76,6 +76,12 @@ class JobSource(Protocol):
         """Abort an unfinished job."""
         ...
 
+    def idle(self) -> str | None:
+        """Why queued jobs will not run: nothing runs the jobs of this source (a state
+        directory no minprow is running against); None when something does. Cheap: the
+        app asks every second."""
+        ...
+
     async def clusters(self) -> dict[str, dict[str, Any]]:
         """Each build cluster's health (kube.health.ClusterHealth.to_json() shape, or
         `{"executor": NAME}` for a local executor), by cluster name."""

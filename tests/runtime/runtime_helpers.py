@@ -29,14 +29,17 @@ class UpProcess:
     def __init__(
         self,
         cwd: Path,
-        state_dir: Path,
+        state_dir: Path | None,
         *args: str,
         command: str = "up",
         port: int | None = None,
+        env: dict[str, str] | None = None,
     ) -> None:
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        """`state_dir` None: the project's default (runtime/defaults.py)."""
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
         self.port = port or free_port()
-        argv = [command, "--state-dir", str(state_dir), "--port", str(self.port), *args]
+        where = ["--state-dir", str(state_dir)] if state_dir is not None else []
+        argv = [command, *where, "--port", str(self.port), *args]
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "minprow", *argv],
             cwd=cwd,

@@ -50,6 +50,8 @@ class StoreSource:
         self.health = clusters or {}
         self.now = now
         self.cluster_calls = 0
+        self.idle_notice: str | None = None
+        """What `idle()` answers: set it to play a state dir nothing runs."""
 
     @property
     def description(self) -> str:
@@ -87,6 +89,9 @@ class StoreSource:
             return job
 
         await self.store.mutate(name, mark)
+
+    def idle(self) -> str | None:
+        return self.idle_notice
 
     async def clusters(self) -> dict[str, dict[str, Any]]:
         self.cluster_calls += 1

@@ -140,6 +140,9 @@ class DetailScreen(Screen[None]):
             + (f"  [dim]{escape(job.status.description)}[/]" if job.status.description else "")
         )
         why = why_not_running(job, self.cluster_health, self.now(), plank=self.plank)
+        if why is not None and job.status.state is ProwJobState.TRIGGERED:
+            idle = self.source.idle()  # the first reason of all: nothing runs jobs
+            why = f"{idle[0].upper()}{idle[1:]}. {why}" if idle else why
         banner = self.query_one("#why", Static)
         banner.set_class(why is None, "clear")
         banner.update(f"[b]Why not running:[/b] {escape(why)}" if why else "")

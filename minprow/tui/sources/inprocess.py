@@ -95,6 +95,9 @@ class InProcessSource:
         except StoreError as err:  # AlreadyFinished among them: its message says so
             raise SourceError(f"cannot abort {name}: {err}") from err
 
+    def idle(self) -> str | None:
+        return None  # the process showing it runs the jobs
+
     async def clusters(self) -> dict[str, dict[str, Any]]:
         # The clusters jobs name count too, as in the API's /api/v1/clusters.
         used = {job.spec.cluster_alias for job in self._store.list()}

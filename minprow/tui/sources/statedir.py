@@ -13,7 +13,9 @@ past this cache (compacted), `refresh()` re-lists and the feed expires: the sour
 reports the deletions it missed and starts over with ADDED events.
 
 Rerun and abort are the shared job actions (`store.actions`) written to the same
-file: the other process's plank picks them up on its own refresh. Logs: a finished
+file: the other process's plank picks them up on its own refresh. Whether there
+is such a process is its lock on the state directory (store/liveness.py); when
+there is none, the app says so. Logs: a finished
 job's build log from the artifacts (`D/artifacts`, or where its decoration
 uploads); a running job's output from the local executor that has it (host
 processes under `D/workspaces/host`, Docker containers labelled for the job),
@@ -43,6 +45,7 @@ from minprow.store import (
     NotFound,
     StoreError,
     actions,
+    liveness,
     open_store,
 )
 from minprow.tui.source import THROUGH, JobEvent, SourceError
@@ -129,6 +132,14 @@ class StateDirSource:
             raise SourceError(f"cannot abort {name}: no such job in {self._dir}") from err
         except StoreError as err:  # AlreadyFinished among them: its message says so
             raise SourceError(f"cannot abort {name}: {err}") from err
+
+    def idle(self) -> str | None:
+        if liveness.runner(self._dir) is not None:
+            return None
+        return (
+            f"no minprow is running against {self._dir}: start `minprow up` (or `minprow "
+            "serve`) there to run queued jobs"
+        )
 
     async def clusters(self) -> dict[str, dict[str, Any]]:
         """The clusters the jobs name, as this machine runs them: the embedded store

@@ -17,11 +17,13 @@ _MAX_CLUSTERS = 6
 
 
 class SummaryHeader(Static):
-    """Two lines over the table; the app calls `show` when jobs change and each second."""
+    """Two lines over the table (a third for a problem: a lost feed, nothing running
+    the jobs); the app calls `show` when jobs change and each second."""
 
     DEFAULT_CSS = """
     SummaryHeader {
-        height: 2;
+        height: auto;
+        max-height: 5;
         padding: 0 1;
         background: $boost;
     }
@@ -69,6 +71,6 @@ def summary(
     if rest:
         text.append(f" · {len(rest)} more: {sum(count for _, count in rest)}")
     if problem:
-        text.append("   ")
+        text.append("\n")
         text.append(f"⚠ {problem}", style="bold red")
     return text
