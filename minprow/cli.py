@@ -636,7 +636,11 @@ def send_event(
     from minprow.runtime.send_event import hmac_path_of
     from minprow.runtime.send_event import send_event as send
 
-    path = hmac_path or hmac_path_of(project_store(state_dir).path)
+    path = hmac_path
+    if path is None:
+        where = project_store(state_dir)
+        where.announce("minprow send-event")
+        path = hmac_path_of(where.path)
     if path is None:
         sys.exit(1)
     sys.exit(send(path, event_type, payload, address, delivery_id))
