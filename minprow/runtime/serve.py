@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from minprow.aio import TaskGroup
+from minprow.aio.gcfreeze import FreezeSurvivors
 from minprow.runtime import commands
 from minprow.runtime.components import (
     COMPONENTS,
@@ -129,7 +130,9 @@ def _main(settings: Settings, interrupts: Interrupts) -> int:
     except UpError as err:
         return commands.fail_with(str(err))
     try:
-        return asyncio.run(_run(agent, settings, settings.state_dir, interrupts))
+        # The pauses of full collections stay short however many jobs the cache holds.
+        with FreezeSurvivors():
+            return asyncio.run(_run(agent, settings, settings.state_dir, interrupts))
     except SettingsError as err:
         return commands.fail_with(str(err))
 
@@ -197,8 +200,8 @@ async def _run(
         log.error("cannot open the job store (%s): %s", backing.where, err)
         backing.close()
         return 1
-    # The cache holds many long-lived objects: keep them out of the cyclic GC's
-    # full collections, which would otherwise pause the loop for them.
+    # The cache as loaded is long-lived: out of the full collections from the start
+    # (later survivors follow after each one: aio/gcfreeze.py).
     gc.freeze()
     _report_start(agent.get(), store, backing.where)
     inbox = await _open_inbox(backing, settings, clock)
