@@ -9,6 +9,7 @@ picks some."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import gzip
 import os
@@ -242,6 +243,23 @@ async def test_prune_forgets_only_finished_deliveries_received_before(
 
 
 # Durable backends: sqlite and kube.
+
+
+async def test_deliveries_accepted_at_once_are_each_kept_once(make_inbox: MakeInbox) -> None:
+    """Past capacity many deliveries arrive in one turn of the loop (the sqlite inbox
+    commits them together): each is kept, the first of two with one id wins, and
+    every one answered is there after a restart."""
+    inbox = make_inbox()
+    await inbox.open()
+    ids = [f"{UUID[:-2]}{n:02d}" for n in range(20)]
+    answers = await asyncio.gather(
+        *(inbox.accept(entry(d, seconds=n)) for n, d in enumerate(ids)),
+        inbox.accept(entry(ids[3], COMMENT, seconds=30)),
+    )
+    assert answers == [True] * 20 + [False]
+    _, waiting = await restart(make_inbox, inbox)
+    assert [e.delivery_id for e in waiting] == ids
+    assert {e.body for e in waiting} == {PR_OPENED}
 
 
 @pytest.mark.parametrize("finished", [False, True], ids=["waiting", "finished"])
