@@ -49,7 +49,7 @@ from minprow.store.errors import (
     WatchExpired,
 )
 from minprow.store.events import EventType, WatchEvent
-from minprow.store.sqlitefile import Checkpointer, connect
+from minprow.store.sqlitefile import Checkpointer, connect, transaction
 
 DB_FILE = "prowjobs.db"
 SCHEMA_VERSION = 1
@@ -233,8 +233,7 @@ class SqliteBackend:
         return db
 
     def _migrate(self, db: sqlite3.Connection) -> None:
-        db.execute("BEGIN IMMEDIATE")  # one process creates the schema; the others wait
-        try:
+        with transaction(db):  # one process creates the schema; the others wait
             (version,) = db.execute("PRAGMA user_version").fetchone()
             if version > SCHEMA_VERSION:
                 raise StoreError(
@@ -246,21 +245,11 @@ class SqliteBackend:
                     if statement.strip():
                         db.execute(statement)
                 db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        db = self._connect()
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with transaction(self._connect()) as db:
             yield db
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
         self._checkpointer.committed()
 
     @contextmanager

@@ -39,8 +39,9 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return workdir
 
 
-def test_up_makes_a_token_that_tui_url_uses(tmp_path: Path, project: Path) -> None:
-    up = UpProcess(
+def _up(project: Path, tmp_path: Path) -> UpProcess:
+    """`minprow up` in `project`, on its default (per-project) state directory."""
+    return UpProcess(
         project,
         None,
         "--no-tui",
@@ -49,6 +50,10 @@ def test_up_makes_a_token_that_tui_url_uses(tmp_path: Path, project: Path) -> No
         "host",
         env={"XDG_STATE_HOME": str(tmp_path / "xdg")},
     )
+
+
+def test_up_makes_a_token_that_tui_url_uses(tmp_path: Path, project: Path) -> None:
+    up = _up(project, tmp_path)
     try:
         up.wait_for("-> success")
         state = project_state_dir(project)
@@ -75,15 +80,7 @@ def test_up_makes_a_token_that_tui_url_uses(tmp_path: Path, project: Path) -> No
     finally:
         assert up.stop() == 0
     # Kept across restarts: a TUI attached before a restart goes on working.
-    again = UpProcess(
-        project,
-        None,
-        "--no-tui",
-        "--no-kind",
-        "--executor",
-        "host",
-        env={"XDG_STATE_HOME": str(tmp_path / "xdg")},
-    )
+    again = _up(project, tmp_path)
     try:
         again.wait_for("minprow is up")
         assert token_file.read_text().strip() == token

@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from minprow.hook.inbox.entry import InboxEntry, InboxError
-from minprow.store.sqlitefile import Checkpointer, connect
+from minprow.store.sqlitefile import Checkpointer, connect, transaction
 
 DB_FILE = "webhooks.db"
 SCHEMA_VERSION = 1
@@ -122,17 +122,10 @@ class SqliteInbox:
     def _insert(self, entries: Iterable[InboxEntry]) -> list[bool]:
         """Insert `entries` in one transaction; for each, whether it is new (the first
         of two with one id is)."""
-        db = self._connect()
-        with self._errors():
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                kept = [self._insert_one(db, entry) for entry in entries]
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            db.execute("COMMIT")
-            self._checkpointer.committed()
-            return kept
+        with self._errors(), transaction(self._connect()) as db:
+            kept = [self._insert_one(db, entry) for entry in entries]
+        self._checkpointer.committed()
+        return kept
 
     @staticmethod
     def _insert_one(db: sqlite3.Connection, entry: InboxEntry) -> bool:
@@ -163,17 +156,10 @@ class SqliteInbox:
             self._checkpointer.committed()
 
     async def finish(self, delivery_id: str) -> None:
-        db = self._connect()
-        with self._errors():
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                db.execute("UPDATE deliveries SET finished = 1 WHERE id = ?", (delivery_id,))
-                db.execute("DELETE FROM payloads WHERE id = ?", (delivery_id,))
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            db.execute("COMMIT")
-            self._checkpointer.committed()
+        with self._errors(), transaction(self._connect()) as db:
+            db.execute("UPDATE deliveries SET finished = 1 WHERE id = ?", (delivery_id,))
+            db.execute("DELETE FROM payloads WHERE id = ?", (delivery_id,))
+        self._checkpointer.committed()
 
     async def load(self, delivery_id: str) -> bytes:
         with self._errors():
@@ -258,16 +244,11 @@ class SqliteInbox:
                 f"{SCHEMA_VERSION}; upgrade minprow or use another --state-dir"
             )
         if version == 0:
-            db.execute("BEGIN IMMEDIATE")
-            try:
+            with transaction(db):
                 for statement in _SCHEMA.split(";"):
                     if statement.strip():
                         db.execute(statement)
                 db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            db.execute("COMMIT")
 
     @contextmanager
     def _errors(self) -> Iterator[None]:
