@@ -41,6 +41,12 @@ Driven by the real `kubernetes` client through real kubeconfig files
   base64 `binaryData`, at most 1 MiB of values: 422 `[]: Too long`, and
   `immutable`); any request body over 3 MiB is 413 RequestEntityTooLarge.
 
+- core/v1 `serviceaccounts` and TokenRequest on `serviceaccounts/{name}/token`;
+  rbac.authorization.k8s.io/v1 `roles`, `rolebindings`, `clusterroles` (with
+  `cluster-admin` seeded) and `clusterrolebindings`; token authentication and
+  RBAC authorization when `auth.enabled` (401, 403 as kube-apiserver answers):
+  tests/fakekube_auth.py.
+
 Test switches: `set_pod_phase`, `set_log`/`append_log` (the kubelet),
 `unreachable` (requests are accepted and never answered until reset, a black-
 holed API server), `fail_next(count, code)` (Status failures), `held` (watches
@@ -48,7 +54,7 @@ send nothing), `drop_watches()` (an API server restart), `compact()`.
 Simplified: no namespace existence checks, no admission, no field validation
 beyond names (and ConfigMaps'), no etcd object size limit (1.5 MiB), no
 `limit`/`continue` paging (the client does not ask for it), no status
-subresources (the ProwJob CRD declares none), no authentication.
+subresources (the ProwJob CRD declares none); authentication only when on.
 `FakeKube` runs on the caller's event loop; `FakeKubeThread` in a thread.
 """
 
@@ -65,6 +71,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from aiohttp import web
+from fakekube_auth import CLUSTER_ADMIN, Auth, Rbac, attributes
 from fakekube_kubelet import api_client, pod_status, write_kubeconfig
 from fakekube_query import QueryError
 from fakekube_resources import (
@@ -72,6 +79,7 @@ from fakekube_resources import (
     PODS,
     PROWJOBS_RESOURCE,
     RESOURCES,
+    SERVICEACCOUNTS,
     Resource,
     fields_of,
     status,
@@ -108,6 +116,11 @@ class FakeKube(WriteHandlers):
         self.leases: dict[Any, Obj] = {}
         self.crds: dict[Any, Obj] = {}  # by name
         self.namespaces: dict[Any, Obj] = {}
+        self.serviceaccounts: dict[Any, Obj] = {}
+        self.roles: dict[Any, Obj] = {}
+        self.rolebindings: dict[Any, Obj] = {}
+        self.clusterroles: dict[Any, Obj] = {"cluster-admin": copy.deepcopy(CLUSTER_ADMIN)}
+        self.clusterrolebindings: dict[Any, Obj] = {}
         self.logs: dict[tuple[str, str, str], str] = {}
         self.revision = 0
         self.window = window
@@ -120,6 +133,8 @@ class FakeKube(WriteHandlers):
         self.unreachable = False  # requests hang unanswered while set
         self.kubelet_confirms_deletion = True
         self.now: Callable[[], datetime] = lambda: datetime.now(UTC)
+        self.auth = Auth(lambda: self.now())
+        """Token authentication and RBAC, off until a test sets `auth.enabled`."""
         self._failures: list[int] = []
         self._changed = asyncio.Event()
         self._closing = False
@@ -131,7 +146,9 @@ class FakeKube(WriteHandlers):
     def app(self) -> web.Application:
         # Bodies up to the API server's own limit reach the handlers (aiohttp's
         # default stops at 1 MiB); `_body` answers 413 past it, as kube-apiserver.
-        app = web.Application(middlewares=[self._switches], client_max_size=MAX_BODY_BYTES)
+        app = web.Application(
+            middlewares=[self._authenticated, self._switches], client_max_size=MAX_BODY_BYTES
+        )
         for res in RESOURCES.values():
             self._routes[res.base] = self._routes[res.base + "/{name}"] = res
             app.router.add_get(res.base, self._list_or_watch)
@@ -143,6 +160,7 @@ class FakeKube(WriteHandlers):
             if res is PODS:
                 app.router.add_delete(res.base, self._delete_collection)
                 app.router.add_get(res.base + "/{name}/log", self._log)
+        app.router.add_post(SERVICEACCOUNTS.base + "/{name}/token", self._token_request)
         app.router.add_get("/version", self._version)
         app.router.add_get("/version/", self._version)
         return app
@@ -245,6 +263,33 @@ class FakeKube(WriteHandlers):
         ]
 
     # Middleware and helpers.
+
+    @web.middleware
+    async def _authenticated(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        if not self.auth.enabled:
+            return await handler(request)  # type: ignore[no-any-return]
+        user, refused = self.auth.user(request)
+        if refused is not None:
+            return refused
+        assert user is not None
+        asked = attributes(request)
+        if asked is not None:
+            rbac = Rbac(self.roles, self.rolebindings, self.clusterroles, self.clusterrolebindings)
+            forbidden = self.auth.forbidden(user, asked, rbac)
+            if forbidden is not None:
+                self.auth.log.append((self.now(), user, 403))
+                return forbidden
+        response: web.StreamResponse = await handler(request)
+        self.auth.log.append((self.now(), user, response.status))
+        return response
+
+    async def _token_request(self, request: web.Request) -> web.Response:
+        ns, name = request.match_info["ns"], request.match_info["name"]
+        self.requests.append(("POST", request.path))
+        sa = self.serviceaccounts.get((ns, name))
+        if sa is None:
+            return self._not_found(SERVICEACCOUNTS, name)
+        return self.auth.issue(sa, await request.json())
 
     @web.middleware
     async def _switches(self, request: web.Request, handler: Any) -> web.StreamResponse:

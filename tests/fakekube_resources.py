@@ -92,6 +92,8 @@ CRD_RESOURCE = Resource(
     "crds",
     namespaced=False,
 )
+SERVICEACCOUNTS = Resource("", "v1", "serviceaccounts", "ServiceAccount", "serviceaccounts")
+RBAC = "rbac.authorization.k8s.io"
 RESOURCES = {
     r.plural: r
     for r in (
@@ -102,6 +104,16 @@ RESOURCES = {
         PROWJOBS_RESOURCE,
         CRD_RESOURCE,
         Resource("", "v1", "namespaces", "Namespace", "namespaces", namespaced=False),
+        SERVICEACCOUNTS,
+        *(
+            Resource(RBAC, "v1", plural, kind, plural, namespaced=namespaced)
+            for plural, kind, namespaced in (
+                ("roles", "Role", True),
+                ("rolebindings", "RoleBinding", True),
+                ("clusterroles", "ClusterRole", False),
+                ("clusterrolebindings", "ClusterRoleBinding", False),
+            )
+        ),
     )
 }
 CRDS = CRD_RESOURCE.base
