@@ -763,6 +763,105 @@ def run(
     sys.exit(runtime_run.main(config_path, job_config_path, options))
 
 
+@main.command()
+@click.option(
+    "--kubeconfig",
+    type=_EXISTING,
+    help="The kubeconfig with the caller's credentials [default: $KUBECONFIG, else ~/.kube/config].",
+)
+@click.option("--context", help="The build cluster's context in it [default: its current-context].")
+@click.option(
+    "-n", "--name", default="build", show_default=True, help="The name of the context written."
+)
+@click.option(
+    "-o",
+    "--output",
+    type=_PATH,
+    help="The kubeconfig file to merge the context into (created 0600, replaced atomically).",
+)
+@click.option(
+    "--secret",
+    metavar="NAMESPACE/NAME[:KEY]",
+    help="Merge the context into this Secret's key instead (KEY: kubeconfig), the Secret "
+    "mounted as serve's --kubeconfig-dir.",
+)
+@click.option(
+    "--secret-context",
+    help="The context of the cluster holding --secret [default: --context's].",
+)
+@click.option(
+    "-s",
+    "--serviceaccount",
+    is_flag=True,
+    help="Authorize with a service account (Prow's flag; the only way minprow has, so implied).",
+)
+@click.option(
+    "--sa-name",
+    default="serviceaccount-cluster-admin",
+    show_default=True,
+    help="The ServiceAccount (Prow's gencred's name).",
+)
+@click.option(
+    "--namespace",
+    default="default",
+    show_default=True,
+    help="The ServiceAccount's namespace.",
+)
+@click.option(
+    "--duration",
+    default="48h",
+    show_default=True,
+    help="The token's lifetime (a Go duration; GKE caps it at 48h).",
+)
+@click.option(
+    "--role",
+    type=click.Choice(["cluster-admin", "minimal"]),
+    default="cluster-admin",
+    show_default=True,
+    help="cluster-admin (Prow's), or minimal: pods, pods/log, events and secrets in "
+    "--pod-namespace plus renewing its own token — what minprow calls in a build cluster.",
+)
+@click.option(
+    "--pod-namespace",
+    default="test-pods",
+    show_default=True,
+    help="Where jobs' pods run (config.yaml's pod_namespace), for --role minimal.",
+)
+@click.option("--audience", "audiences", multiple=True, help="A token audience; repeatable.")
+def gencred(
+    kubeconfig: Path | None,
+    context: str | None,
+    name: str,
+    output: Path | None,
+    secret: str | None,
+    secret_context: str | None,
+    serviceaccount: bool,
+    sa_name: str,
+    namespace: str,
+    duration: str,
+    role: str,
+    pod_namespace: str,
+    audiences: tuple[str, ...],
+) -> None:
+    """Credentials for a build cluster, as Prow's gencred makes them: a ServiceAccount
+    with its binding, a token from the TokenRequest API, written as a context marked
+    for `serve --rotate-build-credentials` to renew. Never prints the token."""
+    from minprow.kube.gencred import Request
+    from minprow.model.duration import parse_duration
+    from minprow.runtime import gencred_cmd
+
+    del serviceaccount  # accepted for Prow's command lines: service accounts are all there is
+    if (output is None) == (secret is None):
+        raise click.UsageError("give exactly one of --output and --secret")
+    try:
+        lifetime = parse_duration(duration)
+    except ValueError as err:
+        raise click.BadParameter(str(err), param_hint="--duration") from err
+    request = Request(sa_name, namespace, role, pod_namespace, lifetime, audiences)
+    target = gencred_cmd.Target(name, output, secret, secret_context)
+    sys.exit(gencred_cmd.main(kubeconfig, context, target, request))
+
+
 @main.group(invoke_without_command=True)
 @click.pass_context
 def podutils(ctx: click.Context) -> None:

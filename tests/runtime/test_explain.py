@@ -224,7 +224,12 @@ ERROR_CASES = [
     ("bad-output", {"base_ref": "main", "output": "yaml"}, 2, "-o 'yaml'"),
     ("pr-and-push", {"pr": 1, "push_ref": "refs/heads/main"}, 2, "not both"),
     ("no-base-offline", {"pr": 1}, 2, "pass --base-ref"),
-    ("no-config", {"config": None, "jobs": None, "base_ref": "main"}, 1, "no configuration given"),
+    (
+        "no-config",
+        {"config": None, "jobs": None, "base_ref": "main"},
+        1,
+        "no config.yaml or jobs/ in",
+    ),
     ("empty-push-ref", {"push_ref": " "}, 2, "--push needs a ref"),
 ]
 
@@ -235,8 +240,14 @@ ERROR_CASES = [
     ids=[c[0] for c in ERROR_CASES],
 )
 def test_bad_input(
-    capsys: pytest.CaptureFixture[str], kwargs: dict[str, Any], code: int, message: str
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    kwargs: dict[str, Any],
+    code: int,
+    message: str,
 ) -> None:
+    monkeypatch.chdir(tmp_path)  # no ./config.yaml to find when none is given
     assert explain(**kwargs) == code
     captured = capsys.readouterr()
     assert message in captured.err
