@@ -359,6 +359,13 @@ def _kube_options(func: Any) -> Any:
                 help="Run the controllers only while holding the minprow-controllers Lease "
                 "[default: on with the kube store].",
             ),
+            click.option(
+                "--rotate-build-credentials",
+                is_flag=True,
+                help="Renew the token of every build-cluster context `minprow gencred` wrote "
+                "once two thirds of its lifetime have passed, where it was written (only the "
+                "leader does).",
+            ),
         ]
     ):
         func = option(func)
@@ -386,6 +393,7 @@ def _run_process(log_format: str, log_level: str, **flags: Any) -> None:
         prow_job_context=flags.pop("prow_job_context", None),
         podutils_image=flags.pop("podutils_image", None) or default_podutils_image(),
         leader_elect=flags.pop("leader_elect", None),
+        rotate_build_credentials=flags.pop("rotate_build_credentials", False),
     )
     sys.exit(serve.main(serve.Settings(github=github, kube=kube, **flags)))
 

@@ -29,7 +29,7 @@ import hashlib
 import json
 import os
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -42,6 +42,8 @@ from kubernetes.config.incluster_config import (
     InClusterConfigLoader,
 )
 from kubernetes.config.kube_config import KubeConfigLoader
+
+from minprow.kube.tokens import Marker
 
 IN_CLUSTER_CONTEXT = "in-cluster"
 DEFAULT_CLUSTER_ALIAS = "default"
@@ -77,6 +79,12 @@ class ClusterConfig:
     fingerprint: str
     expires_at: datetime | None
     configuration: Configuration = field(compare=False, repr=False)
+    marker: Marker | None = None
+    """What `minprow gencred` recorded on the context, for rotation; None otherwise."""
+    issued_at: datetime | None = None
+    """When its token was issued (the JWT's `iat`), when it says."""
+    alias_of: str | None = None
+    """The context this one stands for (`default`, `in-cluster`), None for a real one."""
 
 
 @dataclass(frozen=True)
@@ -110,6 +118,11 @@ def _fingerprint(*parts: object) -> str:
 
 def jwt_expiry(token: str) -> datetime | None:
     """The `exp` claim of a JWT bearer token, when it is one."""
+    return jwt_claim_time(token, "exp")
+
+
+def jwt_claim_time(token: str, claim: str) -> datetime | None:
+    """A time claim (`exp`, `iat`) of a JWT bearer token, when it is one."""
     pieces = token.strip().split(".")
     if len(pieces) != 3:
         return None
@@ -118,10 +131,10 @@ def jwt_expiry(token: str) -> datetime | None:
         claims = json.loads(base64.urlsafe_b64decode(payload))
     except ValueError:
         return None
-    exp = claims.get("exp") if isinstance(claims, dict) else None
-    if not isinstance(exp, int | float):
+    when = claims.get(claim) if isinstance(claims, dict) else None
+    if not isinstance(when, int | float):
         return None
-    return datetime.fromtimestamp(exp, UTC)
+    return datetime.fromtimestamp(when, UTC)
 
 
 def cert_expiry(pem: bytes) -> datetime:
@@ -234,6 +247,11 @@ def load_kubeconfig(path: Path, sa: ServiceAccount) -> tuple[dict[str, ClusterCo
             expires = _earliest(_user_expiry(user, path.parent), getattr(loader, "expiry", None))
         except (ConfigException, OSError, ValueError) as exc:
             raise KubeconfigError(f"{path}: context {name!r}: {exc}") from exc
+        try:
+            marker = Marker.of_context(ctx)
+        except ValueError as exc:
+            raise KubeconfigError(f"{path}: context {name!r}: {exc}") from exc
+        token = user.get("token")
         out[name] = ClusterConfig(
             context=name,
             server=cfg.host,
@@ -241,6 +259,8 @@ def load_kubeconfig(path: Path, sa: ServiceAccount) -> tuple[dict[str, ClusterCo
             fingerprint=_fingerprint(ctx, cluster, user),
             expires_at=expires,
             configuration=cfg,
+            marker=marker,
+            issued_at=jwt_claim_time(token, "iat") if isinstance(token, str) else None,
         )
     return out, _current(doc)
 
@@ -264,14 +284,7 @@ def kubeconfig_candidates(
 
 
 def _alias(cfg: ClusterConfig, name: str) -> ClusterConfig:
-    return ClusterConfig(
-        context=name,
-        server=cfg.server,
-        source=cfg.source,
-        fingerprint=cfg.fingerprint,
-        expires_at=cfg.expires_at,
-        configuration=cfg.configuration,
-    )
+    return replace(cfg, context=name, alias_of=cfg.alias_of or cfg.context)
 
 
 def load_cluster_configs(

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -52,6 +52,8 @@ class ApiContext:
     token: Callable[[], str | None]
     clock: Clock
     heartbeat: float
+    credentials: Callable[[], Mapping[str, Mapping[str, Any]]] | None = None
+    """Each build cluster's token renewal (kube/rotation.py), when serve renews them."""
     closing: asyncio.Event = field(default_factory=asyncio.Event)
     """Set when the application shuts down: open streams end."""
 

@@ -24,8 +24,9 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 
@@ -64,6 +65,7 @@ def add_api_routes(
     token: Callable[[], str | None],
     clock: Clock,
     heartbeat: float = HEARTBEAT,
+    credentials: Callable[[], Mapping[str, Mapping[str, Any]]] | None = None,
 ) -> None:
     """Add the API's routes to `app` (see the module docstring). `token` is a getter
     (re-read on every write request); None means the writes are refused."""
@@ -75,6 +77,7 @@ def add_api_routes(
         token=token,
         clock=clock,
         heartbeat=heartbeat,
+        credentials=credentials,
     )
 
     def bound(handler: _Handler) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
@@ -132,4 +135,8 @@ async def _get(request: web.Request, ctx: ApiContext) -> web.Response:
 async def _clusters(request: web.Request, ctx: ApiContext) -> web.Response:
     """Each build cluster's health: the mapped ones and those the jobs name."""
     used = {job.spec.cluster_alias for job in ctx.store.list()}
-    return json_response(await cluster_health(ctx.clusters, used))
+    health = await cluster_health(ctx.clusters, used)
+    # The renewal of each cluster's token, where serve renews it (never the token).
+    for name, rotation in (ctx.credentials() if ctx.credentials else {}).items():
+        health.setdefault(name, {})["rotation"] = dict(rotation)
+    return json_response(health)

@@ -108,6 +108,7 @@ def check_config(
         except KubeconfigError as err:
             return fail_with(f"the kubeconfigs given cannot be used: {err}")
         clusters = unknown_cluster_warnings(config, names)
+        clusters += _expiring(kubeconfigs, kubeconfig_dir, kubeconfig_suffix)
     if strict and clusters:
         from minprow.config import ConfigError
 
@@ -123,6 +124,27 @@ def check_config(
         )
     print(f"config is valid: {describe(config)}")
     return 0
+
+
+def _expiring(
+    kubeconfigs: Sequence[Path], kubeconfig_dir: Path | None, suffix: str
+) -> list[Problem]:
+    """Build clusters whose credentials expire within a day with nothing to renew them
+    (no `minprow gencred` marker for serve --rotate-build-credentials)."""
+    from minprow.config import Problem
+    from minprow.kube.kubeconfig import KubeconfigError, load_cluster_configs
+    from minprow.kube.rotation import expiring_unrotated
+    from minprow.runtime.federation import EXPIRY_WARNING
+
+    try:
+        configs = load_cluster_configs(kubeconfigs, kubeconfig_dir, suffix, in_cluster=False)
+    except KubeconfigError:
+        # Only the names matter to the cluster check; credentials check-config cannot
+        # load here (a CA file only the pod has) are serve's to complain about.
+        return []
+    now = datetime.now(UTC)
+    lines = expiring_unrotated(dict(configs.contexts), now, True, EXPIRY_WARNING)
+    return [Problem("", line) for line in lines]
 
 
 def get_prowjobs(state_dir: Path | None, output: str, *, state: str | None, job: str | None) -> int:

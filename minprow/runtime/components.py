@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from minprow.github.client import GitHubClient
     from minprow.hook.inbox import Inbox
     from minprow.hook.plugins.enabled import PluginNotices
+    from minprow.kube.rotation import Rotator
     from minprow.store import JobStore
 
 log = logging.getLogger("minprow.runtime")
@@ -108,6 +109,8 @@ class Process:
     slack_webhook_file: Path | None = None
     host: str = "0.0.0.0"
     port: int = DEFAULT_PORT
+    rotation: Rotator | None = None
+    """Build-cluster token renewal, shown in /api/v1/clusters and /metrics."""
     local_repos: Mapping[str, Path] = field(default_factory=dict)
     """`--local-repo`: clones standing in for GitHub repositories (trigger's changed
     files when there are no GitHub credentials)."""
@@ -154,8 +157,14 @@ class Process:
             artifacts_dir=self.artifacts_dir,
             token=self._api_token,
             clock=self.clock,
+            credentials=self._credentials if self.rotation is not None else None,
         )
         return lambda: serve(app, host=self.host, port=self.port)
+
+    def _credentials(self) -> dict[str, dict[str, Any]]:
+        """Each renewed build cluster's token state, for /api/v1/clusters."""
+        states = self.rotation.states if self.rotation is not None else {}
+        return {name: state.to_json() for name, state in states.items()}
 
     def _api_token(self) -> str | None:
         # Re-read on every write request, so a rotated token needs no restart.
@@ -194,7 +203,15 @@ class Process:
         # all (and says so once) rather than failing on every delivery.
         self._notices = PluginNotices(plugins, github=self.github is not None)
         self.config_changed(self.config())
+        from minprow.hook.metrics import HookMetrics
+
+        metrics = HookMetrics()
+        if self.rotation is not None:
+            from minprow.runtime.credentials_metrics import CredentialsCollector
+
+            metrics.registry.register(CredentialsCollector(self.rotation))
         return make_app(
+            metrics=metrics,
             secret=secret.secret,
             registry=Registry(self._notices.runnable()),
             config=self.config,

@@ -22,6 +22,7 @@ import logging
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     from minprow.hook.inbox import InboxBackend
     from minprow.kube.kubeconfig import ClusterConfig, ClusterConfigs
     from minprow.kube.kubeconfig_agent import ClusterConfigAgent, ClusterDiff
+    from minprow.kube.rotation import Rotator
     from minprow.runtime.components import Leading
     from minprow.store import JobStore
 
@@ -64,6 +66,8 @@ class KubeSettings:
     """None: on when controllers run against the kube store."""
     fallback_to_default: bool = False
     """Send jobs of clusters with no context to `default` (a laptop's kind cluster)."""
+    rotate_build_credentials: bool = False
+    """Renew the tokens of the contexts `minprow gencred` wrote (kube/rotation.py)."""
 
     def wanted(self, in_pod: bool) -> bool:
         """Whether this process keeps its ProwJobs in Kubernetes."""
@@ -103,6 +107,38 @@ def cluster_agent(settings: KubeSettings) -> ClusterConfigAgent:
         )
     except KubeconfigError as err:
         raise FederationError(f"kubeconfig: {err}") from err
+
+
+EXPIRY_WARNING = timedelta(hours=24)
+"""Credentials expiring within this, with nothing to renew them, are warned about."""
+
+
+def credential_rotation(
+    agent: ClusterConfigAgent, settings: KubeSettings, clock: Clock
+) -> Rotator | None:
+    """The renewal of gencred's tokens when --rotate-build-credentials asks for it;
+    either way, a warning for credentials about to expire that nothing renews, now
+    and after every reload."""
+    from minprow.kube.kubeconfig import IN_CLUSTER_CONTEXT
+    from minprow.kube.rotation import Rotator, expiring_unrotated
+
+    rotating = settings.rotate_build_credentials
+
+    def warn(_: object = None) -> None:
+        for line in expiring_unrotated(
+            dict(agent.get().contexts), clock.now(), rotating, EXPIRY_WARNING
+        ):
+            log.warning("%s", line)
+
+    warn()
+    agent.subscribe(warn)
+    if not rotating:
+        return None
+    service = settings.prow_job_context or IN_CLUSTER_CONTEXT
+    rotator = Rotator(agent, clock, service_api=api_client_factory(agent.get, service))
+    marked = ", ".join(sorted(rotator.marked())) or "none yet"
+    log.info("build-cluster tokens written by gencred are renewed here (%s)", marked)
+    return rotator
 
 
 def api_client_factory(

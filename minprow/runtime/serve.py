@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from minprow.config.agent import ConfigAgent
     from minprow.executors.clusters import ClusterMap
     from minprow.hook.inbox import Inbox, InboxBackend
+    from minprow.kube.rotation import Rotator
     from minprow.runtime.components import Process
     from minprow.store import JobStore
 
@@ -234,6 +235,7 @@ async def _run(
         host=settings.host,
         port=settings.port,
         local_repos=settings.local_repos,
+        rotation=backing.rotation,
     )
     group = TaskGroup()
     try:
@@ -324,6 +326,8 @@ class _Backing:
     closers: list[Callable[[], None]] = field(default_factory=list)
     inbox: InboxBackend | None = None
     """Where the hook keeps webhook deliveries until they are handled."""
+    rotation: Rotator | None = None
+    """The build-cluster token renewal (--rotate-build-credentials)."""
 
     def close(self) -> None:
         for closer in self.closers:
@@ -380,6 +384,14 @@ def _backing(
     controllers = [c for c in settings.components if c != "hook"]
     if controllers and kube.leader_elect is not False:
         backing.leading = federation.leader_election(contexts, kube, namespace, clock)
+    backing.rotation = federation.credential_rotation(contexts, kube, clock)
+    if backing.rotation is not None:
+        rotate = backing.rotation.run
+        leading = backing.leading
+        # One replica renews: the leader, as it runs the controllers.
+        backing.tasks.append(
+            ("credential-rotation", (lambda: leading(rotate)) if leading else rotate)
+        )
     return backing
 
 

@@ -71,6 +71,7 @@ def cluster_row(name: str, health: Mapping[str, Any], now: datetime) -> tuple[Te
             expiry = Text(f"expired {expiry.plain}", style="bold red")
         elif expires_at - now <= EXPIRY_WARNING:
             expiry.stylize("bold yellow")
+    expiry.append(_rotation(health.get("rotation"), now))
     return (
         Text(name, style="bold"),
         state,
@@ -80,6 +81,19 @@ def cluster_row(name: str, health: Mapping[str, Any], now: datetime) -> tuple[Te
         Text(_relative(parse_time(health.get("last_success_at")), now)),
         expiry,
     )
+
+
+def _rotation(rotation: Any, now: datetime) -> Text:
+    """What serve's renewal of the cluster's token says, after its expiry."""
+    if not isinstance(rotation, Mapping):
+        return Text("")
+    if rotation.get("failures"):
+        return Text(
+            f" · renewal failing ({rotation['failures']}): {rotation.get('last_error')}",
+            style="bold red",
+        )
+    due = parse_time(rotation.get("due_at"))
+    return Text(f" · renews {_relative(due, now)}" if due else " · renewed here", style="dim")
 
 
 class ClustersScreen(Screen[None]):
