@@ -100,10 +100,16 @@ class Auth:
     log: list[tuple[datetime, str | None, int]] = field(default_factory=list)
     rejected: int = 0
     """Requests answered 401: none, an unknown or an expired token."""
+    fail_token_requests: int = 0
+    """A test switch: the next this many TokenRequests fail with a 500."""
 
     # TokenRequest
 
     def issue(self, sa: Obj, body: Obj) -> web.Response:
+        if self.fail_token_requests > 0:
+            self.fail_token_requests -= 1
+            failed = status(500, "InternalError", "the fake API server failed this TokenRequest")
+            return web.json_response(failed, status=500)
         spec = body.get("spec") or {}
         seconds = int(spec.get("expirationSeconds") or 3600)
         if seconds < self.min_token_seconds:
