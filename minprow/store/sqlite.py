@@ -223,14 +223,8 @@ class SqliteBackend:
         if self._db is not None:
             return self._db
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        db = connect(self.path)
-        try:
-            self._migrate(db)
-        except BaseException:
-            db.close()
-            raise
-        self._db = db
-        return db
+        self._db = connect(self.path, self._migrate)
+        return self._db
 
     def _migrate(self, db: sqlite3.Connection) -> None:
         with transaction(db):  # one process creates the schema; the others wait

@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -31,14 +31,19 @@ _log = logging.getLogger(__name__)
 CHECKPOINT_EVERY = 256
 
 
-def connect(path: Path) -> sqlite3.Connection:
-    """`path` opened for writing from the event loop (the schema is the caller's)."""
+def connect(
+    path: Path, migrate: Callable[[sqlite3.Connection], None] | None = None
+) -> sqlite3.Connection:
+    """`path` opened for writing from the event loop, its schema brought up to date
+    by `migrate` (the caller's); closed again when either fails."""
     db = sqlite3.connect(path, isolation_level=None)
     try:
         db.execute("PRAGMA busy_timeout = 5000")
         db.execute("PRAGMA journal_mode = WAL")
         db.execute("PRAGMA synchronous = NORMAL")
         db.execute("PRAGMA wal_autocheckpoint = 0")
+        if migrate is not None:
+            migrate(db)
     except BaseException:
         db.close()
         raise

@@ -147,61 +147,36 @@ def test_a_caller_without_rights_gets_the_api_servers_answer(
     assert not (tmp_path / "out").exists()
 
 
-def test_the_command_as_a_user_runs_it(
-    server: FakeKubeThread, admin_kubeconfig: Path, tmp_path: Path
-) -> None:
-    output = tmp_path / "out.yaml"
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "minprow",
-            "gencred",
-            "--kubeconfig",
-            str(admin_kubeconfig),
-            "--context",
-            "gke-build",
-            "--name",
-            "gke-build",
-            "-o",
-            str(output),
-            "-s",
-            "--duration",
-            "2h",
-            "--role",
-            "minimal",
-        ],
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    """`minprow gencred ARGS`, as a user runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "minprow", "gencred", *args],
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
         env={**os.environ, "PYTHONPATH": str(REPO)},
     )
+
+
+def test_the_command_as_a_user_runs_it(
+    server: FakeKubeThread, admin_kubeconfig: Path, tmp_path: Path
+) -> None:
+    output = tmp_path / "out.yaml"
+    done = _cli(
+        "--kubeconfig", str(admin_kubeconfig), "--context", "gke-build", "--name", "gke-build",
+        "-o", str(output), "-s", "--duration", "2h", "--role", "minimal",
+    )  # fmt: skip
     assert done.returncode == 0, done.stderr
     _, token = _written(output, "gke-build")
     assert token not in done.stdout + done.stderr
     assert "ServiceAccount default/serviceaccount-cluster-admin: created" in done.stderr
     assert "written to" in done.stdout
     assert MARKER in output.read_text()
-    unknown = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "minprow",
-            "gencred",
-            "--kubeconfig",
-            str(admin_kubeconfig),
-            "--context",
-            "nope",
-            "-o",
-            str(output),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-    )
+    unknown = _cli("--kubeconfig", str(admin_kubeconfig), "--context", "nope", "-o", str(output))
     assert unknown.returncode == 1
     assert "has no context 'nope'" in unknown.stderr
     assert "Traceback" not in unknown.stderr
+    both = _cli("--kubeconfig", str(admin_kubeconfig), "-o", str(output), "--secret", "a/b")
+    assert both.returncode == 2
+    assert "exactly one of --output and --secret" in both.stderr

@@ -206,14 +206,8 @@ class SqliteInbox:
         self._take_lock()
         with self._errors():
             # Autocommit: a statement outside BEGIN ... COMMIT is its own transaction.
-            db = connect(self.path)
-            try:
-                self._migrate(db)
-            except BaseException:
-                db.close()
-                raise
-        self._db = db
-        return db
+            self._db = connect(self.path, self._migrate)
+        return self._db
 
     def _take_lock(self) -> None:
         if self._lock is not None:
