@@ -503,36 +503,47 @@ def serve(components: str, **flags: Any) -> None:
 
 @main.command()
 @_state_dir_option
-@click.option("--url", help="Attach to a running minprow server, e.g. http://host:8888.")
+@click.option(
+    "--url",
+    help="Attach to a running minprow server, e.g. http://host:8888 (with --state-dir, "
+    "that directory's api-token is the default --token-file).",
+)
 @click.option(
     "--token-file",
     type=_EXISTING,
     help="The server's API token (its --api-token-file), for rerun and abort; with --url "
-    "[default: the api-token `minprow up` keeps in this project's state directory].",
+    "[default: STATE_DIR/api-token, which `minprow up` makes on its first start, of "
+    "--state-dir or this project's state directory].",
 )
 def tui(state_dir: Path | None, url: str | None, token_file: Path | None) -> None:
-    """Watch the jobs live: those of a state directory, or of a server with --url."""
-    if url and state_dir:
-        raise click.UsageError("--state-dir and --url exclude each other")
+    """Watch the jobs live: those of a state directory, or of a server with --url.
+
+    Over a state directory, the header says when no minprow is running against it
+    (queued jobs and reruns wait until `minprow up` or `minprow serve` runs there).
+    With --url, rerun and abort use the API token `minprow up` keeps in
+    STATE_DIR/api-token unless --token-file names another."""
     if token_file and not url:
         raise click.UsageError("--token-file goes with --url")
     # Textual and the sources load here, not at start-up: every other command skips them.
+    from minprow.runtime.defaults import API_TOKEN_FILE, project_store
     from minprow.tui.app import run_tui
     from minprow.tui.source import JobSource
 
+    where = project_store(state_dir)
     source: JobSource
     if url:
-        from minprow.runtime.defaults import project_token
         from minprow.tui.sources.remote import RemoteSource
 
-        token_file = token_file or project_token()
+        if token_file is None and (where.path / API_TOKEN_FILE).is_file():
+            token_file = where.path / API_TOKEN_FILE
         token = token_file.read_text().strip() if token_file else None
-        source = RemoteSource(url, token)
+        if token_file is not None:
+            # The path only: the token itself is never printed.
+            click.echo(f"minprow tui: rerun and abort use the API token in {token_file}", err=True)
+        source = RemoteSource(url, token, token_from=str(token_file) if token_file else None)
     else:
-        from minprow.runtime.defaults import project_store
         from minprow.tui.sources.statedir import StateDirSource
 
-        where = project_store(state_dir)
         where.announce("minprow tui")
         source = StateDirSource(where.path)
     sys.exit(run_tui(source))

@@ -85,6 +85,9 @@ class ClusterConfig:
     """When its token was issued (the JWT's `iat`), when it says."""
     alias_of: str | None = None
     """The context this one stands for (`default`, `in-cluster`), None for a real one."""
+    renewed_by: str | None = None
+    """What renews these credentials outside minprow (the kubelet, an exec plugin), so
+    their expiry is nobody's alarm; None when nothing is known to."""
 
 
 @dataclass(frozen=True)
@@ -184,6 +187,7 @@ def service_account_config(sa: ServiceAccount, context: str) -> ClusterConfig:
         fingerprint=_fingerprint(cfg.host, token, ca.decode(errors="replace")),
         expires_at=jwt_expiry(token),
         configuration=cfg,
+        renewed_by="the kubelet (the pod's projected service-account token)",
     )
 
 
@@ -261,8 +265,20 @@ def load_kubeconfig(path: Path, sa: ServiceAccount) -> tuple[dict[str, ClusterCo
             configuration=cfg,
             marker=marker,
             issued_at=jwt_claim_time(token, "iat") if isinstance(token, str) else None,
+            renewed_by=_renewed_by(user),
         )
     return out, _current(doc)
+
+
+def _renewed_by(user: Mapping[str, Any]) -> str | None:
+    """Who keeps a kubeconfig user's credentials fresh, when it is not minprow."""
+    if user.get("exec"):
+        return "its exec plugin"
+    if user.get("auth-provider"):
+        return "its auth provider"
+    # A tokenFile another process renews is not counted: it is read with the
+    # kubeconfig, and the agent watches the kubeconfig files, not it.
+    return None
 
 
 def kubeconfig_candidates(

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -49,6 +50,10 @@ INTERVAL = 10.0
 RETRY_FIRST = 10.0
 RETRY_MAX = 300.0
 """A failed rotation is tried again after 10 s, doubling up to 5 minutes."""
+MOUNT_LAG = timedelta(minutes=5)
+"""How long a Secret's update may take to reach its mount (the kubelet syncs within
+about a minute) before it is said not to."""
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 
 
 @dataclass
@@ -63,6 +68,9 @@ class RotationState:
     """Failed attempts in a row (0 once one succeeds)."""
     failures_total: int = 0
     retry_at: datetime | None = None
+    replaced: str | None = None
+    """The fingerprint of the context whose token was last renewed here, while the
+    kubeconfig still has it (a Secret not yet synced to its mount)."""
 
     def to_json(self) -> dict[str, Any]:
         def when(t: datetime | None) -> str | None:
@@ -75,6 +83,7 @@ class RotationState:
             "last_error": self.last_error,
             "failures": self.failures,
             "failures_total": self.failures_total,
+            "retry_at": when(self.retry_at),
         }
 
 
@@ -128,11 +137,17 @@ class Rotator:
             del self.states[gone]
         for name, cfg in marked.items():
             state = self.states.setdefault(name, RotationState())
-            state.expires_at = max(filter(None, (state.expires_at, cfg.expires_at)), default=None)
-            file_due = due_at(cfg)
-            # A Secret's new token reaches the mounted file a while after it is written:
-            # until then the file still shows the old one, which is not due again.
-            state.due_at = max(filter(None, (state.due_at, file_due)), default=None)
+            if cfg.fingerprint != state.replaced:
+                # The kubeconfig has the token renewed here, or one someone else wrote
+                # (gencred run again): its times rule.
+                if state.replaced is not None and not state.failures:
+                    state.last_error = None  # a mount that lagged has caught up
+                state.replaced = None
+                state.expires_at, state.due_at = cfg.expires_at, due_at(cfg)
+            else:
+                # A Secret's new token reaches the mounted file a while after it is
+                # written: until then the file has the old one, not due again.
+                self._mount_lagging(name, cfg, state, now)
             if state.due_at is None or now < state.due_at:
                 continue
             if state.retry_at is not None and now < state.retry_at:
@@ -140,6 +155,30 @@ class Rotator:
             if await self._rotate(name, cfg, state, now):
                 rotated += 1
         return rotated
+
+    def _mount_lagging(
+        self, name: str, cfg: ClusterConfig, state: RotationState, now: datetime
+    ) -> None:
+        """Say once when a Secret written long ago still has not reached the mount: a
+        subPath mount is never updated, and the old token runs out meanwhile."""
+        if state.last_rotated is None or now - state.last_rotated < MOUNT_LAG:
+            return
+        if state.last_error is not None:
+            return
+        secret = cfg.marker.secret if cfg.marker else None
+        waited = f"{int(MOUNT_LAG.total_seconds())}s"
+        if secret is not None:
+            state.last_error = (
+                f"the renewed token is in Secret {secret} but {cfg.source} still has the old "
+                f"one after {waited} (a Secret mounted with subPath is never updated: mount "
+                "the whole Secret as --kubeconfig-dir)"
+            )
+        else:
+            state.last_error = (
+                f"the renewed token is in {cfg.source} but the kubeconfigs have not been "
+                f"read again after {waited}: {self.agent.last_error or 'unknown why'}"
+            )
+        log.warning("build cluster %s: %s", name, state.last_error)
 
     async def run(self, interval: float = INTERVAL) -> None:
         while True:
@@ -161,33 +200,40 @@ class Rotator:
             issued = await asyncio.to_thread(self._request, cfg)
             await asyncio.to_thread(self._write, cfg, issued.token)
         except (TokenError, OSError) as err:
-            retry = self._backoff.failed(name, str(err))
-            state.failures, state.last_error = retry.attempt, str(err)
+            # An address in a connection error differs at every attempt: not news.
+            error = _ADDRESS.sub("", str(err)) + _hint(err)
+            retry = self._backoff.failed(name, error)
+            state.failures, state.last_error = retry.attempt, error
             state.failures_total += 1
-            # Sooner as the expiry nears: the last tenth of a lifetime is no time to wait.
-            left = (state.expires_at - now).total_seconds() if state.expires_at else retry.delay
-            state.retry_at = now + timedelta(seconds=min(retry.delay, max(1.0, left / 10)))
+            delay = retry.delay
+            left = (state.expires_at - now).total_seconds() if state.expires_at else None
+            if left is not None and left > 0:
+                # Sooner as the expiry nears: the last tenth of a lifetime is no time
+                # to wait. Once expired, the backoff's pace (nothing left to save).
+                delay = min(delay, max(1.0, left / 10))
+            state.retry_at = now + timedelta(seconds=delay)
             if retry.report:
                 log.warning(
                     "cannot renew the token of build cluster %s (expires %s): %s; retrying, "
                     "at most every %ds, this error logged once",
                     name,
                     state.expires_at.isoformat() if state.expires_at else "unknown",
-                    err,
+                    error,
                     int(RETRY_MAX),
                 )
             return False
         failed = self._backoff.succeeded(name)
-        lifetime = cfg.marker.duration if cfg.marker else issued.expires_at - now
-        state.due_at = issued.expires_at - lifetime * (1 - RENEW_AT)
+        # From the lifetime granted, which the API server may cut short of the one asked.
+        state.due_at = now + (issued.expires_at - now) * RENEW_AT
         state.expires_at, state.last_rotated = issued.expires_at, now
         state.failures, state.last_error, state.retry_at = 0, None, None
+        state.replaced = cfg.fingerprint
         log.info(
             "renewed the token of build cluster %s: expires %s, next renewal %s%s",
             name,
             issued.expires_at.isoformat(),
             state.due_at.isoformat(),
-            f" (after {failed} failed attempts)" if failed else "",
+            f" (after {failed} failed attempt{'s' if failed > 1 else ''})" if failed else "",
         )
         # Re-read now, not at the agent's next look: clients are rebuilt from it.
         self.agent.check()
@@ -204,8 +250,32 @@ class Rotator:
                 self._service_api(), marker.secret, lambda doc: replace_token(doc, context, token)
             )
             return
-        path = Path(cfg.source)
-        save_kubeconfig_file(path, replace_token(load_kubeconfig_doc(path), context, token))
+        # The file, not a symlink to it (replaced, the link would become a copy).
+        path = Path(cfg.source).resolve()
+        try:
+            save_kubeconfig_file(path, replace_token(load_kubeconfig_doc(path), context, token))
+        except OSError as err:
+            raise TokenError(
+                f"cannot write {path}: {err.strerror}; a kubeconfig mounted from a Secret is "
+                "renewed in the Secret: run `minprow gencred --secret NAMESPACE/NAME[:KEY]` "
+                "for this context"
+            ) from None
+
+
+def _hint(err: Exception) -> str:
+    """What to do about a refusal retrying will not cure."""
+    status = getattr(err, "status", None)
+    if status == 401:
+        return (
+            " (the token is no longer accepted, expired or revoked: run `minprow gencred` "
+            "for this context again)"
+        )
+    if status == 403:
+        return (
+            " (the service account may not create its own tokens: run `minprow gencred` "
+            "for this context again to restore its binding)"
+        )
+    return ""
 
 
 def _request(cfg: ClusterConfig) -> IssuedToken:
@@ -223,30 +293,3 @@ def _request(cfg: ClusterConfig) -> IssuedToken:
         )
     finally:
         api.close()  # type: ignore[no-untyped-call]
-
-
-def expiring_unrotated(
-    configs: dict[str, ClusterConfig], now: datetime, rotating: bool, within: timedelta
-) -> list[str]:
-    """Warnings for contexts whose credentials expire within `within` and that nothing
-    here renews (no gencred marker, or rotation off)."""
-    out = []
-    for name, cfg in sorted(configs.items()):
-        if cfg.alias_of or cfg.expires_at is None or cfg.expires_at - now > within:
-            continue
-        if rotating and cfg.marker is not None:
-            continue
-        why = (
-            "rotation is off (serve --rotate-build-credentials)"
-            if cfg.marker is not None
-            else "it was not written by `minprow gencred`, so nothing here renews it"
-        )
-        left = cfg.expires_at - now
-        state = "expired" if left <= timedelta(0) else f"expire in {_hours(left)}"
-        out.append(f"the credentials of build cluster {name} ({cfg.source}) {state}: {why}")
-    return out
-
-
-def _hours(delta: timedelta) -> str:
-    hours = delta.total_seconds() / 3600
-    return f"{hours:.1f} h" if hours >= 1 else f"{int(delta.total_seconds() // 60)} min"

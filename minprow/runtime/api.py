@@ -34,6 +34,7 @@ from minprow.aio import Clock
 from minprow.config import Config
 from minprow.executors.clusterhealth import cluster_health
 from minprow.executors.clusters import ClusterMap
+from minprow.logs import redact
 from minprow.runtime import _api_stream, _api_write
 from minprow.runtime._api_wire import (
     REVISION_HEADER,
@@ -138,5 +139,8 @@ async def _clusters(request: web.Request, ctx: ApiContext) -> web.Response:
     health = await cluster_health(ctx.clusters, used)
     # The renewal of each cluster's token, where serve renews it (never the token).
     for name, rotation in (ctx.credentials() if ctx.credentials else {}).items():
-        health.setdefault(name, {})["rotation"] = dict(rotation)
+        entry = dict(rotation)
+        if isinstance(entry.get("last_error"), str):
+            entry["last_error"] = redact(entry["last_error"])  # as the health's own
+        health.setdefault(name, {})["rotation"] = entry
     return json_response(health)

@@ -18,11 +18,14 @@ from typing import TYPE_CHECKING, Any
 from minprow.aio import Clock, TaskGroup
 
 if TYPE_CHECKING:
+    from prometheus_client.registry import Collector
+
     from minprow.config import Config
     from minprow.executors.clusters import ClusterMap
     from minprow.github.client import GitHubClient
     from minprow.hook.inbox import Inbox
     from minprow.hook.plugins.enabled import PluginNotices
+    from minprow.kube.kubeconfig import ClusterConfigs
     from minprow.kube.rotation import Rotator
     from minprow.store import JobStore
 
@@ -110,7 +113,10 @@ class Process:
     host: str = "0.0.0.0"
     port: int = DEFAULT_PORT
     rotation: Rotator | None = None
-    """Build-cluster token renewal, shown in /api/v1/clusters and /metrics."""
+    """Build-cluster token renewal, run with the controllers (under their lease),
+    shown in /api/v1/clusters and /metrics."""
+    cluster_configs: Callable[[], ClusterConfigs] | None = None
+    """The build clusters' kubeconfig contexts, for their credentials' expiry on /metrics."""
     local_repos: Mapping[str, Path] = field(default_factory=dict)
     """`--local-repo`: clones standing in for GitHub repositories (trigger's changed
     files when there are no GitHub credentials)."""
@@ -132,6 +138,10 @@ class Process:
             (name, getattr(self, f"_{name}")()) for name in COMPONENTS[1:] if name in components
         ]
         self.started.extend(name for name, _ in controllers)
+        if self.rotation is not None and controllers:
+            # The controllers use the build clusters' tokens: whoever runs them (the
+            # leader, with an election) renews them, and only one replica does.
+            controllers.append(("credential-rotation", self.rotation.run))
         if leading is None:
             for name, factory in controllers:
                 group.add(name, factory)
@@ -149,6 +159,10 @@ class Process:
         else:
             app = web.Application()
             app.router.add_get("/healthz", healthz)
+            if (collector := self._credentials_collector()) is not None:
+                from minprow.runtime.credentials_metrics import add_metrics_route
+
+                add_metrics_route(app, collector)
         add_api_routes(
             app,
             store=self.store,
@@ -165,6 +179,14 @@ class Process:
         """Each renewed build cluster's token state, for /api/v1/clusters."""
         states = self.rotation.states if self.rotation is not None else {}
         return {name: state.to_json() for name, state in states.items()}
+
+    def _credentials_collector(self) -> Collector | None:
+        """The build clusters' credentials on /metrics, when this process has any."""
+        if self.cluster_configs is None:
+            return None
+        from minprow.runtime.credentials_metrics import CredentialsCollector
+
+        return CredentialsCollector(self.cluster_configs, self.rotation)
 
     def _api_token(self) -> str | None:
         # Re-read on every write request, so a rotated token needs no restart.
@@ -206,10 +228,8 @@ class Process:
         from minprow.hook.metrics import HookMetrics
 
         metrics = HookMetrics()
-        if self.rotation is not None:
-            from minprow.runtime.credentials_metrics import CredentialsCollector
-
-            metrics.registry.register(CredentialsCollector(self.rotation))
+        if (collector := self._credentials_collector()) is not None:
+            metrics.registry.register(collector)
         return make_app(
             metrics=metrics,
             secret=secret.secret,

@@ -22,7 +22,6 @@ import logging
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,6 +34,7 @@ if TYPE_CHECKING:
     from minprow.config import Config
     from minprow.executors.base import Executor
     from minprow.hook.inbox import InboxBackend
+    from minprow.kube.expiry import ExpiryWarnings
     from minprow.kube.kubeconfig import ClusterConfig, ClusterConfigs
     from minprow.kube.kubeconfig_agent import ClusterConfigAgent, ClusterDiff
     from minprow.kube.rotation import Rotator
@@ -109,30 +109,39 @@ def cluster_agent(settings: KubeSettings) -> ClusterConfigAgent:
         raise FederationError(f"kubeconfig: {err}") from err
 
 
-EXPIRY_WARNING = timedelta(hours=24)
-"""Credentials expiring within this, with nothing to renew them, are warned about."""
+def expiry_warnings(
+    agent: ClusterConfigAgent, settings: KubeSettings, clock: Clock
+) -> ExpiryWarnings:
+    """Warnings for build-cluster credentials about to expire that nothing renews:
+    said now, after every kubeconfig reload, and by `run` as expiries near."""
+    from minprow.kube.expiry import ExpiryWarnings
+
+    warnings = ExpiryWarnings(agent.get, clock, settings.rotate_build_credentials)
+    warnings.check()
+
+    def reloaded(_: ClusterDiff) -> None:
+        warnings.check()
+
+    agent.subscribe(reloaded)
+    return warnings
 
 
 def credential_rotation(
-    agent: ClusterConfigAgent, settings: KubeSettings, clock: Clock
+    agent: ClusterConfigAgent, settings: KubeSettings, clock: Clock, *, controllers: bool
 ) -> Rotator | None:
-    """The renewal of gencred's tokens when --rotate-build-credentials asks for it;
-    either way, a warning for credentials about to expire that nothing renews, now
-    and after every reload."""
+    """The renewal of gencred's tokens when --rotate-build-credentials asks for it and
+    this process runs the controllers (the build clusters' users; with leader
+    election it runs with them, on the leader only)."""
     from minprow.kube.kubeconfig import IN_CLUSTER_CONTEXT
-    from minprow.kube.rotation import Rotator, expiring_unrotated
+    from minprow.kube.rotation import Rotator
 
-    rotating = settings.rotate_build_credentials
-
-    def warn(_: object = None) -> None:
-        for line in expiring_unrotated(
-            dict(agent.get().contexts), clock.now(), rotating, EXPIRY_WARNING
-        ):
-            log.warning("%s", line)
-
-    warn()
-    agent.subscribe(warn)
-    if not rotating:
+    if not settings.rotate_build_credentials:
+        return None
+    if not controllers:
+        log.info(
+            "--rotate-build-credentials: this process runs no controllers, so it renews "
+            "no tokens (the one running plank and sinker does)"
+        )
         return None
     service = settings.prow_job_context or IN_CLUSTER_CONTEXT
     rotator = Rotator(agent, clock, service_api=api_client_factory(agent.get, service))

@@ -13,8 +13,10 @@ than pretended.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
+import os
 import secrets
 import sys
 from collections import Counter
@@ -44,6 +46,7 @@ if TYPE_CHECKING:
     from minprow.config.agent import ConfigAgent
     from minprow.executors.clusters import ClusterMap
     from minprow.hook.inbox import Inbox, InboxBackend
+    from minprow.kube.kubeconfig import ClusterConfigs
     from minprow.kube.rotation import Rotator
     from minprow.runtime.components import Process
     from minprow.store import JobStore
@@ -236,6 +239,7 @@ async def _run(
         port=settings.port,
         local_repos=settings.local_repos,
         rotation=backing.rotation,
+        cluster_configs=backing.cluster_configs,
     )
     group = TaskGroup()
     try:
@@ -328,6 +332,8 @@ class _Backing:
     """Where the hook keeps webhook deliveries until they are handled."""
     rotation: Rotator | None = None
     """The build-cluster token renewal (--rotate-build-credentials)."""
+    cluster_configs: Callable[[], ClusterConfigs] | None = None
+    """The build clusters' contexts as the kubeconfig agent has them now."""
 
     def close(self) -> None:
         for closer in self.closers:
@@ -384,14 +390,14 @@ def _backing(
     controllers = [c for c in settings.components if c != "hook"]
     if controllers and kube.leader_elect is not False:
         backing.leading = federation.leader_election(contexts, kube, namespace, clock)
-    backing.rotation = federation.credential_rotation(contexts, kube, clock)
-    if backing.rotation is not None:
-        rotate = backing.rotation.run
-        leading = backing.leading
-        # One replica renews: the leader, as it runs the controllers.
-        backing.tasks.append(
-            ("credential-rotation", (lambda: leading(rotate)) if leading else rotate)
-        )
+    # The renewal runs with the controllers (under their lease: the leader renews).
+    backing.rotation = federation.credential_rotation(
+        contexts, kube, clock, controllers=bool(controllers)
+    )
+    backing.cluster_configs = contexts.get
+    backing.tasks.append(
+        ("credential-expiry", federation.expiry_warnings(contexts, kube, clock).run)
+    )
     return backing
 
 
@@ -419,13 +425,19 @@ async def _follow(store: JobStore, clock: Clock, interval: float = FOLLOW_INTERV
 def _mark_running(settings: Settings, state_dir: Path) -> liveness.Holding:
     """Say in the state directory that this process runs its jobs, for `minprow tui`
     over it (store/liveness.py)."""
-    url = f"http://localhost:{settings.port}"
-    holding, other = liveness.hold(state_dir, _command(settings), url)
+    holding, other = liveness.hold(state_dir, _command(settings), _local_url(settings))
     if other is not None:
         log.warning(
             "%s also runs the jobs of %s: both will start them", other.describe(), state_dir
         )
     return holding
+
+
+def _local_url(settings: Settings) -> str:
+    """Where a client on this machine reaches the API: localhost for any address."""
+    host = settings.host if settings.host not in ("", "0.0.0.0", "::") else "localhost"
+    host = f"[{host}]" if ":" in host else host
+    return f"http://{host}:{settings.port}"
 
 
 def _api_token(settings: Settings, state_dir: Path) -> Path | None:
@@ -439,11 +451,28 @@ def _api_token(settings: Settings, state_dir: Path) -> Path | None:
 
 
 def _secret_file(path: Path) -> Path:
-    """`path`, made (0600, 32 random bytes in hex) when it is not there yet."""
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.touch(mode=0o600)
-        path.write_text(secrets.token_hex(32) + "\n")
+    """`path`, made (0600, 32 random bytes in hex) when it is not there yet or empty.
+
+    Written whole under another name, then linked into place: a reader never sees
+    it half written, and of two processes starting at once, the second keeps the
+    first's (a link never replaces a file)."""
+    if path.exists() and path.stat().st_size > 0:
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    draft = path.with_name(f".{path.name}.{os.getpid()}")
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.write(fd, (secrets.token_hex(32) + "\n").encode())
+    finally:
+        os.close(fd)
+    try:
+        if path.exists():  # empty: a start killed before it wrote its secret
+            os.replace(draft, path)
+        else:
+            with contextlib.suppress(FileExistsError):
+                os.link(draft, path)
+    finally:
+        draft.unlink(missing_ok=True)
     return path
 
 

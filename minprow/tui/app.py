@@ -77,9 +77,10 @@ class MinprowApp(App[int]):
         self.clock: Clock = clock or SystemClock()
         self.jobs = JobList()
         self.problem = ""
-        self.idle: str | None = None
-        """Why queued jobs will not run (nothing runs this source's jobs), or None."""
         """Why the feed is not live right now (shown in the header), or ""."""
+        self.idle: str | None = None
+        """Why queued jobs will not run (nothing runs this source's jobs; in the header
+        too, asked again each second), or None."""
         self.live = asyncio.Event()
         """Set once the first snapshot is in the table (tests and benchmarks wait on it)."""
         self._summary_due = False

@@ -4,12 +4,14 @@ fails once, with no restart and no request ever made with an expired token."""
 
 from __future__ import annotations
 
+import urllib.request
 from datetime import timedelta
 from pathlib import Path
 
 import yaml
 from fakekube import write_kubeconfig
 from fakekube_auth import ADMIN_TOKEN
+from runtime_helpers import UpProcess
 from servekube_helpers import (
     api_when_up,
     clusters,
@@ -22,10 +24,22 @@ from servekube_helpers import (
 )
 
 from minprow.kube.gencred import Request
+from minprow.kube.kubeconfig import jwt_expiry
 from minprow.runtime import gencred_cmd
 
 LIFETIME = timedelta(seconds=15)
 """A token's life, compressed from GKE's 48 h (the fake allows short ones)."""
+
+
+def _metrics(process: UpProcess) -> dict[str, float]:
+    url = f"http://127.0.0.1:{process.port}/metrics"
+    with urllib.request.urlopen(url, timeout=10) as response:
+        text = response.read().decode()
+    return {
+        line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line and not line.startswith("#")
+    }
 
 
 def _token(path: Path) -> str:
@@ -72,6 +86,16 @@ def test_serve_renews_a_build_clusters_token_without_a_restart(tmp_path: Path) -
             health = api_when_up(process, "/api/v1/clusters")
             rotation = health["build2"]["rotation"]
             assert (rotation["failures"], rotation["failures_total"]) == (0, 1)
+            # This process runs no hook: /metrics is its own, with the credentials.
+            metrics = _metrics(process)
+            expires = jwt_expiry(tokens[-1])
+            assert expires is not None
+            assert metrics[
+                'minprow_build_credentials_expiry_timestamp_seconds{cluster="build2"}'
+            ] == (expires.timestamp())
+            assert (
+                metrics['minprow_build_credentials_rotation_failures_total{cluster="build2"}'] == 1
+            )
             assert build2.thread.call(lambda: auth.rejected) == 0
             log = "".join(process.lines)
             assert all(token not in log for token in tokens)

@@ -104,7 +104,11 @@ DOWN = {
             {
                 **HEALTHY,
                 "expires_at": "2026-11-24T10:30:00+00:00",
-                "rotation": {"failures": 3, "last_error": "TokenRequest refused: 403 Forbidden"},
+                "rotation": {
+                    "failures": 3,
+                    "last_error": "TokenRequest refused: 403 Forbidden",
+                    "retry_at": "2026-11-24T08:30:20+00:00",
+                },
             },
             [
                 "build",
@@ -113,7 +117,55 @@ DOWN = {
                 "v1.31.2",
                 "—",
                 "5s ago",
-                "in 2h0m0s · renewal failing (3): TokenRequest refused: 403 Forbidden",
+                "in 2h0m0s · renewal failing (3): TokenRequest refused: 403 Forbidden, "
+                "next try in 20s",
+            ],
+            {6: "bold yellow"},
+        ),
+        (
+            {
+                **HEALTHY,
+                "expires_at": "2026-11-26T08:25:00+00:00",
+                "rotation": {
+                    "expires_at": "2026-11-26T08:25:00+00:00",
+                    "last_rotated": "2026-11-24T08:25:00+00:00",
+                    "due_at": "2026-11-25T16:25:00+00:00",
+                    "failures": 0,
+                },
+            },
+            [
+                "build",
+                "✓ yes",
+                "https://10.0.0.1:6443",
+                "v1.31.2",
+                "—",
+                "5s ago",
+                "in 47h55m0s · renewed 5m0s ago, renews in 31h55m0s",
+            ],
+            {6: ""},
+        ),
+        (
+            {
+                **HEALTHY,
+                # The token in use is the old one: the renewed one never reached the mount.
+                "expires_at": "2026-11-24T10:30:00+00:00",
+                "rotation": {
+                    "expires_at": "2026-11-26T08:20:00+00:00",
+                    "last_rotated": "2026-11-24T08:20:00+00:00",
+                    "due_at": "2026-11-25T16:20:00+00:00",
+                    "failures": 0,
+                    "last_error": "the renewed token is in Secret prow/k:build but ...",
+                },
+            },
+            [
+                "build",
+                "✓ yes",
+                "https://10.0.0.1:6443",
+                "v1.31.2",
+                "—",
+                "5s ago",
+                "in 2h0m0s · renewed 10m0s ago, renews in 31h50m0s: "
+                "the renewed token is in Secret prow/k:build but ...",
             ],
             {6: "bold yellow"},
         ),
@@ -142,6 +194,8 @@ DOWN = {
         "expired",
         "renewed-here",
         "renewal-failing",
+        "renewed",
+        "renewed-not-mounted",
         "local",
         "local-from-clusterhealth",
         "no-executor",

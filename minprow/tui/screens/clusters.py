@@ -5,7 +5,9 @@ and metrics (pkg/plank, pkg/kube's per-context clients). minprow's source
 reports the health its tracker keeps (minprow/kube/health.py: reachable,
 server, version, last error and when, last success, credential expiry), or
 `{"executor": NAME}` for a cluster a local executor runs. Credentials that
-expire within `EXPIRY_WARNING` are shown in yellow, expired ones in red.
+expire within `EXPIRY_WARNING` are shown in yellow, expired ones in red; where
+serve renews a token (`--rotate-build-credentials`), when it last did and will
+next, or that it fails, why, and when it tries again.
 """
 
 from __future__ import annotations
@@ -64,6 +66,7 @@ def cluster_row(name: str, health: Mapping[str, Any], now: datetime) -> tuple[Te
     if error:
         since = f" ({_relative(error_at, now)})" if error_at else ""
         error_text = Text(f"{error}{since}", style="red")
+    # The credentials in use (a renewed token not yet mounted is not).
     expires_at = parse_time(health.get("expires_at"))
     expiry = Text(_relative(expires_at, now))
     if expires_at is not None:
@@ -88,12 +91,20 @@ def _rotation(rotation: Any, now: datetime) -> Text:
     if not isinstance(rotation, Mapping):
         return Text("")
     if rotation.get("failures"):
+        retry = parse_time(rotation.get("retry_at"))
         return Text(
-            f" · renewal failing ({rotation['failures']}): {rotation.get('last_error')}",
+            f" · renewal failing ({rotation['failures']}): {rotation.get('last_error')}"
+            + (f", next try {_relative(retry, now)}" if retry else ""),
             style="bold red",
         )
     due = parse_time(rotation.get("due_at"))
-    return Text(f" · renews {_relative(due, now)}" if due else " · renewed here", style="dim")
+    last = parse_time(rotation.get("last_rotated"))
+    parts = [f"renewed {_relative(last, now)}"] if last else []
+    parts += [f"renews {_relative(due, now)}"] if due else []
+    if rotation.get("last_error"):
+        # Renewed, but not yet in use (a Secret that does not reach its mount).
+        return Text(f" · {', '.join(parts)}: {rotation['last_error']}", style="bold yellow")
+    return Text(f" · {', '.join(parts) or 'renewed here'}", style="dim")
 
 
 class ClustersScreen(Screen[None]):

@@ -139,10 +139,9 @@ class DetailScreen(Screen[None]):
             f"{escape(job.metadata.name)}"
             + (f"  [dim]{escape(job.status.description)}[/]" if job.status.description else "")
         )
-        why = why_not_running(job, self.cluster_health, self.now(), plank=self.plank)
-        if why is not None and job.status.state is ProwJobState.TRIGGERED:
-            idle = self.source.idle()  # the first reason of all: nothing runs jobs
-            why = f"{idle[0].upper()}{idle[1:]}. {why}" if idle else why
+        why = why_not_running(
+            job, self.cluster_health, self.now(), plank=self.plank, idle=self.source.idle()
+        )
         banner = self.query_one("#why", Static)
         banner.set_class(why is None, "clear")
         banner.update(f"[b]Why not running:[/b] {escape(why)}" if why else "")
@@ -219,6 +218,10 @@ class DetailScreen(Screen[None]):
             new = await self.source.rerun(name)
         except SourceError as err:
             self.notify(f"rerun failed: {err}", severity="error")
+            return
+        idle = self.source.idle()
+        if idle:
+            self.notify(f"rerun queued ({new}), but it will wait: {idle}", severity="warning")
             return
         self.notify(f"rerun created: {new}")
 

@@ -113,6 +113,7 @@ def why_not_running(
     now: datetime,
     *,
     plank: Plank | None = None,
+    idle: str | None = None,
 ) -> str | None:
     """Why `job` is not running, or None when nothing is in its way.
 
@@ -123,13 +124,34 @@ def why_not_running(
     error, or being past plank's pod_running_timeout or its decoration timeout
     plus grace period (with `plank`, the config's values fill in what the job
     leaves unset). Whether a pending job's container has started is not in the
-    ProwJob, so pod_pending/unscheduled timeouts are explained once they fired."""
+    ProwJob, so pod_pending/unscheduled timeouts are explained once they fired.
+
+    `idle` is the source's word that nothing runs its jobs (JobSource.idle): the
+    first reason of all for a job that has not ended, said before any other."""
     state = job.status.state
     description = (job.status.description or "").strip()
     if state is ProwJobState.SUCCESS:
         return None
     if state.is_final:
         return _ended(job, description, plank)
+    reason = _unfinished(job, description, cluster_health, now, plank)
+    if not idle:
+        return reason
+    idle = f"{idle[0].upper()}{idle[1:]}."
+    if state is ProwJobState.PENDING:
+        # Started by a minprow that has gone: nothing follows it until one runs again.
+        idle += " Until one does, this job stays as the last minprow left it."
+    return f"{idle} {reason}" if reason else idle
+
+
+def _unfinished(
+    job: ProwJob,
+    description: str,
+    cluster_health: Mapping[str, Mapping[str, Any]],
+    now: datetime,
+    plank: Plank | None,
+) -> str | None:
+    state = job.status.state
     trouble = cluster_problem(job.spec.cluster_alias, cluster_health)
     if state in (ProwJobState.TRIGGERED, ProwJobState.SCHEDULING):
         if description.startswith(WAITING):

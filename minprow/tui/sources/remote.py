@@ -50,13 +50,15 @@ class _Gap(Exception):
 
 class RemoteSource:
     """The jobs of the minprow server at `url`; `token` (its --api-token-file's
-    content) for rerun and abort."""
+    content) for rerun and abort, read from `token_from` (named, never the token
+    itself, when the server refuses it)."""
 
     def __init__(
         self,
         url: str,
         token: str | None = None,
         *,
+        token_from: str | None = None,
         timeout: float = 10.0,
         idle_timeout: float = IDLE_TIMEOUT,
         first_backoff: float = FIRST_BACKOFF,
@@ -64,6 +66,7 @@ class RemoteSource:
     ) -> None:
         self._url = url.rstrip("/")
         self._token = (token or "").strip() or None
+        self._token_from = token_from
         self._timeout = timeout
         self._idle = idle_timeout
         self._first_backoff = first_backoff
@@ -220,7 +223,8 @@ class RemoteSource:
                 self._path(path), headers=headers, timeout=self._request_timeout()
             ) as resp:
                 if resp.status in (401, 403):
-                    raise SourceError(f"{what}: {_REFUSED} ({await _message(resp)})")
+                    used = f"the token in {self._token_from}: " if self._token_from else ""
+                    raise SourceError(f"{what}: {_REFUSED} ({used}{await _message(resp)})")
                 if resp.status not in (200, 201):
                     raise SourceError(await _refusal(resp, what))
                 return await resp.json()
