@@ -536,7 +536,13 @@ def tui(state_dir: Path | None, url: str | None, token_file: Path | None) -> Non
 
         if token_file is None and (where.path / API_TOKEN_FILE).is_file():
             token_file = where.path / API_TOKEN_FILE
-        token = token_file.read_text().strip() if token_file else None
+        try:
+            token = token_file.read_text().strip() if token_file else None
+        except OSError as err:
+            raise click.ClickException(
+                f"cannot read the API token {token_file}: {err.strerror}; pass a readable "
+                "--token-file"
+            ) from err
         if token_file is not None:
             # The path only: the token itself is never printed.
             click.echo(f"minprow tui: rerun and abort use the API token in {token_file}", err=True)

@@ -103,10 +103,8 @@ def ensure_image(client: EngineClient, image: str) -> None:
     except Unreachable:
         raise
     except EngineError as err:
-        binary = _localimage.static_busybox() if _localimage.is_busybox(image) else None
-        if binary is None:
-            raise _localimage.missing_image_error(image, err.explanation) from err
-        _localimage.build_busybox(client, image, binary)
+        # Raised here, its StartError keeps the pull's error as its context.
+        _localimage.provide(client, image, err.explanation)
 
 
 def check_non_root(client: EngineClient, spec: ContainerPlan) -> None:

@@ -17,10 +17,11 @@ import logging
 import os
 import shutil
 import tarfile
+import threading
 from pathlib import Path
 from typing import Literal
 
-from minprow.executors._engineapi import EngineClient, EngineError
+from minprow.executors._engineapi import EngineClient, EngineError, NotFound
 from minprow.executors.base import StartError
 
 log = logging.getLogger("minprow.executors.docker")
@@ -28,13 +29,35 @@ log = logging.getLogger("minprow.executors.docker")
 BUSYBOX_CANDIDATES = (Path("/bin/busybox"), Path("/usr/bin/busybox"))
 """Where a static busybox usually is, before PATH is searched."""
 
-_DOCKERFILE = b"""FROM scratch
+LABEL = "minprow.io/local-image"
+"""Label of every image (and build step) minprow makes, valued the image's name:
+`docker images --filter label=minprow.io/local-image` lists them."""
+_DOCKERFILE = """FROM scratch
+LABEL {label}="{image}"
 COPY busybox /bin/busybox
 RUN ["/bin/busybox", "--install", "-s", "/bin"]
 RUN ["/bin/mkdir", "-m", "1777", "/tmp"]
 """
 _PT_INTERP = 3
 """The ELF program header type naming a dynamic loader: a static binary has none."""
+_building = threading.Lock()
+"""Held while an image is built: jobs starting together (the executor's worker threads)
+build it once, and it is said once."""
+
+
+def provide(client: EngineClient, image: str, why: str) -> None:
+    """`image` could not be pulled (`why`): build it when it is busybox and this machine
+    has a static one, else raise the StartError saying what to do."""
+    binary = static_busybox() if is_busybox(image) else None
+    if binary is None:
+        raise missing_image_error(image, why)
+    with _building:
+        try:
+            client.inspect_image(image)
+            return  # another job's start built it meanwhile
+        except NotFound:
+            pass
+        build_busybox(client, image, binary, why)
 
 
 def is_busybox(image: str) -> bool:
@@ -83,31 +106,39 @@ def _is_static_elf(path: Path) -> bool:
     return True
 
 
-def build_busybox(client: EngineClient, image: str, binary: Path) -> None:
-    """Build `image` FROM scratch around `binary`; StartError when the engine cannot."""
+def build_busybox(client: EngineClient, image: str, binary: Path, why: str) -> None:
+    """Build `image` FROM scratch around `binary` (the pull failed: `why`); StartError
+    when the engine cannot."""
     context = io.BytesIO()
     with tarfile.open(fileobj=context, mode="w") as tar:
+        text = _DOCKERFILE.format(label=LABEL, image=image).encode()
         dockerfile = tarfile.TarInfo("Dockerfile")
-        dockerfile.size = len(_DOCKERFILE)
-        tar.addfile(dockerfile, io.BytesIO(_DOCKERFILE))
+        dockerfile.size = len(text)
+        tar.addfile(dockerfile, io.BytesIO(text))
         tar.add(str(binary), arcname="busybox")
     try:
         client.build_image(image, context.getvalue())
     except EngineError as err:
         raise StartError(
-            f"image {image} cannot be pulled, and building it from {binary} failed: "
-            f"{err.explanation}"
+            f"image {image} cannot be pulled ({why}), and building it locally from {binary} "
+            f"failed: {err.explanation}. Build or tag a local image with that name, or run the "
+            "job as a host process with `--executor host`."
         ) from err
     log.warning(
-        "built %s on this machine, FROM scratch around %s: no registry gave it", image, binary
+        "built %s locally from %s (FROM scratch, its applets in /bin): no registry answered (%s)",
+        image,
+        binary,
+        why,
     )
 
 
 def missing_image_error(image: str, why: str) -> StartError:
     """The start error of an image neither here nor pullable, saying what to do."""
+    # A busybox image minprow would make itself, had this machine a static busybox.
+    install = ", install a static busybox (`busybox-static`)" if is_busybox(image) else ""
     return StartError(
         f"image {image} is not on this machine and cannot be pulled ({why}). "
         f"Build or tag a local image with that name (`docker build -t {image} DIR` or "
-        f"`docker tag LOCAL_IMAGE {image}`), or run the job as a host process with "
-        "`--executor host`."
+        f"`docker tag LOCAL_IMAGE {image}`){install}, or run the job as a host process "
+        "with `--executor host`."
     )

@@ -19,6 +19,10 @@ A failure that repeats (an executor that does not answer, logs that cannot be
 uploaded, a process that cannot be stopped) is retried with a delay doubling
 from five polls to `RETRY_MAX_POLLS` polls, and logged when it first happens
 and when its error changes, not at every attempt; its recovery is logged once.
+A job that cannot start is said the same way: at warning level, in the words of
+the executor that runs it (Prow's "Pod can not be created", "Container ..." under
+docker, "Process ..." on the host), when its configured job first fails so, and
+at debug level while later runs of it fail alike.
 """
 
 from __future__ import annotations
@@ -52,8 +56,6 @@ EVICTED = "Evicted"
 """The reason (Kubernetes' pod status reason) of a pod the node evicted."""
 COLLECT_DEADLINE = timedelta(minutes=10)
 """How long a finished job's artifacts may fail to upload before the job is completed anyway."""
-MAX_REMEMBERED_FAILURES = 1000
-"""Distinct start failures remembered as logged; past this they are said again."""
 RETRY_FIRST_POLLS = 5
 """The first retry of a failing step waits this many polls."""
 RETRY_MAX_POLLS = 60
@@ -84,14 +86,17 @@ class Plank:
     adjust_plan: Callable[[RunPlan], RunPlan] | None = None
     """A last change to every run plan (`minprow run --local` mounts the working tree)."""
     _in_flight: set[str] = field(default_factory=set)
-    _start_failures: set[str] = field(default_factory=set)
-    """Why jobs could not start, as already logged at warning level."""
     _retries: Backoff[str] = field(init=False)
+    _unstartable: Backoff[str] = field(init=False)
+    """Per configured job (`spec.job`), the last reason its runs could not start: only
+    its report is used (a start failure is final, never retried), so a periodic that
+    fails the same way every minute is said once."""
 
     def __post_init__(self) -> None:
         self._retries = Backoff(
             self.poll_interval * RETRY_FIRST_POLLS, self.poll_interval * RETRY_MAX_POLLS
         )
+        self._unstartable = Backoff(0.0, 0.0)
 
     def plan(self, job: ProwJob) -> RunPlan:
         """The job's run plan: the one renderer's, then `adjust_plan`."""
@@ -197,9 +202,7 @@ class Plank:
             plan = self.plan(job)
             await executor.start(job, plan)
         except (RenderError, StartError) as err:
-            description = f"{_cannot_create(executor)}: {err}"
-            self._said_once(job, description)
-            await self._finish(job, ProwJobState.ERROR, description)
+            await self._cannot_start(job, f"{_cannot_create(executor)}: {err}")
             return Result()
         except ExecutorError as err:
             return await self._not_started(job, executor, err)
@@ -218,6 +221,9 @@ class Plank:
 
         await self._mutate(name, to_pending)
         _log(job).info("started on %s (%s)", executor.name, job.spec.cluster_alias)
+        could_not = self._unstartable.succeeded(job.spec.job)
+        if could_not:
+            _log(job).info("starts again after %d failed start(s)", could_not)
         return Result(0)
 
     async def _not_started(self, job: ProwJob, executor: Executor, err: ExecutorError) -> Result:
@@ -233,8 +239,7 @@ class Plank:
                 f"{_cannot_create(executor)}: {executor.name} did not take it within "
                 f"{format_duration(limit)}: {err}"
             )
-            self._said_once(job, description)
-            await self._finish(job, ProwJobState.ERROR, description)
+            await self._cannot_start(job, description)
             return Result()
         waiting = f"Waiting for {executor.name}: {err}"
         if job.status.description != waiting:
@@ -398,16 +403,21 @@ class Plank:
 
     # helpers
 
-    def _said_once(self, job: ProwJob, description: str) -> None:
-        """A job that cannot start, at warning level the first time its cause is seen
-        (a periodic failing the same way every minute is said once), then at debug."""
-        if description in self._start_failures:
-            _log(job).debug("%s (again)", description)
-            return
-        if len(self._start_failures) >= MAX_REMEMBERED_FAILURES:
-            self._start_failures.clear()
-        self._start_failures.add(description)
-        _log(job).warning("%s (later jobs failing the same way are not logged)", description)
+    async def _cannot_start(self, job: ProwJob, description: str) -> None:
+        """End a job that cannot start in `error`. Said at warning level when its
+        configured job first fails this way (or fails another way than last time), as
+        `_retry` says a repeating error; the same again (the next run of a periodic)
+        is logged at debug level only, until a run of that job starts."""
+        said = self._unstartable.failed(job.spec.job, description)
+        if said.report:
+            _log(job).warning(
+                "%s (runs of %s failing the same way again are logged at debug level)",
+                description,
+                job.spec.job,
+            )
+        else:
+            _log(job).debug("%s (again: %d runs in a row)", description, said.attempt)
+        await self._finish(job, ProwJobState.ERROR, description, level=logging.DEBUG)
 
     def _retry(self, job: ProwJob, what: str, err: Exception) -> Result:
         """A failed step, retried after a growing delay; logged only when its error is new."""
@@ -437,14 +447,22 @@ class Plank:
         except ExecutorError as err:
             _log(job).warning("could not stop its process: %s", err)
 
-    async def _finish(self, job: ProwJob, state: ProwJobState, description: str | None) -> None:
+    async def _finish(
+        self,
+        job: ProwJob,
+        state: ProwJobState,
+        description: str | None,
+        *,
+        level: int = logging.INFO,
+    ) -> None:
+        """Complete the job; `level` is its log line's (debug where the caller said why)."""
         now = self.clock.now()
         await self._set(
             job.metadata.name,
             job.status.state,
             lambda pj: _complete(pj, state, description, now),
         )
-        _log(job).info("%s -> %s: %s", job.status.state, state, description)
+        _log(job).log(level, "%s -> %s: %s", job.status.state, state, description)
 
     async def _set(
         self, name: str, expected: ProwJobState, change: Callable[[ProwJob], ProwJob]

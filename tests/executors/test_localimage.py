@@ -3,11 +3,11 @@ image is a start error saying what to do (issue 15, item 4). Real Docker engine.
 
 from __future__ import annotations
 
-import contextlib
+import asyncio
 import logging
 import shutil
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import docker
@@ -17,6 +17,7 @@ from executor_helpers import Jobs, cleanup_all, read_logs, wait_final
 
 from minprow.aio import SystemClock
 from minprow.executors import _localimage
+from minprow.executors._engineapi import EngineClient
 from minprow.executors.base import Phase, StartError
 from minprow.executors.docker import DockerExecutor
 from minprow.podutils.render import render
@@ -55,17 +56,6 @@ def test_only_a_static_binary_is_taken(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def unpullable_busybox(docker_client: docker.DockerClient) -> Iterator[str]:
-    """A busybox tag no registry has (none answers here anyway), removed afterwards."""
-    if _localimage.static_busybox() is None:
-        pytest.skip("no static busybox on this machine")
-    tag = f"busybox:minprow-test-{uuid.uuid4().hex[:8]}"
-    yield tag
-    with contextlib.suppress(docker.errors.ImageNotFound):
-        docker_client.images.remove(tag, force=True)
-
-
-@pytest.fixture
 async def executor(tmp_path: Path, jobs: Jobs) -> AsyncIterator[DockerExecutor]:
     made = DockerExecutor(tmp_path / "workspaces", tmp_path / "artifacts", SystemClock())
     yield made
@@ -86,7 +76,58 @@ async def test_a_busybox_job_runs_with_no_registry(
     assert observed.phase is Phase.SUCCEEDED
     assert b"made here" in await read_logs(executor, pj.metadata.name)
     said = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
-    assert any(f"built {unpullable_busybox} on this machine" in m for m in said), said
+    assert len(said) == 1, said
+    assert said[0].startswith(f"built {unpullable_busybox} locally from "), said
+    assert "no registry answered" in said[0]
+
+
+async def test_jobs_starting_together_build_the_image_once(
+    executor: DockerExecutor,
+    jobs: Jobs,
+    unpullable_busybox: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.WARNING, logger="minprow.executors.docker")
+    made = [
+        jobs.make({"name": "test", "image": unpullable_busybox, "command": ["true"]})
+        for _ in range(3)
+    ]
+    await asyncio.gather(*(executor.start(pj, render(pj)) for pj in made))
+    for pj in made:
+        assert (await wait_final(executor, pj.metadata.name)).phase is Phase.SUCCEEDED
+    built = [r for r in caplog.records if r.getMessage().startswith("built ")]
+    assert len(built) == 1, [r.getMessage() for r in built]
+
+
+def test_a_binary_that_cannot_run_from_scratch_fails_the_build(
+    docker_client: docker.DockerClient, unpullable_busybox: str
+) -> None:
+    # A dynamically linked shell has no loader FROM scratch: the build's RUN fails.
+    dynamic = Path(shutil.which("sh") or "/bin/sh").resolve()
+    with pytest.raises(StartError) as raised:
+        _localimage.build_busybox(EngineClient(), unpullable_busybox, dynamic, "offline")
+    message = str(raised.value)
+    assert message.startswith(
+        f"image {unpullable_busybox} cannot be pulled (offline), and building it locally "
+        f"from {dynamic} failed: "
+    ), message
+    assert message.endswith("or run the job as a host process with `--executor host`.")
+
+
+@pytest.mark.parametrize(
+    ("image", "busybox_hint"),
+    [("alpine:3.19", False), ("busybox:1.36", True)],
+    ids=["any-image", "busybox-when-no-static-one-is-here"],
+)
+def test_the_error_says_what_to_do(image: str, busybox_hint: bool) -> None:
+    message = str(_localimage.missing_image_error(image, "no such host"))
+    assert message == (
+        f"image {image} is not on this machine and cannot be pulled (no such host). "
+        f"Build or tag a local image with that name (`docker build -t {image} DIR` or "
+        f"`docker tag LOCAL_IMAGE {image}`)"
+        + (", install a static busybox (`busybox-static`)" if busybox_hint else "")
+        + ", or run the job as a host process with `--executor host`."
+    )
 
 
 async def test_another_missing_image_says_what_to_do(executor: DockerExecutor, jobs: Jobs) -> None:

@@ -40,24 +40,72 @@ async def test_the_description_names_what_the_executor_runs(
     assert (job.status.description or "").startswith(expected)
 
 
-async def test_the_same_cause_is_a_warning_once(
+NO_COMMAND = StartError("the test container has no command")
+
+# (id, the runs in order as (configured job, why its start fails or None: it starts),
+#  the warnings logged, in order)
+RUNS = [
+    (
+        "a-periodic-failing-every-minute-is-said-once",
+        [("periodic-hello", NOT_PULLABLE)] * 4,
+        ["periodic-hello: Container can not be created: image busybox:9"],
+    ),
+    (
+        "a-new-cause-is-said",
+        [("periodic-hello", NOT_PULLABLE)] * 2 + [("periodic-hello", NO_COMMAND)],
+        [
+            "periodic-hello: Container can not be created: image busybox:9",
+            "periodic-hello: Container can not be created: the test container has no",
+        ],
+    ),
+    (
+        "each-job-is-said-once",
+        [("periodic-hello", NOT_PULLABLE), ("pull-unit", NOT_PULLABLE)] * 3,
+        [
+            "periodic-hello: Container can not be created: image busybox:9",
+            "pull-unit: Container can not be created: image busybox:9",
+        ],
+    ),
+    (
+        "said-again-after-a-run-started",
+        [("pull-unit", NOT_PULLABLE), ("pull-unit", None), ("pull-unit", NOT_PULLABLE)],
+        [
+            "pull-unit: Container can not be created: image busybox:9",
+            "pull-unit: Container can not be created: image busybox:9",
+        ],
+    ),
+]
+
+
+@pytest.mark.parametrize(("runs", "said"), [c[1:] for c in RUNS], ids=[c[0] for c in RUNS])
+async def test_a_start_failure_is_a_warning_once_per_job_and_cause(
     store: JobStore,
     make_plank: MakePlank,
     executor: ScriptedExecutor,
     caplog: pytest.LogCaptureFixture,
+    runs: list[tuple[str, StartError | None]],
+    said: list[str],
 ) -> None:
-    """A periodic whose image cannot be pulled fails every minute: said once, not each time."""
     executor.workload = "container"
     plank = make_plank()
     caplog.set_level(logging.DEBUG, logger="minprow.plank")
-    failures = [NOT_PULLABLE, NOT_PULLABLE, StartError("the test container has no command")]
-    for i, failure in enumerate(failures):
+    for i, (job, failure) in enumerate(runs):
         executor.fail_start = failure
-        await store.create(make_job(f"run-{i}"))
+        await store.create(make_job(f"run-{i}", job=job, pull=i))
         await plank.reconcile(f"run-{i}")
-    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
-    assert len(warnings) == 2, warnings
-    assert warnings[0].startswith("Container can not be created: image busybox:9")
-    assert warnings[1].startswith("Container can not be created: the test container has no")
-    again = [r for r in caplog.records if r.levelno == logging.DEBUG and "(again)" in r.message]
-    assert len(again) == 1
+        expected = ProwJobState.ERROR if failure else ProwJobState.PENDING
+        assert store.get(f"run-{i}").status.state is expected
+    warnings = [
+        f"{getattr(r, 'job', '?')}: {r.getMessage()}"
+        for r in caplog.records
+        if r.levelno >= logging.WARNING
+    ]
+    assert len(warnings) == len(said), warnings
+    for warning, expected in zip(warnings, said, strict=True):
+        assert warning.startswith(expected), warnings
+    # Nothing about these runs is logged at info level but a start and a recovery:
+    # a periodic failing every minute fills no log.
+    infos = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
+    assert all(m.startswith(("started on", "starts again")) for m in infos), infos
+    repeats = [r for r in caplog.records if r.levelno == logging.DEBUG and "(again:" in r.message]
+    assert len(repeats) == sum(1 for _, failure in runs if failure) - len(said)

@@ -125,3 +125,40 @@ class SilentRemote:
 
     def close(self) -> None:
         self.sock.close()  # the connections it held are reset: the clones end
+
+
+E2E_CONFIG = Path(__file__).resolve().parents[2] / "fixtures" / "e2e" / "config.yaml"
+
+
+def hello_project(root: Path) -> Path:
+    """A project directory under `root`: the e2e config.yaml and one hourly periodic
+    `hello` (run at once) for the host executor."""
+    import shutil
+
+    import yaml
+
+    workdir = root / "project"
+    workdir.mkdir()
+    shutil.copy(E2E_CONFIG, workdir / "config.yaml")
+    hello = {
+        "name": "hello",
+        "interval": "1h",
+        "spec": {"containers": [{"image": "busybox", "command": ["echo", "hello"]}]},
+    }
+    (workdir / "jobs").mkdir()
+    (workdir / "jobs" / "jobs.yaml").write_text(yaml.safe_dump({"periodics": [hello]}))
+    return workdir
+
+
+def up_in_project(project: Path, state_home: Path) -> UpProcess:
+    """`minprow up` in `project` on its default (per-project) state directory under
+    `state_home` ($XDG_STATE_HOME), with jobs as host processes."""
+    return UpProcess(
+        project,
+        None,
+        "--no-tui",
+        "--no-kind",
+        "--executor",
+        "host",
+        env={"XDG_STATE_HOME": str(state_home)},
+    )

@@ -6,54 +6,27 @@ from __future__ import annotations
 
 import asyncio
 import json
-import shutil
 import stat
 import urllib.request
 from pathlib import Path
 
 import pytest
-import yaml
-from runtime_helpers import UpProcess
+from runtime_helpers import hello_project, up_in_project
 
 from minprow.runtime.defaults import API_TOKEN_FILE, project_state_dir, project_token
 from minprow.tui.source import SourceError
 from minprow.tui.sources.remote import RemoteSource
 
-REPO = Path(__file__).resolve().parents[2]
-CONFIG = REPO / "fixtures" / "e2e" / "config.yaml"
-
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    # The state directories of this test: up's, and the one project_state_dir names.
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg"))
-    workdir = tmp_path / "project"
-    workdir.mkdir()
-    shutil.copy(CONFIG, workdir / "config.yaml")
-    hello = {
-        "name": "hello",
-        "interval": "1h",
-        "spec": {"containers": [{"image": "busybox", "command": ["echo", "hello"]}]},
-    }
-    (workdir / "jobs").mkdir()
-    (workdir / "jobs" / "jobs.yaml").write_text(yaml.safe_dump({"periodics": [hello]}))
-    return workdir
-
-
-def _up(project: Path, tmp_path: Path) -> UpProcess:
-    """`minprow up` in `project`, on its default (per-project) state directory."""
-    return UpProcess(
-        project,
-        None,
-        "--no-tui",
-        "--no-kind",
-        "--executor",
-        "host",
-        env={"XDG_STATE_HOME": str(tmp_path / "xdg")},
-    )
+    return hello_project(tmp_path)
 
 
 def test_up_makes_a_token_that_tui_url_uses(tmp_path: Path, project: Path) -> None:
-    up = _up(project, tmp_path)
+    up = up_in_project(project, tmp_path / "xdg")
     try:
         up.wait_for("-> success")
         state = project_state_dir(project)
@@ -80,7 +53,7 @@ def test_up_makes_a_token_that_tui_url_uses(tmp_path: Path, project: Path) -> No
     finally:
         assert up.stop() == 0
     # Kept across restarts: a TUI attached before a restart goes on working.
-    again = _up(project, tmp_path)
+    again = up_in_project(project, tmp_path / "xdg")
     try:
         again.wait_for("minprow is up")
         assert token_file.read_text().strip() == token

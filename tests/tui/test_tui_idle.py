@@ -6,7 +6,7 @@ the lock, they stop saying so, and start again when it lets go."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -80,7 +80,7 @@ async def test_a_rerun_says_whether_it_will_wait(
     state_dir: Path, minprow: bool, severity: str, said: str
 ) -> None:
     app = MinprowApp(StateDirSource(state_dir, interval=0.05), clock=VirtualClock(NOW))
-    with running(state_dir) if minprow else _nothing():
+    with running(state_dir) if minprow else nullcontext():
         async with app.run_test(size=SIZE) as pilot:
             await until(pilot, app.live.is_set)
             await pilot.press("slash", *"job-queued", "enter", "r")
@@ -139,8 +139,3 @@ async def test_a_rerun_from_the_detail_screen_says_it_will_wait(state_dir: Path)
     assert message.startswith("rerun queued (")
     assert f"but it will wait: {NOTICE} {state_dir}" in message
     await source.close()
-
-
-@contextmanager
-def _nothing() -> Iterator[None]:
-    yield
