@@ -525,7 +525,7 @@ def tui(state_dir: Path | None, url: str | None, token_file: Path | None) -> Non
     if token_file and not url:
         raise click.UsageError("--token-file goes with --url")
     # Textual and the sources load here, not at start-up: every other command skips them.
-    from minprow.runtime.defaults import API_TOKEN_FILE, project_store
+    from minprow.runtime.defaults import project_store
     from minprow.tui.app import run_tui
     from minprow.tui.source import JobSource
 
@@ -534,8 +534,7 @@ def tui(state_dir: Path | None, url: str | None, token_file: Path | None) -> Non
     if url:
         from minprow.tui.sources.remote import RemoteSource
 
-        if token_file is None and (where.path / API_TOKEN_FILE).is_file():
-            token_file = where.path / API_TOKEN_FILE
+        token_file = token_file or where.api_token()
         try:
             token = token_file.read_text().strip() if token_file else None
         except OSError as err:

@@ -78,12 +78,6 @@ API_TOKEN_FILE = "api-token"
 """The API's bearer token `up` keeps in the state directory, as it keeps the HMAC secret."""
 
 
-def project_token(cwd: Path | None = None) -> Path | None:
-    """The API token of the project in `cwd`, when `minprow up` made one there."""
-    path = project_store(None, cwd=cwd).path / API_TOKEN_FILE
-    return path if path.is_file() else None
-
-
 @dataclass(frozen=True)
 class StateDir:
     """The embedded job store's directory, and what chose it (for messages)."""
@@ -97,6 +91,11 @@ class StateDir:
         if self.project is None:
             return "--state-dir"
         return f"the project in {self.project}; set another with --state-dir"
+
+    def api_token(self) -> Path | None:
+        """The API token `minprow up` made here, when it did (`tui --url`'s default)."""
+        path = self.path / API_TOKEN_FILE
+        return path if path.is_file() else None
 
     def describe(self) -> str:
         """`DIR (why)`, as every command prints it."""

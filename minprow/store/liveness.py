@@ -22,6 +22,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from minprow.store import lockfile
+
 LOCK_FILE = "minprow.lock"
 
 
@@ -58,18 +60,10 @@ def hold(state_dir: Path, command: str, url: str) -> tuple[Holding, Runner | Non
     mark is left to that one: an unheld Holding and who it is."""
     state_dir.mkdir(parents=True, exist_ok=True)
     path = state_dir / LOCK_FILE
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        os.close(fd)
-        return Holding(None), _read(path)
-    except BaseException:
-        os.close(fd)
-        raise
     line = json.dumps({"pid": os.getpid(), "command": command, "url": url}) + "\n"
-    os.ftruncate(fd, 0)
-    os.pwrite(fd, line.encode(), 0)
+    fd = lockfile.take(path, line, 0o644)
+    if fd is None:
+        return Holding(None), _read(path)
     return Holding(fd), None
 
 

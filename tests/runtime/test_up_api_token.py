@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from runtime_helpers import hello_project, up_in_project
 
-from minprow.runtime.defaults import API_TOKEN_FILE, project_state_dir, project_token
+from minprow.runtime.defaults import API_TOKEN_FILE, project_state_dir, project_store
 from minprow.tui.source import SourceError
 from minprow.tui.sources.remote import RemoteSource
 
@@ -31,7 +31,7 @@ def test_up_makes_a_token_that_tui_url_uses(tmp_path: Path, project: Path) -> No
         up.wait_for("-> success")
         state = project_state_dir(project)
         token_file = state / API_TOKEN_FILE
-        assert project_token(project) == token_file
+        assert project_store(None, cwd=project).api_token() == token_file
         assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
         token = token_file.read_text().strip()
         assert len(token) == 64

@@ -17,7 +17,6 @@ state dir is refused at start, rather than replaying the first one's work.
 from __future__ import annotations
 
 import asyncio
-import fcntl
 import os
 import sqlite3
 from collections.abc import Iterable, Iterator
@@ -26,6 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from minprow.hook.inbox.entry import InboxEntry, InboxError
+from minprow.store import lockfile
 from minprow.store.sqlitefile import Checkpointer, connect, transaction
 
 DB_FILE = "webhooks.db"
@@ -214,20 +214,15 @@ class SqliteInbox:
             return
         lock_path = self.path.with_name(self.path.name + ".lock")
         try:
-            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+            fd = lockfile.take(lock_path, str(os.getpid()))
+            holder = "" if fd is not None else lock_path.read_text()[:32].strip()
         except OSError as err:
             raise InboxError(f"cannot open {lock_path}: {err.strerror}") from err
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "another process"
-            os.close(fd)
+        if fd is None:
             raise InboxError(
-                f"another minprow (pid {holder}) takes webhooks for {self.path.parent}; "
-                "stop it, or give this one its own --state-dir"
-            ) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, str(os.getpid()).encode(), 0)
+                f"another minprow (pid {holder or 'unknown'}) takes webhooks for "
+                f"{self.path.parent}; stop it, or give this one its own --state-dir"
+            )
         self._lock = fd
 
     def _migrate(self, db: sqlite3.Connection) -> None:
