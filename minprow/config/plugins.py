@@ -12,6 +12,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from minprow.config import configupdater
+from minprow.config.configupdater import ConfigUpdater
 from minprow.config.gojson import lookup
 from minprow.config.goregex import RegexError, compile_regex
 from minprow.model import parse_duration
@@ -117,6 +119,7 @@ class PluginConfig(_Part):
     external_plugins: dict[str, list[ExternalPlugin]] = Field(default_factory=dict)
     lgtm: list[Lgtm] = Field(default_factory=list)
     label: Label = Field(default_factory=Label)
+    config_updater: ConfigUpdater = Field(default_factory=ConfigUpdater)
 
     @model_validator(mode="before")
     @classmethod
@@ -189,8 +192,9 @@ _PLUGIN_REGEXES: tuple[tuple[str, bool, tuple[str, ...]], ...] = (
 
 def regex_problems(config: PluginConfig) -> list[tuple[str, str]]:
     """(field, message) for every regex of plugins.yaml that Go's regexp refuses,
-    and every `require_matching_label` grace period that is not a duration."""
-    found: list[tuple[str, str]] = []
+    every `require_matching_label` grace period that is not a duration, and what
+    Prow refuses in `config_updater`."""
+    found = configupdater.problems(config.config_updater)
     for section, is_list, path in _PLUGIN_REGEXES:
         value = lookup(config.model_extra or {}, section)
         items = (value if isinstance(value, list) else []) if is_list else [value]

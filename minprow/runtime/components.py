@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from minprow.executors.clusters import ClusterMap
     from minprow.github.client import GitHubClient
     from minprow.hook.inbox import Inbox
+    from minprow.hook.plugins.config_updater import ConfigMapTarget
     from minprow.hook.plugins.enabled import PluginNotices
     from minprow.kube.kubeconfig import ClusterConfigs
     from minprow.kube.rotation import Rotator
@@ -117,6 +118,8 @@ class Process:
     shown in /api/v1/clusters and /metrics."""
     cluster_configs: Callable[[], ClusterConfigs] | None = None
     """The build clusters' kubeconfig contexts, for their credentials' expiry on /metrics."""
+    configmaps: ConfigMapTarget | None = None
+    """Where the config-updater plugin writes (none: the plugin is not offered)."""
     local_repos: Mapping[str, Path] = field(default_factory=dict)
     """`--local-repo`: clones standing in for GitHub repositories (trigger's changed
     files when there are no GitHub credentials)."""
@@ -208,19 +211,29 @@ class Process:
     def _hook_app(self) -> Any:
         from minprow.github.hmac import HmacSecretFile
         from minprow.hook.plugins.cat import CAT
+        from minprow.hook.plugins.config_updater import config_updater_plugin
         from minprow.hook.plugins.enabled import PluginNotices
         from minprow.hook.plugins.help import HELP
         from minprow.hook.plugins.hold import HOLD
         from minprow.hook.plugins.label import LABEL
         from minprow.hook.plugins.lgtm import LGTM
-        from minprow.hook.plugins.registry import Registry
+        from minprow.hook.plugins.registry import Plugin, Registry
         from minprow.hook.plugins.trigger.plugin import trigger_plugin
         from minprow.hook.server import make_app
 
         if self.hmac_secret_file is None:
             raise SettingsError("the hook needs --hmac-secret-file")
         secret = HmacSecretFile(self.hmac_secret_file)
-        plugins = (trigger_plugin(self.local_repos), LGTM, HOLD, LABEL, HELP, CAT)
+        plugins: tuple[Plugin, ...] = (
+            trigger_plugin(self.local_repos),
+            LGTM,
+            HOLD,
+            LABEL,
+            HELP,
+            CAT,
+        )
+        if self.configmaps is not None:
+            plugins += (config_updater_plugin(self.configmaps),)
         # Without credentials, a plugin that only labels and comments is not run at
         # all (and says so once) rather than failing on every delivery.
         self._notices = PluginNotices(plugins, github=self.github is not None)

@@ -49,6 +49,21 @@ class ConfigPaths:
         return [*self.existing(), *awaited]
 
 
+def configmap_dirs(paths: ConfigPaths) -> dict[str, Path]:
+    """Where config-updater writes each ConfigMap's keys in the embedded mode: the
+    directory minprow reads that part of its configuration from, as if the
+    ConfigMap were mounted there. The names are the ones Prow's deployments mount
+    (config-updater's default `maps` use the first two; `job-config` is what
+    Prow's manifests call the third)."""
+    found: dict[str, Path] = {}
+    config, jobs, plugins = paths.args()
+    plugins = plugins or paths.awaited_plugin_config
+    for name, path in (("config", config), ("plugins", plugins), ("job-config", jobs)):
+        if path is not None:
+            found[name] = path if path.is_dir() else path.parent
+    return found
+
+
 def discover(
     config_path: Path | None,
     job_config_path: Path | None,

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from minprow.config import Config
     from minprow.executors.base import Executor
     from minprow.hook.inbox import InboxBackend
+    from minprow.hook.plugins.config_updater import ConfigMapTarget
     from minprow.kube.expiry import ExpiryWarnings
     from minprow.kube.kubeconfig import ClusterConfig, ClusterConfigs
     from minprow.kube.kubeconfig_agent import ClusterConfigAgent, ClusterDiff
@@ -201,6 +202,23 @@ def webhook_inbox(
         identity=socket.gethostname(),
         clock=clock,
     )
+
+
+def config_maps(agent: ClusterConfigAgent, settings: KubeSettings) -> ConfigMapTarget:
+    """config-updater's ConfigMaps: `default` is the service cluster (where the
+    ProwJobs are), any other cluster the kubeconfig context of that name (Prow's
+    `GetConfigMapClient` over its build cluster clients)."""
+    from minprow.hook.plugins.config_updater.kube import KubeConfigMaps
+    from minprow.kube.kubeconfig import DEFAULT_CLUSTER_ALIAS, IN_CLUSTER_CONTEXT
+
+    service = settings.prow_job_context or IN_CLUSTER_CONTEXT
+
+    def clients(cluster: str) -> Callable[[], ApiClient] | None:
+        if cluster == DEFAULT_CLUSTER_ALIAS:
+            return api_client_factory(agent.get, service)
+        return api_client_factory(agent.get, cluster) if cluster in agent.get() else None
+
+    return KubeConfigMaps(clients)
 
 
 def build_clusters(

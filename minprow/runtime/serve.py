@@ -35,7 +35,13 @@ from minprow.runtime.components import (
     Leading,
     SettingsError,
 )
-from minprow.runtime.defaults import API_TOKEN_FILE, discover, project_store
+from minprow.runtime.defaults import (
+    API_TOKEN_FILE,
+    ConfigPaths,
+    configmap_dirs,
+    discover,
+    project_store,
+)
 from minprow.runtime.federation import KubeSettings
 from minprow.store import liveness
 
@@ -46,6 +52,7 @@ if TYPE_CHECKING:
     from minprow.config.agent import ConfigAgent
     from minprow.executors.clusters import ClusterMap
     from minprow.hook.inbox import Inbox, InboxBackend
+    from minprow.hook.plugins.config_updater import ConfigMapTarget
     from minprow.kube.kubeconfig import ClusterConfigs
     from minprow.kube.rotation import Rotator
     from minprow.runtime.components import Process
@@ -86,6 +93,8 @@ class Settings:
     use_kind: bool | None = False
     """`up`: True requires a kind cluster, None uses one when kind and Docker are there."""
     kind_name: str = "minprow"
+    config_paths: ConfigPaths | None = None
+    """The configuration files found (`discover`), once `main` has looked."""
     foreground: Callable[[Process], Awaitable[object]] | None = None
     """Run in front while the components work (`up`'s TUI, its logs then go to a
     file); its end stops the process."""
@@ -108,6 +117,7 @@ def _main(settings: Settings, interrupts: Interrupts) -> int:
     from minprow.config.agent import ConfigAgent
 
     paths = discover(settings.config_path, settings.job_config_path, settings.plugin_config)
+    settings.config_paths = paths
     if not paths.existing():
         log.warning("no config.yaml or jobs/ here and no --config-path: running with no jobs")
 
@@ -240,6 +250,7 @@ async def _run(
         local_repos=settings.local_repos,
         rotation=backing.rotation,
         cluster_configs=backing.cluster_configs,
+        configmaps=backing.configmaps,
     )
     group = TaskGroup()
     try:
@@ -334,6 +345,8 @@ class _Backing:
     """The build-cluster token renewal (--rotate-build-credentials)."""
     cluster_configs: Callable[[], ClusterConfigs] | None = None
     """The build clusters' contexts as the kubeconfig agent has them now."""
+    configmaps: ConfigMapTarget | None = None
+    """Where config-updater writes: ConfigMaps in the clusters, or the local config files."""
 
     def close(self) -> None:
         for closer in self.closers:
@@ -348,6 +361,7 @@ def _backing(
     clock: Clock,
 ) -> _Backing:
     from minprow.hook.inbox import SqliteInbox
+    from minprow.hook.plugins.config_updater import LocalConfigMaps
     from minprow.runtime import federation
     from minprow.runtime.engines import cluster_map, local_objects
     from minprow.store import DB_FILE, open_store
@@ -366,6 +380,8 @@ def _backing(
             str(state_dir / DB_FILE),
             inbox=SqliteInbox.in_dir(state_dir),
         )
+        if settings.config_paths is not None:
+            backing.configmaps = LocalConfigMaps(configmap_dirs(settings.config_paths))
         if "plank" in settings.components:
             backing.closers.append(_mark_running(settings, state_dir).release)
         return backing
@@ -395,6 +411,7 @@ def _backing(
         contexts, kube, clock, controllers=bool(controllers)
     )
     backing.cluster_configs = contexts.get
+    backing.configmaps = federation.config_maps(contexts, kube)
     backing.tasks.append(
         ("credential-expiry", federation.expiry_warnings(contexts, kube, clock).run)
     )

@@ -44,21 +44,18 @@ import base64
 import binascii
 import gzip
 import hashlib
-import json
 import logging
 import re
 import zlib
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import urllib3.exceptions
 from kubernetes.client import CoreV1Api
-from kubernetes.client.exceptions import ApiException
 
 from minprow.aio.clock import Clock, SystemClock
 from minprow.hook.inbox.entry import InboxEntry, InboxError
 from minprow.hook.inbox.queue import CLAIM_AFTER
+from minprow.kube.corecalls import Refused, Unreachable, core_json
 
 if TYPE_CHECKING:
     from minprow.store.kube import ApiClientFactory
@@ -78,7 +75,6 @@ DEFAULT_REQUEST_TIMEOUT = 5.0
 
 _LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
 _MERGE_PATCH = "application/merge-patch+json"
-_MESSAGE_LIMIT = 500  # characters of an API server message kept in an error
 T = TypeVar("T")
 
 
@@ -127,35 +123,6 @@ def _entry(obj: dict[str, Any]) -> InboxEntry:
         )
     except (KeyError, ValueError, TypeError, OSError, EOFError, zlib.error, binascii.Error) as err:
         raise _Malformed(f"ConfigMap {meta.get('name', '?')}: {type(err).__name__}: {err}") from err
-
-
-class _Refused(Exception):
-    """The API server answered, and not with success."""
-
-    def __init__(self, err: ApiException) -> None:
-        self.code = int(err.status or 0)
-        self.reason, self.message = str(err.reason or ""), ""
-        try:
-            body = json.loads(err.body) if err.body else {}
-        except (TypeError, ValueError):
-            body = {}
-        if isinstance(body, dict):  # a metav1.Status
-            self.reason = str(body.get("reason") or self.reason)
-            self.message = str(body.get("message") or "")[:_MESSAGE_LIMIT]
-        super().__init__(f"{self.code} {self.reason}: {self.message}")
-
-    @property
-    def too_big(self) -> bool:
-        """The object (413: the request) is over the API server's size limit."""
-        return self.code == 413 or (self.code == 422 and "Too long" in self.message)
-
-
-def _transport(err: BaseException) -> str:
-    """A connection failure in one line (urllib3's retry wrapper unwrapped)."""
-    reason = getattr(err, "reason", None)
-    if isinstance(reason, BaseException):
-        return _transport(reason)
-    return f"{type(err).__name__}: {err}"
 
 
 class KubeInbox:
@@ -226,7 +193,7 @@ class KubeInbox:
         }
         try:
             created = await self._call("create_namespaced_config_map", self.namespace, obj)
-        except _Refused as err:
+        except Refused as err:
             if err.code == 409 and err.reason == "AlreadyExists":
                 return False
             if err.too_big:
@@ -256,7 +223,7 @@ class KubeInbox:
         name = configmap_name(delivery_id)
         try:
             obj = await self._call("read_namespaced_config_map", name, self.namespace)
-        except _Refused as err:
+        except Refused as err:
             if err.code == 404:
                 raise InboxError(
                     f"{self.where}: delivery {delivery_id} is not waiting (ConfigMap {name} "
@@ -295,7 +262,7 @@ class KubeInbox:
                 continue
             try:
                 await self._call("delete_namespaced_config_map", meta["name"], self.namespace)
-            except _Refused as err:
+            except Refused as err:
                 if err.code == 404:
                     continue  # another replica pruned it first
                 raise self._failed(f"delete ConfigMap {meta['name']}", err) from None
@@ -344,7 +311,7 @@ class KubeInbox:
         }
         try:
             patched = await self._merge_patch(entry.delivery_id, patch)
-        except _Refused as err:
+        except Refused as err:
             if err.code in (404, 409):  # another replica took it, finished it, or pruned it
                 return False
             raise self._failed(f"claim delivery {entry.delivery_id}", err) from None
@@ -365,7 +332,7 @@ class KubeInbox:
     async def _patch(self, delivery_id: str, patch: dict[str, Any], what: str) -> None:
         try:
             patched = await self._merge_patch(delivery_id, patch)
-        except _Refused as err:
+        except Refused as err:
             if err.code == 404:
                 return  # pruned or deleted: nothing left to record it on
             raise self._failed(what, err) from None
@@ -383,39 +350,28 @@ class KubeInbox:
                 self.namespace,
                 label_selector=f"{APP_LABEL}={APP},{STATE_LABEL}={state}",
             )
-        except _Refused as err:
+        except Refused as err:
             raise self._failed(what, err) from None
         return list(listed.get("items") or [])
 
     async def _call(self, method: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
         """The JSON answer of a CoreV1Api call, made in a worker thread.
 
-        Raises `_Refused` when the API server answers no, `InboxError` when it does
+        Raises `Refused` when the API server answers no, `InboxError` when it does
         not answer (or not with JSON)."""
-        call: Callable[..., Any] = getattr(self._core(), method)
-
-        def run() -> Any:
-            response = call(*args, _preload_content=False, _request_timeout=self._timeout, **kwargs)
-            return json.loads(response.data)
-
         try:
-            answer = await asyncio.to_thread(run)
-        except ApiException as err:
-            raise _Refused(err) from err
-        except (urllib3.exceptions.HTTPError, OSError, ValueError) as err:
-            raise InboxError(
-                f"{self.where}: the Kubernetes API server did not answer: {_transport(err)}"
-            ) from err
-        if not isinstance(answer, dict):
-            raise InboxError(f"{self.where}: the API server answered {type(answer).__name__}")
-        return answer
+            return await core_json(
+                self._core(), method, *args, request_timeout=self._timeout, **kwargs
+            )
+        except Unreachable as err:
+            raise InboxError(f"{self.where}: {err}") from err
 
     def _core(self) -> CoreV1Api:
         if self._api is None:
             self._api = CoreV1Api(self._factory())
         return self._api
 
-    def _failed(self, what: str, err: _Refused) -> InboxError:
+    def _failed(self, what: str, err: Refused) -> InboxError:
         hint = ""
         if err.code in (401, 403):
             hint = (
