@@ -7,9 +7,10 @@ answers 201, or 422 "No commit found for SHA" when the fake has been told
 which SHAs exist and this is not one; the combined status keeps the latest
 status per context; lists are paginated with `Link` headers; org membership
 and collaborator checks answer 204 or 404; removing a label that is not there
-is a 404 "Label does not exist". Every answer carries rate-limit headers;
-`rate_limit_once()` makes the next request a rate-limited 403 and
-`fail_next(n)` makes the next n requests 502s. Every request is recorded.
+is a 404 "Label does not exist"; repos, branches, branch protection and file
+contents are `fake.repos` (fakegithub_repos.py). Every answer carries
+rate-limit headers; `rate_limit_once()` makes the next request a rate-limited
+403 and `fail_next(n)` makes the next n requests 502s. Every request is recorded.
 
 Authentication is checked: with `tokens` given, a request needs
 `Authorization: token <one of them>` (or an installation token the fake issued);
@@ -37,6 +38,7 @@ from typing import Any
 
 import jwt
 from aiohttp import web
+from fakegithub_repos import FakeRepos
 from yarl import URL
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -120,6 +122,8 @@ class FakeGitHub:
         self.merged_pulls: dict[str, list[dict[str, Any]]] = {}
         """Merged pull requests by org, each {number, author}, for the issue search."""
         """Active members of each (org, team slug)."""
+        self.repos = FakeRepos(_page)
+        """Repos, branches, branch protection and files (fakegithub_repos.py)."""
         self.requests: list[Recorded] = []
         self.remaining = 5000
         self._ids = itertools.count(1001)
@@ -368,6 +372,7 @@ class FakeGitHub:
         router.add_get("/orgs/{org}/installation", self._installation)
         router.add_get("/users/{org}/installation", self._installation)
         router.add_post("/app/installations/{id:\\d+}/access_tokens", self._access_token)
+        self.repos.add_routes(router)
 
     # Statuses
 

@@ -31,6 +31,7 @@ from minprow.github.errors import (
     RateLimited,
     Unprocessable,
 )
+from minprow.github.repos import RepoCalls
 from minprow.github.transport import RetryingAPI, RetryPolicy, rate_limit_wait
 from minprow.github.types import (
     CombinedStatus,
@@ -55,8 +56,18 @@ REPLAY_SKEW = timedelta(seconds=60)
 """How far GitHub's clock may be behind ours when a replay looks for its earlier comment."""
 
 
-class GitHubClient:
-    """GitHub's REST API for minprow: statuses, comments, labels, pulls, people."""
+def _model(kind: type[_M], data: Any, method: str, path: str) -> _M:
+    try:
+        return kind.model_validate(data)
+    except ValidationError as err:
+        raise GitHubError(method, path, 200, f"unexpected {kind.__name__}: {err}") from err
+
+
+class GitHubClient(RepoCalls):
+    """GitHub's REST API for minprow: statuses, comments, labels, pulls, people,
+    and (from `RepoCalls`) repos, branches, branch protection and files."""
+
+    _model = staticmethod(_model)  # for RepoCalls, which cannot import this module
 
     def __init__(
         self,
@@ -403,6 +414,8 @@ class GitHubClient:
             call = api.post(path, data=body, oauth_token=token)
         elif method == "PATCH":
             call = api.patch(path, data=body, oauth_token=token)
+        elif method == "PUT":
+            call = api.put(path, data=body, oauth_token=token)
         else:
             call = api.delete(path, oauth_token=token)
         return await self._guard(method, path, call)
@@ -470,10 +483,3 @@ def _translate(
             f"{policy.max_rate_limit_wait:.0f}s and {policy.max_attempts} attempts: {message}",
         )
     return GitHubError(method, path, status, message)
-
-
-def _model(kind: type[_M], data: Any, method: str, path: str) -> _M:
-    try:
-        return kind.model_validate(data)
-    except ValidationError as err:
-        raise GitHubError(method, path, 200, f"unexpected {kind.__name__}: {err}") from err
