@@ -488,17 +488,32 @@ def down(state_dir: Path | None, name: str) -> None:
     show_default=True,
     help="The components this process runs (several hook replicas + one controller scale out).",
 )
+@click.option(
+    "--branchprotector-interval",
+    default="30m",
+    show_default=True,
+    help="How often the branchprotector component (named in --components) applies "
+    "config.yaml's branch-protection, as a Go duration.",
+)
 @_kube_options
 @_process_options
-def serve(components: str, **flags: Any) -> None:
-    """Run minprow as a server: the hook on --port and the chosen components."""
+def serve(components: str, branchprotector_interval: str, **flags: Any) -> None:
+    """Run minprow as a server: the hook on --port and the chosen components
+    (hook, horologium, plank, sinker, crier; and branchprotector when named)."""
+    from minprow.model import parse_duration
     from minprow.runtime.components import SettingsError, parse_components
 
     try:
         chosen = parse_components(components)
     except SettingsError as err:
         raise click.BadParameter(str(err), param_hint="--components") from err
-    _run_process(components=chosen, **flags)
+    try:
+        interval = parse_duration(branchprotector_interval)
+    except ValueError as err:
+        raise click.BadParameter(str(err), param_hint="--branchprotector-interval") from err
+    if interval.total_seconds() <= 0:
+        raise click.BadParameter("must be positive", param_hint="--branchprotector-interval")
+    _run_process(components=chosen, branchprotector_interval=interval, **flags)
 
 
 @main.command()
@@ -629,6 +644,72 @@ def explain(
             output=output,
         )
     )
+
+
+@main.command()
+@click.option(
+    "--config-path", type=_EXISTING, help="Path to Prow's config.yaml [default: ./config.yaml]."
+)
+@click.option(
+    "--job-config-path",
+    type=_EXISTING,
+    help="Job config (the required presubmits' contexts come from it) [default: ./jobs].",
+)
+@click.option("--confirm", is_flag=True, help="Change GitHub; without it, only print the diffs.")
+@click.option(
+    "--enable-apps-restrictions",
+    is_flag=True,
+    help="Apply `restrictions.apps` of the policies (off: a policy naming apps is an error).",
+)
+@click.option(
+    "--github-enabled-org", "enabled_orgs", multiple=True, help="Only these orgs (repeatable)."
+)
+@click.option(
+    "--github-enabled-repo",
+    "enabled_repos",
+    multiple=True,
+    help="Only these org/repos (repeatable).",
+)
+@click.option(
+    "--github-disabled-org", "disabled_orgs", multiple=True, help="Never these orgs (repeatable)."
+)
+@click.option(
+    "--github-disabled-repo",
+    "disabled_repos",
+    multiple=True,
+    help="Never these org/repos (repeatable).",
+)
+@click.option(
+    "--github-endpoint",
+    default="https://api.github.com",
+    show_default=True,
+    help=_GITHUB_ENDPOINT_HELP,
+)
+@click.option("--github-token-path", type=_EXISTING, help="A file holding a GitHub token.")
+@click.option("--github-app-id", help="A GitHub App's id (with --github-app-private-key-path).")
+@click.option("--github-app-private-key-path", type=_EXISTING, help=_GITHUB_APP_KEY_HELP)
+def branchprotector(
+    github_endpoint: str,
+    github_token_path: Path | None,
+    github_app_id: str | None,
+    github_app_private_key_path: Path | None,
+    **flags: Any,
+) -> None:
+    """Make GitHub's branch protection what config.yaml's `branch-protection` says.
+
+    Every branch of the configured orgs and repos gets its policy (the contexts of
+    the required presubmits that run on it included); without --confirm the
+    changes are only printed, as a diff per branch."""
+    from minprow.runtime import branchprotector_cmd
+    from minprow.runtime.components import GitHubSettings
+
+    github = GitHubSettings(
+        endpoint=github_endpoint,
+        token_path=github_token_path,
+        app_id=github_app_id,
+        app_private_key_path=github_app_private_key_path,
+    )
+    sys.exit(branchprotector_cmd.main(github=github, **flags))
 
 
 @main.command("send-event")

@@ -13,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from minprow.config.branch_protection import BranchProtection
 from minprow.config.jobs import JobBase, Periodic, Postsubmit, Presubmit
 from minprow.config.plugins import PluginConfig
 from minprow.config.problems import Problem
@@ -47,6 +48,8 @@ class Config:
     decorate_all_jobs: bool = False
     """Jobs that do not say `decorate` are decorated when true; default false."""
     plugins: PluginConfig = field(default_factory=PluginConfig)
+    branch_protection: BranchProtection = field(default_factory=BranchProtection)
+    """`branch-protection`: what branchprotector keeps on GitHub's branches."""
     not_implemented: list[str] = field(default_factory=list)
     """Sections present in config.yaml that minprow accepts but does not implement, sorted."""
     warnings: list[Problem] = field(default_factory=list)

@@ -19,6 +19,8 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from minprow.config import gojson
+from minprow.config.branch_protection import BranchProtection
+from minprow.config.branch_protection import problems as branch_protection_problems
 from minprow.config.cadence import cadence_notices
 from minprow.config.configuration import Config
 from minprow.config.finalize import UTILITY_IMAGE, JobDefaults, build_job, unknown_fields
@@ -62,7 +64,7 @@ _TOP_LEVEL = JOB_CONFIG_SECTIONS | IMPLEMENTED_SECTIONS | NOT_IMPLEMENTED_SECTIO
 def _field_names() -> frozenset[str]:
     """Every field name a configuration key may be a respelling of."""
     models: list[type[BaseModel]] = [Presubmit, Postsubmit, Periodic, Preset, Plank, Sinker]
-    models += [Horologium, GitHubReporter, SlackReporter, PluginConfig]
+    models += [Horologium, GitHubReporter, SlackReporter, PluginConfig, BranchProtection]
     return gojson.field_names(models) | _TOP_LEVEL
 
 
@@ -246,6 +248,12 @@ class _Loader:
             self._model(GitHubReporter, main.get("github_reporter"), file, "github_reporter")
             or GitHubReporter()
         )
+        config.branch_protection = (
+            self._model(BranchProtection, main.get("branch-protection"), file, "branch-protection")
+            or BranchProtection()
+        )
+        for where, message in branch_protection_problems(config.branch_protection):
+            self.errors.append(Problem(file, message, field=where))
         self.errors.extend(plank_problems(config.plank, file))
         for kind in config.github_reporter.job_types_to_report:
             if kind not in (ProwJobType.PRESUBMIT, ProwJobType.POSTSUBMIT):

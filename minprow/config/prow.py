@@ -32,6 +32,7 @@ IMPLEMENTED_SECTIONS = frozenset(
         "pod_namespace",
         "log_level",
         "default_job_timeout",
+        "branch-protection",
     }
 )
 """Top-level keys of Prow's `ProwConfig` that minprow reads."""
@@ -41,7 +42,6 @@ NOT_IMPLEMENTED_SECTIONS = frozenset(
         "config_version_sha",
         "tide",
         "deck",
-        "branch-protection",
         "gerrit",
         "in_repo_config",
         "gangway",

@@ -12,6 +12,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +34,10 @@ if TYPE_CHECKING:
 log = logging.getLogger("minprow.runtime")
 
 COMPONENTS = ("hook", "horologium", "plank", "sinker", "crier")
+"""What `up` and `serve` run unless told otherwise."""
+OPTIONAL_COMPONENTS = ("branchprotector",)
+"""What runs only when `--components` names it (it writes to GitHub's settings)."""
+KNOWN_COMPONENTS = COMPONENTS + OPTIONAL_COMPONENTS
 DEFAULT_PORT = 8888
 """Prow's hook port."""
 
@@ -60,14 +65,14 @@ class SettingsError(ValueError):
 def parse_components(text: str) -> tuple[str, ...]:
     """`--components hook,plank`: the names, checked, in the order of COMPONENTS."""
     names = {part.strip() for part in text.split(",") if part.strip()}
-    unknown = sorted(names - set(COMPONENTS))
+    unknown = sorted(names - set(KNOWN_COMPONENTS))
     if unknown:
         raise SettingsError(
-            f"--components: unknown {', '.join(unknown)} (known: {', '.join(COMPONENTS)})"
+            f"--components: unknown {', '.join(unknown)} (known: {', '.join(KNOWN_COMPONENTS)})"
         )
     if not names:
         raise SettingsError("--components: name at least one component")
-    return tuple(c for c in COMPONENTS if c in names)
+    return tuple(c for c in KNOWN_COMPONENTS if c in names)
 
 
 @dataclass
@@ -118,6 +123,8 @@ class Process:
     shown in /api/v1/clusters and /metrics."""
     cluster_configs: Callable[[], ClusterConfigs] | None = None
     """The build clusters' kubeconfig contexts, for their credentials' expiry on /metrics."""
+    branchprotector_interval: timedelta = timedelta(minutes=30)
+    """How often the branchprotector component applies `branch-protection`."""
     configmaps: ConfigMapTarget | None = None
     """Where the config-updater plugin writes (none: the plugin is not offered)."""
     local_repos: Mapping[str, Path] = field(default_factory=dict)
@@ -138,7 +145,9 @@ class Process:
         if "hook" in components:
             self.started.append("hook")
         controllers = [
-            (name, getattr(self, f"_{name}")()) for name in COMPONENTS[1:] if name in components
+            (name, getattr(self, f"_{name}")())
+            for name in KNOWN_COMPONENTS[1:]
+            if name in components
         ]
         self.started.extend(name for name, _ in controllers)
         if self.rotation is not None and controllers:
@@ -271,6 +280,17 @@ class Process:
         from minprow import sinker
 
         return lambda: sinker.run(self.store, self.config, self.clusters, self.clock)
+
+    def _branchprotector(self) -> Callable[[], Any]:
+        from minprow.branchprotector import Protector, run_every
+
+        if self.github is None:
+            raise SettingsError(
+                "the branchprotector component needs GitHub credentials "
+                "(--github-token-path, or --github-app-id with --github-app-private-key-path)"
+            )
+        protector = Protector(self.github, self.config)
+        return lambda: run_every(protector, lambda: self.branchprotector_interval, self.clock)
 
     def _crier(self) -> Callable[[], Any]:
         from minprow import crier

@@ -22,6 +22,7 @@ import sys
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -93,6 +94,7 @@ class Settings:
     use_kind: bool | None = False
     """`up`: True requires a kind cluster, None uses one when kind and Docker are there."""
     kind_name: str = "minprow"
+    branchprotector_interval: timedelta = timedelta(minutes=30)
     config_paths: ConfigPaths | None = None
     """The configuration files found (`discover`), once `main` has looked."""
     foreground: Callable[[Process], Awaitable[object]] | None = None
@@ -251,6 +253,7 @@ async def _run(
         rotation=backing.rotation,
         cluster_configs=backing.cluster_configs,
         configmaps=backing.configmaps,
+        branchprotector_interval=settings.branchprotector_interval,
     )
     group = TaskGroup()
     try:

@@ -63,8 +63,9 @@ def test_gzipped_job_file_is_read(tmp_path: Path) -> None:
 
 def test_jobs_in_the_main_config_and_not_implemented_sections() -> None:
     config = load_config(MAIN, ONE.parent / "one-presubmit.yaml")
-    assert config.not_implemented == ["branch-protection", "deck", "tide"]
+    assert config.not_implemented == ["deck", "tide"]
     assert config.raw_sections["tide"] == {"sync_period": "2m"}
+    assert config.branch_protection.protect is False
     (warning,) = config.warnings
     assert (warning.field, warning.job) == ("plannk", None)
     assert "unknown top-level key" in warning.message
