@@ -467,3 +467,77 @@ def problems(bp: BranchProtection) -> list[tuple[str, str]]:
                 except RegexError as err:
                     found.append((f"{where}.{kind}[{i}]", f'invalid regex "{pattern}": {err}'))
     return found
+
+
+def _has_settings(policy: Policy) -> bool:
+    """Prow's `doesUnmanagedBranchprotectionPolicyHaveSettings`: anything besides `unmanaged`."""
+    return policy.policy().model_copy(update={"unmanaged": None}).is_set()
+
+
+def unmanaged_problems(bp: BranchProtection) -> list[tuple[str, str]]:
+    """(field, message) for settings that `unmanaged: true` above them makes dead
+    (Prow's checkconfig `validate-unmanaged-branchconfig-has-no-subconfig`, one of
+    its default checks). As in Prow, an org under a globally unmanaged config is
+    reported unless it has a managed repository."""
+    found: list[tuple[str, str]] = []
+    top = "branch-protection"
+    if bp.unmanaged:
+        if (
+            _has_settings(bp)
+            and not bp.has_managed_orgs()
+            and not bp.has_managed_repos()
+            and not bp.has_managed_branches()
+        ):
+            found.append((top, "unmanaged: true, yet it sets a policy that will never apply"))
+        for org_name, org in bp.orgs.items():
+            if not org.has_managed_repos():
+                found.append(
+                    (
+                        f"{top}.orgs.{org_name}",
+                        "configured under a globally unmanaged branch-protection; "
+                        "set unmanaged: false on the org for it to apply",
+                    )
+                )
+    for org_name, org in bp.orgs.items():
+        where = f"{top}.orgs.{org_name}"
+        if org.unmanaged:
+            if (
+                _has_settings(org)
+                and not org.has_managed_repos()
+                and not org.has_managed_branches()
+            ):
+                found.append((where, "unmanaged: true, yet it sets a policy that will never apply"))
+            for repo_name, repo in org.repos.items():
+                if not repo.has_managed_branches():
+                    found.append(
+                        (
+                            f"{where}.repos.{repo_name}",
+                            f"configured under unmanaged org {org_name}; set unmanaged: "
+                            "false on the repo for it to apply",
+                        )
+                    )
+        for repo_name, repo in org.repos.items():
+            repo_where = f"{where}.repos.{repo_name}"
+            if repo.unmanaged:
+                if _has_settings(repo) and not repo.has_managed_branches():
+                    found.append(
+                        (repo_where, "unmanaged: true, yet it sets a policy that will never apply")
+                    )
+                for branch_name, branch in repo.branches.items():
+                    if not branch.managed():
+                        found.append(
+                            (
+                                f"{repo_where}.branches.{branch_name}",
+                                f"configured under unmanaged repo {org_name}/{repo_name}; set "
+                                "unmanaged: false on the branch for it to apply",
+                            )
+                        )
+            for branch_name, branch in repo.branches.items():
+                if branch.unmanaged and _has_settings(branch):
+                    found.append(
+                        (
+                            f"{repo_where}.branches.{branch_name}",
+                            "unmanaged: true, yet it sets a policy that will never apply",
+                        )
+                    )
+    return found

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from minprow.config import gojson
-from minprow.config.branch_protection import BranchProtection
+from minprow.config.branch_protection import BranchProtection, unmanaged_problems
 from minprow.config.branch_protection import problems as branch_protection_problems
 from minprow.config.cadence import cadence_notices
 from minprow.config.configuration import Config
@@ -254,6 +254,8 @@ class _Loader:
         )
         for where, message in branch_protection_problems(config.branch_protection):
             self.errors.append(Problem(file, message, field=where))
+        for where, message in unmanaged_problems(config.branch_protection):
+            self.warnings.append(Problem(file, message, field=where))
         self.errors.extend(plank_problems(config.plank, file))
         for kind in config.github_reporter.job_types_to_report:
             if kind not in (ProwJobType.PRESUBMIT, ProwJobType.POSTSUBMIT):

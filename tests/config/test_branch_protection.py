@@ -196,3 +196,32 @@ def test_every_corpus_branch_gets_a_policy_or_a_reason(corpus: Corpus) -> None:
                 with_required += 1
     if any(config.presubmits_for(o, r) for o, org in bp.orgs.items() for r in org.repos):
         assert with_required
+
+
+UNMANAGED = _table("unmanaged.yaml")
+
+
+def _with_unmanaged(base: dict[str, Any], where: dict[str, bool]) -> dict[str, Any]:
+    """The base section with `unmanaged` set at "" (top), "org", "org/repo" or
+    "org/repo=branch"."""
+    section = yaml.safe_load(yaml.safe_dump(base))
+    for path, value in where.items():
+        entry = section
+        if path:
+            org, _, rest = path.partition("/")
+            entry = entry["orgs"][org]
+            if rest:
+                repo, _, branch = rest.partition("=")
+                entry = entry["repos"][repo]
+                if branch:
+                    entry = entry["branches"][branch]
+        entry["unmanaged"] = value
+    return section
+
+
+@pytest.mark.parametrize("case", UNMANAGED["cases"], ids=[c["name"] for c in UNMANAGED["cases"]])
+def test_settings_under_unmanaged_are_warned_about(tmp_path: Path, case: dict[str, Any]) -> None:
+    section = {} if case.get("empty") else _with_unmanaged(UNMANAGED["base"], case["unmanaged"])
+    config = _load(tmp_path, section, {})
+    warned = [w.field for w in config.warnings if (w.field or "").startswith("branch-protection")]
+    assert warned == case["flagged"]
