@@ -31,6 +31,9 @@ from minprow.hook.plugins.context import PluginContext
 from minprow.hook.plugins.registry import Plugin
 
 NAME = "config-updater"
+MAX_LISTED = 50
+"""Keys listed per ConfigMap in the comment (GitHub refuses comments over 65,536
+characters; a merge of every job file lists hundreds)."""
 
 HELP = """\
 The config-updater plugin keeps the CI's configuration in step with its repository: \
@@ -127,8 +130,10 @@ def comment(
         lines.append(f"@{pr.author}: merged as {pr.merge_sha[:12]}, which updated:")
         for applied, key_updates in done:
             lines.append(f"- {applied.where}")
-            for detail in applied.details or [_key_line(u) for u in key_updates]:
-                lines.append(f"  - {detail}")
+            details = applied.details or [_key_line(u) for u in key_updates]
+            lines.extend(f"  - {detail}" for detail in details[:MAX_LISTED])
+            if len(details) > MAX_LISTED:
+                lines.append(f"  - and {len(details) - MAX_LISTED} more")
     if failed:
         if not done:
             lines.append(f"@{pr.author}: merged as {pr.merge_sha[:12]}, but:")

@@ -259,3 +259,16 @@ async def test_a_cluster_without_a_client_fails_that_configmap_only(
     (comment,) = _comments(fake)
     assert "`plugins`" in comment
     assert "build-gone" in comment
+
+
+def test_a_long_list_of_keys_is_cut_short_in_the_comment() -> None:
+    from minprow.hook.plugins.config_updater import KeyUpdate
+    from minprow.hook.plugins.config_updater.plugin import MAX_LISTED, MergedPR, comment
+    from minprow.hook.plugins.config_updater.targets import Applied
+
+    updates = [KeyUpdate(f"job-{i}.yaml", f"config/jobs/job-{i}.yaml", True) for i in range(60)]
+    pr = MergedPR(ORG, REPO, NUMBER, "a" * 40, "alice")
+    text = comment(pr, [(Applied("ConfigMap `job-config`", True), updates)], [])
+    assert "job-0.yaml" in text
+    assert f"job-{MAX_LISTED}.yaml" not in text
+    assert f"and {60 - MAX_LISTED} more" in text
