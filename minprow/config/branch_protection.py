@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
-from typing import Any, Self, TypeVar
+from typing import Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field
 
+from minprow.config.gomodel import GoPart
 from minprow.config.goregex import RegexError, compile_regex
 from minprow.config.jobs import Presubmit
 
@@ -29,19 +30,7 @@ class BranchProtectionError(ValueError):
     """A branch's policy that cannot be applied as configured; says why."""
 
 
-class _Part(BaseModel):
-    model_config = ConfigDict(strict=True, extra="allow", populate_by_name=True)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _nulls(cls, data: Any) -> Any:
-        # YAML null is Go's zero value: for these pointers and slices, unset.
-        if isinstance(data, dict):
-            return {k: v for k, v in data.items() if v is not None}
-        return data
-
-
-class ContextPolicy(_Part):
+class ContextPolicy(GoPart):
     """Prow's `ContextPolicy`: required status contexts, and whether a PR must be
     up to date with its base (`strict`)."""
 
@@ -49,14 +38,14 @@ class ContextPolicy(_Part):
     strict: bool | None = None
 
 
-class People(_Part):
+class People(GoPart):
     """Users and teams (Prow's `DismissalRestrictions` and `BypassRestrictions`)."""
 
     users: list[str] | None = None
     teams: list[str] | None = None
 
 
-class ReviewPolicy(_Part):
+class ReviewPolicy(GoPart):
     """Prow's `ReviewPolicy`: `required_pull_request_reviews`."""
 
     dismissal_restrictions: People | None = None
@@ -66,7 +55,7 @@ class ReviewPolicy(_Part):
     bypass_pull_request_allowances: People | None = None
 
 
-class Restrictions(_Part):
+class Restrictions(GoPart):
     """Prow's `Restrictions`: who may push."""
 
     apps: list[str] | None = None
@@ -93,7 +82,7 @@ _SETTINGS = tuple(f for f in _POLICY_FIELDS if f not in ("unmanaged", "exclude",
 """What `defined` looks at: the settings a policy puts on a branch."""
 
 
-class Policy(_Part):
+class Policy(GoPart):
     """Prow's `Policy`: the protection of a branch, each setting None when unset."""
 
     unmanaged: bool | None = None

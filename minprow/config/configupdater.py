@@ -11,10 +11,10 @@ namespace; `cluster_groups` are expanded into `clusters`.
 from __future__ import annotations
 
 import posixpath
-from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
+from minprow.config.gomodel import GoPart
 from minprow.config.gozglob import GlobError, compile_glob
 
 DEFAULT_CLUSTER = "default"
@@ -27,26 +27,14 @@ _DEFAULT_MAPS = {
 }
 
 
-class _Part(BaseModel):
-    model_config = ConfigDict(strict=True, extra="allow", populate_by_name=True)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _nulls(cls, data: Any) -> Any:
-        # YAML null is Go's zero value: the field as if absent.
-        if isinstance(data, dict):
-            return {k: v for k, v in data.items() if v is not None}
-        return data
-
-
-class ClusterGroup(_Part):
+class ClusterGroup(GoPart):
     """Prow's `ClusterGroup`: clusters sharing a list of namespaces."""
 
     clusters: list[str] = Field(default_factory=list)
     namespaces: list[str] = Field(default_factory=list)
 
 
-class ConfigMapSpec(_Part):
+class ConfigMapSpec(GoPart):
     """Prow's `ConfigMapSpec`: the ConfigMap one glob of files goes to."""
 
     name: str = ""
@@ -80,7 +68,7 @@ class ConfigMapSpec(_Part):
         return self.name or ",".join(self.partitioned_names)
 
 
-class ConfigUpdater(_Part):
+class ConfigUpdater(GoPart):
     """Prow's `ConfigUpdater`, defaulted and resolved as Prow loads it."""
 
     cluster_groups: dict[str, ClusterGroup] = Field(default_factory=dict)

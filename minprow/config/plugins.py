@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from minprow.config import configupdater
 from minprow.config.configupdater import ConfigUpdater
 from minprow.config.gojson import lookup
+from minprow.config.gomodel import GoPart
 from minprow.config.goregex import RegexError, compile_regex
 from minprow.model import parse_duration
 
@@ -107,11 +108,12 @@ class Label(_Part):
     restricted_labels: dict[str, list[dict[str, Any]]] = Field(default_factory=dict)
 
 
-class PluginConfig(_Part):
+class PluginConfig(GoPart):
     """The plugin configuration (Prow's `plugins.Configuration`).
 
     Sections not typed here (approve, owners, size, slack, welcome, ...) are kept
-    as mappings in `model_extra`; `section(name)` returns one."""
+    as mappings in `model_extra`; `section(name)` returns one. An empty section
+    (`approve:` with nothing under it) is null in YAML, and unset (GoPart)."""
 
     plugins: dict[str, OrgPlugins] = Field(default_factory=dict)
     """Enabled plugins by "org" or "org/repo"."""
@@ -120,14 +122,6 @@ class PluginConfig(_Part):
     lgtm: list[Lgtm] = Field(default_factory=list)
     label: Label = Field(default_factory=Label)
     config_updater: ConfigUpdater = Field(default_factory=ConfigUpdater)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _nulls(cls, data: Any) -> Any:
-        # An empty section (`approve:` with nothing under it) is null in YAML.
-        if isinstance(data, dict):
-            return {k: v for k, v in data.items() if v is not None}
-        return data
 
     def enabled_plugins(self, org: str, repo: str) -> list[str]:
         """Prow's `ConfigAgent.getPlugins`: the org's plugins (unless the repo is in
