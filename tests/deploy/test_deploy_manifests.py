@@ -145,6 +145,7 @@ _CALLS: dict[str, tuple[str, str, str]] = {
     "read_namespaced_config_map": ("", "configmaps", "get"),
     "list_namespaced_config_map": ("", "configmaps", "list"),
     "patch_namespaced_config_map": ("", "configmaps", "patch"),
+    "replace_namespaced_config_map": ("", "configmaps", "update"),
     "delete_namespaced_config_map": ("", "configmaps", "delete"),
 }
 """kubernetes client methods → (API group, resource, RBAC verb)."""
@@ -231,6 +232,7 @@ HOOK_NEEDS = {
     ("", "configmaps", "list"),  # ... the unfinished ones replayed or adopted
     ("", "configmaps", "patch"),  # ... progress, done, a claim
     ("", "configmaps", "delete"),  # ... forgotten after a day
+    ("", "configmaps", "update"),  # config-updater: a merged config file into its ConfigMap
 }
 HOOK_POD_READS = {
     ("", "pods", "list"),  # the API's log of a running job: its pod, from the cache ...
