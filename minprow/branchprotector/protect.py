@@ -67,6 +67,8 @@ class Change:
 
 @dataclass
 class Plan:
+    """What a walk found: the changes to make, and what could not be looked at."""
+
     changes: list[Change] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     """One line per org, repository or branch that could not be planned."""

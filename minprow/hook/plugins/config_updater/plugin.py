@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from minprow.config.configupdater import ConfigUpdater
+from minprow.github.errors import GitHubError
 from minprow.hook.plugins.config_updater.changes import ConfigMapID, KeyUpdate, filter_changes
 from minprow.hook.plugins.config_updater.client import ConfigUpdaterGitHub
 from minprow.hook.plugins.config_updater.targets import (
@@ -91,9 +92,12 @@ async def handle_merge(
         try:
             contents = [await _content(github, pr, update, files) for update in key_updates]
             applied = await target.apply(cm_id, contents, pr.merge_sha)
-        except ConfigMapError as err:
-            log.warning("config-updater: %s/%s#%d: %s", pr.org, pr.repo, pr.number, err)
-            failed.append(str(err))
+        except (ConfigMapError, GitHubError) as err:
+            # One ConfigMap failing (its cluster, its size, a file GitHub would not
+            # give) leaves the others to be updated; the comment says which failed.
+            reason = str(err) if isinstance(err, ConfigMapError) else f"{_name(cm_id)}: {err}"
+            log.warning("config-updater: %s/%s#%d: %s", pr.org, pr.repo, pr.number, reason)
+            failed.append(reason)
             continue
         if applied is None:
             log.info("config-updater: %s is not kept here; left alone", _name(cm_id))

@@ -272,3 +272,17 @@ def test_a_long_list_of_keys_is_cut_short_in_the_comment() -> None:
     assert "job-0.yaml" in text
     assert f"job-{MAX_LISTED}.yaml" not in text
     assert f"and {60 - MAX_LISTED} more" in text
+
+
+async def test_a_file_github_will_not_give_fails_its_configmap_only(
+    kube: FakeKubeThread, github: tuple[FakeGitHub, GitHubClient]
+) -> None:
+    fake, client = github
+    fake.repos.set_file(ORG, REPO, "dir/subdir/broken.yaml/inner.txt", b"x", ref="12345")
+    _files(fake, "dir/subdir/broken.yaml", "prow/config.yaml")  # the first is a directory there
+    updater = ConfigUpdater.model_validate(TABLE["default_config"])
+    await _handle(client, _target(kube), updater, MERGE)
+    assert set(_stored(kube)) == {"default/config"}
+    (comment,) = _comments(fake)
+    assert "glob-config" in comment
+    assert "directory" in comment
