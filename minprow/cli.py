@@ -657,6 +657,12 @@ def explain(
 )
 @click.option("--confirm", is_flag=True, help="Change GitHub; without it, only print the diffs.")
 @click.option(
+    "--verify-restrictions",
+    is_flag=True,
+    help="Refuse a branch whose restrictions name apps, users or teams that may not push "
+    "(read from the org's app installations and the repository's collaborators and teams).",
+)
+@click.option(
     "--enable-apps-restrictions",
     is_flag=True,
     help="Apply `restrictions.apps` of the policies (off: a policy naming apps is an error).",

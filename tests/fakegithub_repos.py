@@ -68,6 +68,12 @@ class FakeRepos:
         """(org, repo, ref) -> path -> bytes; a ref is a branch or a commit SHA."""
         self.blobs: dict[tuple[str, str, str], bytes] = {}
         """(org, repo, blob SHA) -> bytes, for every file set."""
+        self.installations: dict[str, list[dict[str, Any]]] = {}
+        """org -> its app installations, each {"app_slug", "permissions": {"contents"}}."""
+        self.collaborators: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        """(org, repo) -> users with access, each {"login", "permissions": {...}}."""
+        self.teams: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        """(org, repo) -> teams with access, each {"slug", "permission"}."""
 
     # Seeding
 
@@ -160,6 +166,30 @@ class FakeRepos:
         router.add_delete(protection, self._delete_protection)
         router.add_get(repo + "/contents/{path:.*}", self._contents)
         router.add_get(repo + "/git/blobs/{sha}", self._blob)
+        router.add_get("/orgs/{org}/installations", self._installations)
+        router.add_get(repo + "/collaborators", self._collaborators)
+        router.add_get(repo + "/teams", self._teams)
+
+    async def _installations(self, request: web.Request) -> web.Response:
+        # GitHub pages an object here: {"total_count": n, "installations": [...]}.
+        org = request.match_info["org"]
+        listed = self.installations.get(org, [])
+        page = self._page(request, listed)
+        body = {"total_count": len(listed), "installations": json.loads(page.text or "[]")}
+        link = page.headers.get("Link")
+        return web.json_response(body, headers={"Link": link} if link else None)
+
+    async def _collaborators(self, request: web.Request) -> web.Response:
+        key = (request.match_info["org"], request.match_info["repo"])
+        if key not in self.objects:
+            return _not_found()
+        return self._page(request, self.collaborators.get(key, []))
+
+    async def _teams(self, request: web.Request) -> web.Response:
+        key = (request.match_info["org"], request.match_info["repo"])
+        if key not in self.objects:
+            return _not_found()
+        return self._page(request, self.teams.get(key, []))
 
     async def _org_repos(self, request: web.Request) -> web.Response:
         org = request.match_info["org"]

@@ -1,8 +1,6 @@
 """The narrow GitHub client of branchprotector (STYLE 6).
 
-Corresponds to the `client` interface of Prow's cmd/branchprotector/protect.go,
-without the calls of `--verify-restrictions` (app installations,
-collaborators, repository teams), which minprow does not offer.
+Corresponds to the `client` interface of Prow's cmd/branchprotector/protect.go.
 """
 
 from __future__ import annotations
@@ -10,7 +8,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
-from minprow.github.protection import Branch, BranchProtection, BranchProtectionRequest, Repo
+from minprow.github.protection import (
+    AppInstallation,
+    Branch,
+    BranchProtection,
+    BranchProtectionRequest,
+    Collaborator,
+    Repo,
+    RepoTeam,
+)
 
 
 @runtime_checkable
@@ -31,3 +37,6 @@ class ProtectorGitHub(Protocol):
     async def remove_branch_protection(self, org: str, repo: str, branch: str) -> None: ...
     async def enable_commit_sign_protection(self, org: str, repo: str, branch: str) -> None: ...
     async def disable_commit_sign_protection(self, org: str, repo: str, branch: str) -> None: ...
+    async def list_org_app_installations(self, org: str) -> Sequence[AppInstallation]: ...
+    async def list_collaborators(self, org: str, repo: str) -> Sequence[Collaborator]: ...
+    async def list_repo_teams(self, org: str, repo: str) -> Sequence[RepoTeam]: ...

@@ -22,6 +22,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from minprow.branchprotector import restrictions
 from minprow.branchprotector.client import ProtectorGitHub
 from minprow.branchprotector.compare import equal_protection, equal_signatures
 from minprow.branchprotector.enablement import Enablement
@@ -88,11 +89,13 @@ class Protector:
         *,
         enablement: Enablement | None = None,
         enable_apps_restrictions: bool = False,
+        verify_restrictions: bool = False,
     ) -> None:
         self.github = github
         self._config = config
         self.enablement = enablement or Enablement()
         self.enable_apps_restrictions = enable_apps_restrictions
+        self.verify_restrictions = verify_restrictions
 
     async def plan(self) -> Plan:
         """Every branch that needs a change, read from GitHub; errors per org/repo/branch."""
@@ -185,6 +188,11 @@ class Protector:
                 for b in await self.github.list_branches(org, name, protected_only):
                     if b.name in repo.branches or _wanted(b.name, include, exclude):
                         branches[b.name] = b.protected
+            allowed = (
+                await restrictions.authorized(self.github, org, name)
+                if self.verify_restrictions
+                else None
+            )
         except (GitHubError, RegexError) as err:
             plan.errors.append(f"{where}: {err}")
             return
@@ -193,7 +201,7 @@ class Protector:
             plan.branches += 1
             try:
                 change = await self._branch(
-                    config, org, name, branch_name, repo, branches[branch_name]
+                    config, org, name, branch_name, repo, branches[branch_name], allowed
                 )
             except (BranchProtectionError, GitHubError, _Refused) as err:
                 plan.errors.append(f"{where}={branch_name}: {err}")
@@ -202,7 +210,14 @@ class Protector:
                 plan.changes.append(change)
 
     async def _branch(
-        self, config: Config, org: str, repo_name: str, name: str, repo: Repo, protected: bool
+        self,
+        config: Config,
+        org: str,
+        repo_name: str,
+        name: str,
+        repo: Repo,
+        protected: bool,
+        allowed: restrictions.Authorized | None,
     ) -> Change | None:
         branch: Branch = repo.get_branch(name)
         if branch.unmanaged:
@@ -221,14 +236,14 @@ class Protector:
         if not protected and not policy.protect:
             log.debug("%s/%s=%s: already unprotected", org, repo_name, name)
             return None
-        restrictions = policy.restrictions
-        if (
-            not self.enable_apps_restrictions
-            and restrictions is not None
-            and restrictions.apps is not None
-        ):
+        pushers = policy.restrictions
+        if not self.enable_apps_restrictions and pushers is not None and pushers.apps is not None:
             raise _Refused("the policy restricts apps, which needs --enable-apps-restrictions")
         request = make_request(policy, self.enable_apps_restrictions) if policy.protect else None
+        if allowed is not None and (
+            refused := restrictions.unauthorized(org, repo_name, request, allowed)
+        ):
+            raise _Refused("; ".join(refused))
         current = await self.github.get_branch_protection(org, repo_name, name)
         signed = policy.require_signed_commits
         if equal_protection(current, request) and equal_signatures(current, signed):

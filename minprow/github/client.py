@@ -431,15 +431,16 @@ class GitHubClient(RepoCalls):
             ) from err
 
     async def _items(
-        self, org: str, path: str, url_vars: Mapping[str, Any]
+        self, org: str, path: str, url_vars: Mapping[str, Any], *, key: str = "items"
     ) -> AsyncIterator[dict[str, Any]]:
-        """Every item of a paginated list, following GitHub's `Link: rel="next"`."""
+        """Every item of a paginated list, following GitHub's `Link: rel="next"`; a page
+        that is an object holds them under `key` (`items` for searches)."""
         api = self._client()
         variables = {"org": org, **url_vars}
         path = _filled(path, variables)
         token = await self._token("GET", path, org)
         try:
-            async for item in api.getiter(path, oauth_token=token):
+            async for item in api.getiter(path, oauth_token=token, iterable_key=key):
                 yield item
         except gidgethub.HTTPException as err:
             raise _translate("GET", path, err, self.clock, self.policy) from err

@@ -1,6 +1,7 @@
 """Repositories, branches and branch protection at the wire boundary (Prow's
 pkg/github/types.go: `Repo`, `Branch`, `BranchProtection`,
-`BranchProtectionRequest` and the types under them), for branchprotector and
+`BranchProtectionRequest` and the types under them, and the installations,
+collaborators and teams `--verify-restrictions` reads), for branchprotector and
 config-updater.
 
 What GitHub answers (`Repo`, `Branch`, `BranchProtection`) ignores fields this
@@ -44,6 +45,38 @@ class Branch(_Answer):
 
     name: str
     protected: bool = False
+
+
+class InstallationPermissions(_Answer):
+    contents: str = ""
+    """"read" or "write" (or "" when the app may not see contents)."""
+
+
+class AppInstallation(_Answer):
+    """A GitHub App installed in an org (Prow's `AppInstallation`)."""
+
+    app_slug: str
+    permissions: InstallationPermissions = InstallationPermissions()
+
+
+class CollaboratorPermissions(_Answer):
+    admin: bool = False
+    push: bool = False
+    pull: bool = False
+
+
+class Collaborator(_Answer):
+    """A user with access to a repository, and what access."""
+
+    login: str
+    permissions: CollaboratorPermissions = CollaboratorPermissions()
+
+
+class RepoTeam(_Answer):
+    """A team with access to a repository: `pull`, `triage`, `push`, `maintain`, `admin`."""
+
+    slug: str
+    permission: str = ""
 
 
 # What GitHub answers for GET .../branches/{branch}/protection

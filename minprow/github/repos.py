@@ -24,7 +24,15 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from pydantic import BaseModel
 
 from minprow.github.errors import GitHubError, NotFound
-from minprow.github.protection import Branch, BranchProtection, BranchProtectionRequest, Repo
+from minprow.github.protection import (
+    AppInstallation,
+    Branch,
+    BranchProtection,
+    BranchProtectionRequest,
+    Collaborator,
+    Repo,
+    RepoTeam,
+)
 
 _PAGE = 100
 _REPO = "/repos/{org}/{repo}"
@@ -60,7 +68,7 @@ class RepoCalls:
         ) -> Any: ...
 
         def _items(
-            self, org: str, path: str, url_vars: Mapping[str, Any]
+            self, org: str, path: str, url_vars: Mapping[str, Any], *, key: str = "items"
         ) -> AsyncIterator[dict[str, Any]]: ...
 
         @staticmethod
@@ -143,6 +151,32 @@ class RepoCalls:
         await self._send("DELETE", org, path, {"repo": repo, "branch": branch})
 
     # Files
+
+    async def list_org_app_installations(self, org: str) -> list[AppInstallation]:
+        """The GitHub Apps installed in `org` (Prow's `ListAppInstallationsForOrg`)."""
+        path = "/orgs/{org}/installations{?per_page}"
+        return [
+            self._model(AppInstallation, item, "GET", path)
+            async for item in self._items(org, path, {"per_page": _PAGE}, key="installations")
+        ]
+
+    async def list_collaborators(self, org: str, repo: str) -> list[Collaborator]:
+        """Everyone with access to the repository, with their permissions (Prow's
+        `ListCollaborators`)."""
+        path = _REPO + "/collaborators{?per_page}"
+        return [
+            self._model(Collaborator, item, "GET", path)
+            async for item in self._items(org, path, {"repo": repo, "per_page": _PAGE})
+        ]
+
+    async def list_repo_teams(self, org: str, repo: str) -> list[RepoTeam]:
+        """The teams with access to the repository, with their permission (Prow's
+        `ListRepoTeams`)."""
+        path = _REPO + "/teams{?per_page}"
+        return [
+            self._model(RepoTeam, item, "GET", path)
+            async for item in self._items(org, path, {"repo": repo, "per_page": _PAGE})
+        ]
 
     async def get_file(self, org: str, repo: str, path: str, ref: str = "") -> bytes | None:
         """The bytes of file `path` at `ref` (a commit SHA or a branch; the

@@ -18,8 +18,7 @@ from minprow.runtime.commands import fail_with, load
 from minprow.runtime.components import GitHubSettings, SettingsError
 
 if TYPE_CHECKING:
-    from minprow.branchprotector import Enablement
-    from minprow.config import Config
+    from minprow.branchprotector import Protector
     from minprow.github.client import GitHubClient
 
 
@@ -30,13 +29,14 @@ def main(
     github: GitHubSettings,
     confirm: bool,
     enable_apps_restrictions: bool,
+    verify_restrictions: bool = False,
     enabled_orgs: tuple[str, ...] = (),
     enabled_repos: tuple[str, ...] = (),
     disabled_orgs: tuple[str, ...] = (),
     disabled_repos: tuple[str, ...] = (),
 ) -> int:
     from minprow.aio import SystemClock
-    from minprow.branchprotector import Enablement, EnablementError
+    from minprow.branchprotector import Enablement, EnablementError, Protector
 
     try:
         enablement = Enablement.of(enabled_orgs, enabled_repos, disabled_orgs, disabled_repos)
@@ -57,25 +57,20 @@ def main(
             "branchprotector reads GitHub: pass --github-token-path, or --github-app-id "
             "with --github-app-private-key-path"
         )
-    return asyncio.run(_run(client, config, confirm, enable_apps_restrictions, enablement))
+    protector = Protector(
+        client,
+        lambda: config,
+        enablement=enablement,
+        enable_apps_restrictions=enable_apps_restrictions,
+        verify_restrictions=verify_restrictions,
+    )
+    return asyncio.run(_run(client, protector, confirm))
 
 
-async def _run(
-    client: GitHubClient,
-    config: Config,
-    confirm: bool,
-    enable_apps_restrictions: bool,
-    enablement: Enablement,
-) -> int:
-    from minprow.branchprotector import Protector, run_once, summary
+async def _run(client: GitHubClient, protector: Protector, confirm: bool) -> int:
+    from minprow.branchprotector import run_once, summary
 
     async with client:
-        protector = Protector(
-            client,
-            lambda: config,
-            enablement=enablement,
-            enable_apps_restrictions=enable_apps_restrictions,
-        )
         plan = await run_once(protector, confirm=confirm, out=sys.stdout)
     done = "changed" if confirm else "would change (run with --confirm to apply)"
     print(f"branchprotector: {summary(plan)}; {len(plan.changes)} {done}", file=sys.stderr)

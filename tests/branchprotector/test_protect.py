@@ -4,6 +4,7 @@ Prow's TestProtect, TestIgnoreArchivedRepos and TestIgnorePrivateSecurityRepos
 (cmd/branchprotector/protect_test.go), from fixtures/branchprotector/protect.yaml:
 the real `GitHubClient` against the fake GitHub over HTTP, the config loaded by
 `load_config`, and the planned changes compared as the bodies GitHub would get.
+As in Prow's table, `--verify-restrictions` is on unless a case skips it.
 Prow's fake reports every listed branch as protected unless a case says
 otherwise, while the fake GitHub here derives it from the protections it holds,
 as GitHub does; the outcomes are Prow's either way. Then `apply` puts the plan
@@ -62,6 +63,17 @@ def _github_has(fake: FakeGitHub, case: dict[str, Any]) -> None:
             fake.repos.add_branch(org, repo, branch)
     for where, body in (case.get("protections") or {}).items():
         fake.repos.protect(*_split(where), body)
+    for org, repo in fake.repos.objects:
+        fake.repos.installations[org] = [
+            {"app_slug": app, "permissions": {"contents": "write"}}
+            for app in case.get("apps_installed") or ()
+        ]
+        fake.repos.collaborators[(org, repo)] = [
+            {"login": login, "permissions": {"push": True}} for login in case.get("pushers") or ()
+        ]
+        fake.repos.teams[(org, repo)] = [
+            {"slug": slug, "permission": "push"} for slug in case.get("teams") or ()
+        ]
 
 
 def _protector(tmp_path: Path, client: GitHubClient, case: dict[str, Any]) -> Protector:
@@ -73,6 +85,7 @@ def _protector(tmp_path: Path, client: GitHubClient, case: dict[str, Any]) -> Pr
         lambda: config,
         enablement=Enablement.of(**(case.get("enablement") or {})),
         enable_apps_restrictions=case.get("apps", False),
+        verify_restrictions=not case.get("skip_verify", False),
     )
 
 
