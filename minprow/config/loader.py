@@ -26,7 +26,7 @@ from minprow.config.configuration import Config
 from minprow.config.finalize import UTILITY_IMAGE, JobDefaults, build_job, unknown_fields
 from minprow.config.jobs import JobBase, Periodic, Postsubmit, Presubmit
 from minprow.config.locate import with_lines
-from minprow.config.plugins import PluginConfig, regex_problems
+from minprow.config.plugins import PluginConfig, plugin_problems
 from minprow.config.podspec import unknown_pod_spec_fields
 from minprow.config.problems import ConfigError, Problem, validation_problems
 from minprow.config.prow import (
@@ -443,7 +443,7 @@ class _Loader:
                 if not (w.file == file and w.field in (plugins.model_extra or {}))
             ]
             self.config.plugins = plugins
-            for where, message in regex_problems(plugins):
+            for where, message in plugin_problems(plugins):
                 self.errors.append(Problem(file, message, field=where))
 
     def _pod_spec_fields(self) -> None:

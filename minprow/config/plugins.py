@@ -184,7 +184,7 @@ _PLUGIN_REGEXES: tuple[tuple[str, bool, tuple[str, ...]], ...] = (
 )
 
 
-def regex_problems(config: PluginConfig) -> list[tuple[str, str]]:
+def plugin_problems(config: PluginConfig) -> list[tuple[str, str]]:
     """(field, message) for every regex of plugins.yaml that Go's regexp refuses,
     every `require_matching_label` grace period that is not a duration, and what
     Prow refuses in `config_updater`."""
