@@ -11,8 +11,9 @@ namespace; `cluster_groups` are expanded into `clusters`.
 from __future__ import annotations
 
 import posixpath
+from typing import Any
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from minprow.config.gomodel import GoPart
 from minprow.config.gozglob import GlobError, compile_glob
@@ -53,6 +54,14 @@ class ConfigMapSpec(GoPart):
     allowed_repos: list[str] = Field(default_factory=list)
     """Orgs or org/repos whose merges may update this ConfigMap; default: all."""
     denied_repos: list[str] = Field(default_factory=list)
+
+    @field_validator("clusters", mode="before")
+    @classmethod
+    def _null_namespaces(cls, value: Any) -> Any:
+        # `clusters: {build01:}`: a null list is Go's nil slice, no namespaces.
+        if isinstance(value, dict):
+            return {k: [] if v is None else v for k, v in value.items()}
+        return value
 
     def is_allowed(self, repo: str) -> bool:
         """Prow's `IsAllowed`: denied wins; with an allow list, only what it names."""
