@@ -22,21 +22,16 @@ import yaml
 from fakegithub import FakeGitHub
 
 from minprow.branchprotector import Enablement, Protector
+from minprow.branchprotector.request import make_request
 from minprow.config import load_config
+from minprow.config.branch_protection import Policy
 from minprow.github.auth import TokenFile
 from minprow.github.client import GitHubClient
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "branchprotector"
 CASES = yaml.safe_load((FIXTURES / "protect.yaml").read_text())
-EMPTY = {
-    "required_status_checks": None,
-    "enforce_admins": False,
-    "required_pull_request_reviews": None,
-    "restrictions": None,
-    "required_linear_history": False,
-    "allow_force_pushes": False,
-    "allow_deletions": False,
-}
+EMPTY = make_request(Policy()).to_json()
+"""The body of an empty policy (pinned by test_request.py); cases list what differs."""
 
 
 def _split(where: str) -> tuple[str, str, str]:
